@@ -1,0 +1,75 @@
+"""petition-nlp: classify Vietnamese worker petitions and shortlist representative questions.
+
+Public API::
+
+    from petition_nlp import PetitionClassifier, shortlist
+    clf = PetitionClassifier.load()            # the bundled default model
+    table = clf.classify(["Đề nghị xây nhà ở xã hội cho công nhân KCN"])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PetitionClassifier",
+    "classify_partition",
+    "shortlist",
+    "normalize_text",
+    "strip_diacritics",
+    "read_table",
+    "write_table",
+    "InputError",
+    "ModelError",
+    "load_model",
+    "train_model",
+    "evaluate_model",
+    "evaluate_file",
+    "load_labeled",
+    "suggest_for_labelling",
+    "find_label_issues",
+    "build_report",
+    "write_workbook",
+    "category_summary",
+    "CATEGORY_CODES",
+]
+
+_LOCATIONS = {
+    "PetitionClassifier": "petition_nlp.classifier",
+    "classify_partition": "petition_nlp.classifier",
+    "shortlist": "petition_nlp.shortlist",
+    "normalize_text": "petition_nlp.normalize",
+    "strip_diacritics": "petition_nlp.normalize",
+    "read_table": "petition_nlp.io",
+    "write_table": "petition_nlp.io",
+    "InputError": "petition_nlp.io",
+    "ModelError": "petition_nlp.modelstore",
+    "load_model": "petition_nlp.modelstore",
+    "train_model": "petition_nlp.training",
+    "evaluate_model": "petition_nlp.training",
+    "evaluate_file": "petition_nlp.training",
+    "load_labeled": "petition_nlp.training",
+    "suggest_for_labelling": "petition_nlp.active",
+    "find_label_issues": "petition_nlp.active",
+    "build_report": "petition_nlp.report",
+    "write_workbook": "petition_nlp.excel",
+    "category_summary": "petition_nlp.summary",
+    "CATEGORY_CODES": "petition_nlp.resources",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import public names lazily, so ``petition-nlp --help`` starts fast."""
+    if name in _LOCATIONS:
+        import importlib
+
+        value = getattr(importlib.import_module(_LOCATIONS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'petition_nlp' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

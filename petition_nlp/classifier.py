@@ -1,0 +1,242 @@
+"""The petition classifier: preprocessing + TF-IDF features + calibrated linear SVM."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
+
+from petition_nlp.features import build_features, preprocess
+from petition_nlp.resources import category_name
+from petition_nlp.validation import STATUS_OK, as_text, row_status
+
+__all__ = ["PetitionClassifier", "choose_review_threshold", "classify_partition", "OUTPUT_COLUMNS"]
+
+OUTPUT_COLUMNS = ("category", "category_name", "confidence", "needs_review", "status")
+
+
+def choose_review_threshold(
+    confidence: np.ndarray, correct: np.ndarray, *, target_precision: float = 0.95, floor: float = 0.3
+) -> float:
+    """Smallest confidence above which predictions are right at least ``target_precision`` of the time.
+
+    ``confidence`` and ``correct`` come from out-of-fold (cross-validated) predictions.
+    """
+    order = np.argsort(-confidence, kind="stable")
+    conf = confidence[order]
+    hits = np.cumsum(correct[order].astype(float))
+    precision = hits / np.arange(1, len(conf) + 1)
+    ok = np.nonzero(precision >= target_precision)[0]
+    if len(ok) == 0:
+        return float(conf[0]) if len(conf) else 1.0
+    return float(max(floor, conf[ok[-1]]))
+
+
+class PetitionClassifier(ClassifierMixin, BaseEstimator):
+    """Assigns a category code to each petition, with a calibrated confidence.
+
+    Args:
+        C: regularisation of the linear SVM.
+        word_ngram_range: n-gram range over segmented words.
+        char_ngram_range: character n-gram range over the diacritic-free text.
+        keyword_weight: weight of the taxonomy keyword features.
+        class_weight: passed to ``LinearSVC`` (``"balanced"`` by default).
+        calibration_cv: folds used by ``CalibratedClassifierCV``.
+        review_threshold: float, or ``"auto"`` to choose it by cross-validation on the
+            training rows so that predictions above it are right ``review_precision`` of the time.
+        review_precision: target precision of predictions not flagged ``needs_review``.
+        cv: folds of that cross-validation (also reported as ``cv_report_``).
+        random_state: seed for every random step (training is deterministic).
+        n_jobs: processes for segmentation of large batches (``None``: all cores).
+        cache: use the on-disk segmentation cache.
+    """
+
+    def __init__(
+        self,
+        *,
+        C: float = 0.5,
+        word_ngram_range: tuple[int, int] = (1, 2),
+        char_ngram_range: tuple[int, int] = (2, 5),
+        keyword_weight: float = 0.5,
+        class_weight: str | None = "balanced",
+        calibration_cv: int = 3,
+        review_threshold: float | str = "auto",
+        review_precision: float = 0.95,
+        cv: int = 5,
+        random_state: int = 0,
+        n_jobs: int | None = None,
+        cache: bool = True,
+    ) -> None:
+        self.C = C
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.keyword_weight = keyword_weight
+        self.class_weight = class_weight
+        self.calibration_cv = calibration_cv
+        self.review_threshold = review_threshold
+        self.review_precision = review_precision
+        self.cv = cv
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.cache = cache
+
+    # -- construction -------------------------------------------------------------------
+    def _make_model(self, n_min: int) -> Pipeline:
+        svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
+        folds = max(2, min(self.calibration_cv, n_min))
+        return Pipeline(
+            [
+                (
+                    "features",
+                    build_features(
+                        word_ngram_range=tuple(self.word_ngram_range),
+                        char_ngram_range=tuple(self.char_ngram_range),
+                        keyword_weight=self.keyword_weight,
+                    ),
+                ),
+                ("clf", CalibratedClassifierCV(svm, method="sigmoid", cv=folds)),
+            ]
+        )
+
+    def views(self, texts: Iterable[Any]) -> pd.DataFrame:
+        """Normalised / segmented / diacritic-free views of the texts (one segmentation pass)."""
+        if isinstance(texts, pd.DataFrame) and {"norm", "seg", "plain"} <= set(texts.columns):
+            return texts
+        return preprocess([as_text(t) for t in texts], n_jobs=self.n_jobs, cache=self.cache)
+
+    # -- scikit-learn API ---------------------------------------------------------------
+    def fit(self, X: Iterable[Any], y: Iterable[Any]) -> PetitionClassifier:
+        """Fit on texts ``X`` and codes ``y``. Every code needs at least two rows."""
+        views = self.views(X)
+        labels = np.asarray([as_text(v).strip() for v in y], dtype=object)
+        if len(labels) != len(views):
+            raise ValueError(f"{len(views)} texts but {len(labels)} labels")
+        codes, counts = np.unique(labels, return_counts=True)
+        if len(codes) < 2:
+            raise ValueError("training needs at least two different category codes")
+        if counts.min() < 2:
+            rare = ", ".join(c for c, n in zip(codes, counts) if n < 2)
+            raise ValueError(f"every code needs at least 2 labelled rows; too few for: {rare}")
+        self.cv_report_: dict[str, Any] | None = None
+        if self.review_threshold == "auto":
+            folds = StratifiedKFold(
+                n_splits=max(2, min(self.cv, int(counts.min()))), shuffle=True, random_state=self.random_state
+            )
+            oof = cross_val_predict(
+                self._make_model(int(counts.min()) - 1), views, labels, cv=folds, method="predict_proba"
+            )
+            pred = codes[oof.argmax(axis=1)]
+            conf = oof.max(axis=1)
+            self.review_threshold_ = choose_review_threshold(
+                conf, pred == labels, target_precision=self.review_precision
+            )
+            self.cv_report_ = {
+                "folds": folds.get_n_splits(),
+                "macro_f1": float(f1_score(labels, pred, average="macro")),
+                "weighted_f1": float(f1_score(labels, pred, average="weighted")),
+                "accuracy": float((pred == labels).mean()),
+                "per_class_f1": {
+                    c: float(s) for c, s in zip(codes, f1_score(labels, pred, average=None, labels=codes))
+                },
+                "review_rate": float((conf < self.review_threshold_).mean()),
+            }
+            self.cv_predictions_ = pd.DataFrame(oof, columns=codes)
+        else:
+            self.review_threshold_ = float(self.review_threshold)
+        self.model_ = self._make_model(int(counts.min())).fit(views, labels)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X: Iterable[Any]) -> pd.DataFrame:
+        """Probability of each code (one column per code, rows in input order)."""
+        proba = self.model_.predict_proba(self.views(X))
+        return pd.DataFrame(proba, columns=list(self.classes_))
+
+    def predict(self, X: Iterable[Any]) -> np.ndarray:
+        """The most probable code for each text."""
+        proba = self.predict_proba(X)
+        return np.asarray(self.classes_)[proba.to_numpy().argmax(axis=1)]
+
+    # -- petition-nlp API ---------------------------------------------------------------
+    def classify(
+        self,
+        data: pd.DataFrame | Iterable[Any],
+        *,
+        text_column: str | None = None,
+        batch_size: int = 20_000,
+        progress: Callable[[int], None] | None = None,
+    ) -> pd.DataFrame:
+        """Classify every row; returns the input columns plus ``category``, ``category_name``,
+        ``confidence``, ``needs_review`` and ``status``, one output row per input row, in order.
+
+        Args:
+            data: a DataFrame (then ``text_column`` is required or detected) or texts.
+            text_column: the column holding the petition; detected when ``None``.
+            batch_size: rows processed at a time (bounds memory on huge inputs).
+            progress: called with the number of rows finished after each batch.
+        """
+        from petition_nlp.io import detect_text_column
+
+        if isinstance(data, pd.DataFrame):
+            frame = data.copy()
+            column = text_column or detect_text_column(frame)
+            texts = frame[column].tolist()
+        else:
+            texts = list(data)
+            frame = pd.DataFrame({"text": texts})
+        statuses = [row_status(t) for t in texts]
+        category = np.full(len(texts), "", dtype=object)
+        confidence = np.full(len(texts), np.nan)
+        usable = [i for i, s in enumerate(statuses) if s == STATUS_OK]
+        for start in range(0, len(usable), batch_size):
+            idx = usable[start : start + batch_size]
+            proba = self.predict_proba([as_text(texts[i]) for i in idx]).to_numpy()
+            category[idx] = np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
+            confidence[idx] = proba.max(axis=1).round(4)
+            if progress:
+                progress(len(idx))
+        ok = np.array([s == STATUS_OK for s in statuses], dtype=bool)
+        frame["category"] = category
+        frame["category_name"] = [category_name(c) if c else "" for c in category]
+        frame["confidence"] = confidence
+        frame["needs_review"] = ~ok | (np.nan_to_num(confidence, nan=0.0) < self.review_threshold_)
+        frame["status"] = statuses
+        return frame
+
+    # -- persistence --------------------------------------------------------------------
+    def save(self, path: str | Path, *, metadata: dict[str, Any] | None = None) -> Path:
+        """Write the model and its ``manifest.json`` (sha256 of each artefact) to ``path``."""
+        from petition_nlp.modelstore import save_model
+
+        return save_model(self, path, metadata=metadata)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> PetitionClassifier:
+        """Load a model directory (default: the bundled default model), verifying its manifest."""
+        from petition_nlp.modelstore import load_model
+
+        return load_model(path)
+
+
+def classify_partition(
+    partition: pd.DataFrame, model: PetitionClassifier, *, text_column: str
+) -> pd.DataFrame:
+    """Classify one pandas partition with a loaded model (for ``dask.dataframe.map_partitions``).
+
+    Segmentation stays in-process (``n_jobs=1``): the cluster provides the parallelism.
+    """
+    previous = model.n_jobs
+    model.n_jobs = 1
+    try:
+        return model.classify(partition, text_column=text_column)
+    finally:
+        model.n_jobs = previous

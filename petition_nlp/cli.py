@@ -1,0 +1,372 @@
+"""Command-line interface: ``petition-nlp COMMAND --help``.
+
+Each command is a thin wrapper over a library function that returns data. Errors about
+inputs end with a one-line message and exit code 2; no tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Classify Vietnamese worker petitions, shortlist questions, retrain on new labels.",
+    pretty_exceptions_enable=False,
+)
+
+EXIT_INPUT = 2
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@contextmanager
+def _handled() -> Iterator[None]:
+    """Turn expected failures into one-line messages and meaningful exit codes."""
+    from petition_nlp.io import InputError
+    from petition_nlp.modelstore import ModelError
+
+    try:
+        yield
+    except (InputError, ModelError) as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_INPUT) from None
+    except KeyboardInterrupt:
+        _err("interrupted; no output was written")
+        raise typer.Exit(130) from None
+    except typer.Exit:
+        raise
+    except ValueError as exc:
+        _err(f"error: {str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__}")
+        raise typer.Exit(EXIT_INPUT) from None
+    except Exception as exc:  # last resort: still one line, never a traceback
+        _err(f"error: unexpected {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def _progress(total: int, desc: str) -> Iterator[Callable[[int], None]]:
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="petition", file=sys.stderr, disable=None, leave=False)
+    try:
+        yield bar.update
+    finally:
+        bar.close()
+
+
+def _read(path: Path, header_row: Optional[int]) -> Any:
+    from petition_nlp.io import read_table
+
+    frame, info = read_table(path, header_row=header_row)
+    for note in info.notes:
+        _err(f"note: {path}: {note}")
+    if info.blank_rows_skipped:
+        _err(f"note: {path}: {info.blank_rows_skipped} blank rows skipped")
+    return frame, info
+
+
+def _text_column(frame: Any, given: Optional[str], path: Path) -> str:
+    from petition_nlp.io import InputError, detect_text_column
+
+    if given is not None:
+        if given not in frame.columns:
+            found = ", ".join(map(str, frame.columns))
+            raise InputError(f"{path}: no column '{given}' (columns: {found})")
+        return given
+    try:
+        column = detect_text_column(frame)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    _err(f"text column: '{column}'")
+    return column
+
+
+def _load_model(model_dir: Optional[Path]) -> Any:
+    from petition_nlp.modelstore import load_model
+
+    return load_model(model_dir)
+
+
+def _preview(frame: Any, kind: str, column: Optional[str]) -> str:
+    """A readable table for the terminal: key columns and the start of each petition."""
+    import pandas as pd
+
+    keep = [c for c in ("rank", "category", "represents", "confidence", "needs_review", "suggested_category", "uncertainty", "label", "label_issue", "suggested_label") if c in frame.columns]
+    view = frame[keep].copy()
+    if column is not None and column in frame.columns:
+        view["text"] = frame[column].astype(str).str.replace(r"\s+", " ", regex=True).str.slice(0, 90)
+    with pd.option_context("display.max_rows", None, "display.width", 250, "display.max_colwidth", 100):
+        return view.to_string(index=kind != "shortlist")
+
+
+def _write_or_print(
+    frame: Any, output: Optional[Path], inputs: list[Path], overwrite: bool, kind: str, column: Optional[str] = None
+) -> None:
+    from petition_nlp.io import write_table
+
+    if output is None:
+        typer.echo(_preview(frame, kind, column))
+        return
+    writer = None
+    if output.suffix.lower() == ".xlsx":
+        from petition_nlp.excel import workbook_writer
+
+        writer = workbook_writer(kind)
+    write_table(frame, output, overwrite=overwrite, protect=inputs, xlsx_writer=writer)
+    _err(f"wrote {len(frame)} rows to {output}")
+
+
+def _summary(frame: Any) -> None:
+    from petition_nlp.summary import category_summary
+
+    table = category_summary(frame)
+    _err("category             count   share")
+    for _, row in table.iterrows():
+        _err(f"{row['category'] or '(not classified)':<20} {row['count']:>5}  {row['share']:>6.1%}")
+    review = int(frame["needs_review"].sum())
+    bad = int((frame["status"] != "ok").sum())
+    _err(f"total {len(frame)} petitions; {review} need review; {bad} could not be processed")
+    if bad:
+        for status, n in frame.loc[frame["status"] != "ok", "status"].value_counts().items():
+            _err(f"  status {status}: {n}")
+
+
+InputArg = Annotated[Path, typer.Argument(help="Survey export: .csv, .xlsx, .jsonl or .txt (one petition per line).")]
+OutputOpt = Annotated[Optional[Path], typer.Option("-o", "--output", help="Write .csv, .xlsx or .jsonl (default: print).")]
+TextColOpt = Annotated[Optional[str], typer.Option("--text-column", help="Column with the petition text (detected if omitted).")]
+ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="Model directory (default: models/default).")]
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Allow -o to replace the input file.")]
+HeaderOpt = Annotated[Optional[int], typer.Option("--header-row", help="1-based header row of an .xlsx sheet (found if omitted).")]
+
+
+def _header_index(header_row: Optional[int]) -> Optional[int]:
+    return None if header_row is None else max(0, header_row - 1)
+
+
+@app.command()
+def classify(
+    input: InputArg,
+    output: OutputOpt = None,
+    text_column: TextColOpt = None,
+    model: ModelOpt = None,
+    overwrite: OverwriteOpt = False,
+    header_row: HeaderOpt = None,
+) -> None:
+    """Assign a category to every petition; prints a per-category summary."""
+    with _handled():
+        frame, _ = _read(input, _header_index(header_row))
+        column = _text_column(frame, text_column, input)
+        clf = _load_model(model)
+        with _progress(len(frame), "classifying") as tick:
+            result = clf.classify(frame, text_column=column, progress=tick)
+        _write_or_print(result, output, [input], overwrite, "classify", column)
+        _summary(result)
+
+
+@app.command()
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="Labelled file (.csv/.xlsx/.jsonl) with text and label columns.")],
+    model: ModelOpt = None,
+    text_column: TextColOpt = None,
+    label_column: Annotated[Optional[str], typer.Option("--label-column", help="Column with the gold code.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Accuracy, macro / weighted F1, per-code scores and the confusion matrix."""
+    from petition_nlp.training import evaluate_file
+
+    with _handled():
+        metrics = evaluate_file(file, model_dir=model, text_column=text_column, label_column=label_column)
+        if as_json:
+            typer.echo(json.dumps(metrics, ensure_ascii=False))
+            return
+        typer.echo(f"rows {metrics['rows']}  accuracy {metrics['accuracy']:.3f}  macro-F1 {metrics['macro_f1']:.3f}  weighted-F1 {metrics['weighted_f1']:.3f}")
+        typer.echo(f"{'code':<20}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
+        for code, m in metrics["per_class"].items():
+            typer.echo(f"{code:<20}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>9}")
+        labels = metrics["confusion_matrix"]["labels"]
+        typer.echo("confusion matrix (rows: gold, columns: predicted)")
+        typer.echo(" " * 20 + "".join(f"{c[:8]:>9}" for c in labels))
+        for code, row in zip(labels, metrics["confusion_matrix"]["matrix"]):
+            typer.echo(f"{code:<20}" + "".join(f"{v:>9}" for v in row))
+
+
+@app.command()
+def train(
+    files: Annotated[Optional[list[Path]], typer.Argument(help="Extra labelled files (.csv/.xlsx/.jsonl).")] = None,
+    only: Annotated[bool, typer.Option("--only", help="Train on the given files alone, not on data/labeled/petitions.csv.")] = False,
+    text_column: TextColOpt = None,
+    label_column: Annotated[Optional[str], typer.Option("--label-column", help="Column with the code (detected if omitted).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", help="Model directory to write (default models/<timestamp>/).")] = None,
+    promote: Annotated[bool, typer.Option("--promote", help="Make it the default model if not worse on the test split.")] = False,
+    test: Annotated[Optional[Path], typer.Option("--test", help="Test file for --promote (default data/labeled/test.csv).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Promote even if worse.")] = False,
+) -> None:
+    """Train a model with cross-validation and write a versioned model directory."""
+    from petition_nlp.training import promote_if_better, train_model
+
+    with _handled():
+        from tqdm import tqdm
+
+        with tqdm(total=1, desc="training (cross-validation + final fit)", file=sys.stderr, disable=None, leave=False) as bar:
+            _, target, report = train_model(
+                files or [], only=only, text_column=text_column, label_column=label_column, output=output
+            )
+            bar.update(1)
+        v = report["validation"]
+        _err(
+            f"rows used {v['rows_used']} of {v['rows_read']}: {v['skipped_empty']} empty skipped, "
+            f"{v['duplicates_dropped']} duplicates dropped, {v['conflicting_texts']} texts with conflicting labels left out"
+        )
+        for c in v["conflicts"][:10]:
+            _err(f"  conflicting labels {c['labels']}: {c['text'][:80]}")
+        if v["unknown_codes"]:
+            _err(f"warning: new codes not in the taxonomy: {', '.join(v['unknown_codes'])}")
+        cv = report["cv"]
+        typer.echo(f"cross-validated macro-F1 {cv['macro_f1']:.3f} ({cv['folds']} folds), weighted-F1 {cv['weighted_f1']:.3f}")
+        for code, f1 in cv["per_class_f1"].items():
+            typer.echo(f"  {code:<20} F1 {f1:.3f}")
+        typer.echo(f"review threshold {report['review_threshold']:.3f}; time {report['seconds']['total']:.1f} s")
+        typer.echo(f"model written to {target}")
+        if promote:
+            result = promote_if_better(target, test_file=test, force=force)
+            if result["promoted"]:
+                typer.echo(f"promoted to default (test macro-F1 {result['candidate_macro_f1']:.3f})")
+            else:
+                _err(f"not promoted: {result['reason']}")
+                raise typer.Exit(1)
+
+
+@app.command()
+def shortlist(
+    input: InputArg,
+    n: Annotated[int, typer.Option("-n", min=1, help="Number of questions to shortlist.")] = 15,
+    output: OutputOpt = None,
+    text_column: TextColOpt = None,
+    quota: Annotated[str, typer.Option("--quota", help="proportional | equal | code=N,code=N,...")] = "proportional",
+    exclude: Annotated[str, typer.Option("--exclude", help="Comma-separated codes never shortlisted, e.g. other.")] = "",
+    groups_output: Annotated[Optional[Path], typer.Option("--groups-output", help="Also write every row with its category and group_id.")] = None,
+    model: ModelOpt = None,
+    overwrite: OverwriteOpt = False,
+    header_row: HeaderOpt = None,
+    print_table: Annotated[bool, typer.Option("--print", help="Also print the shortlist when writing -o.")] = False,
+) -> None:
+    """Group petitions raising the same issue and choose N representative questions."""
+    from petition_nlp.shortlist import assign_groups, parse_quota, select_questions
+
+    with _handled():
+        quota_value = parse_quota(quota)
+        frame, _ = _read(input, _header_index(header_row))
+        column = _text_column(frame, text_column, input)
+        clf = _load_model(model)
+        with _progress(len(frame), "classifying") as tick:
+            classified = clf.classify(frame, text_column=column, progress=tick)
+        groups = assign_groups(classified, text_column=column, category_column="category")
+        chosen = select_questions(groups, n, text_column=column, quota=quota_value, exclude=exclude.split(","))
+        if groups_output is not None:
+            _write_or_print(groups, groups_output, [input], overwrite, "classify", column)
+        _write_or_print(chosen, output, [input], overwrite, "shortlist", column)
+        if output is not None and print_table:
+            for _, row in chosen.iterrows():
+                typer.echo(f"{row['rank']:>3}. [{row['category']}] ({row['represents']} kiến nghị) {str(row[column])[:160]}")
+        bad = int((groups["status"] != "ok").sum())
+        _err(
+            f"{len(chosen)} questions from {len(frame)} petitions in {groups.loc[groups['group_id'] != '', 'group_id'].nunique()} issue groups"
+            + (f"; {bad} rows could not be processed" if bad else "")
+        )
+
+
+@app.command()
+def suggest(
+    input: InputArg,
+    n: Annotated[int, typer.Option("-n", min=1, help="How many petitions to pick.")] = 50,
+    output: OutputOpt = None,
+    text_column: TextColOpt = None,
+    model: ModelOpt = None,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Pick unlabelled petitions worth labelling next (uncertain and diverse)."""
+    from petition_nlp.active import suggest_for_labelling
+
+    with _handled():
+        frame, _ = _read(input, None)
+        column = _text_column(frame, text_column, input)
+        picked = suggest_for_labelling(frame, n, model=_load_model(model), text_column=column)
+        _write_or_print(picked, output, [input], overwrite, "suggest", column)
+        _err(f"{len(picked)} petitions to label: fill the 'label' column and pass the file to 'petition-nlp train'")
+
+
+@app.command("check-labels")
+def check_labels(
+    file: Annotated[Path, typer.Argument(help="Labelled file (.csv/.xlsx/.jsonl).")],
+    output: OutputOpt = None,
+    text_column: TextColOpt = None,
+    label_column: Annotated[Optional[str], typer.Option("--label-column", help="Column with the code.")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Output every row, not only the flagged ones.")] = False,
+) -> None:
+    """Flag labelled rows whose label looks wrong (cross-validated confident disagreement)."""
+    from petition_nlp.active import find_label_issues
+    from petition_nlp.training import read_labeled
+
+    with _handled():
+        frame, tcol, lcol = read_labeled(file, text_column=text_column, label_column=label_column)
+        found = find_label_issues(frame[tcol].tolist(), frame[lcol].tolist())
+        result = frame.copy()
+        for col in ("label_issue", "suggested_label", "suggested_confidence", "label_quality"):
+            result[col] = found[col].to_numpy()
+        flagged = result if show_all else result[result["label_issue"]]
+        _write_or_print(flagged, output, [file], False, "check", tcol)
+        _err(f"{int(result['label_issue'].sum())} of {len(result)} rows flagged as likely labelling mistakes")
+
+
+@app.command()
+def report(
+    input: InputArg,
+    n: Annotated[int, typer.Option("-n", min=1, help="Number of questions to shortlist.")] = 15,
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path("report.html"),
+    text_column: TextColOpt = None,
+    quota: Annotated[str, typer.Option("--quota", help="proportional | equal | code=N,...")] = "proportional",
+    exclude: Annotated[str, typer.Option("--exclude", help="Comma-separated codes never shortlisted.")] = "",
+    model: ModelOpt = None,
+    overwrite: OverwriteOpt = False,
+    header_row: HeaderOpt = None,
+) -> None:
+    """Write a self-contained HTML session report (Vietnamese) with charts and the shortlist."""
+    from petition_nlp.report import build_report, write_html
+
+    with _handled():
+        frame, _ = _read(input, _header_index(header_row))
+        column = _text_column(frame, text_column, input)
+        html = build_report(
+            frame, n=n, text_column=column, quota=quota, exclude=exclude.split(","),
+            model=_load_model(model), title_source=input.name,
+        )
+        write_html(html, output, protect=[input], overwrite=overwrite)
+        _err(f"wrote report to {output}")
+
+
+@app.command()
+def rollback() -> None:
+    """Restore the previous default model (a second rollback undoes the first)."""
+    from petition_nlp.modelstore import rollback_model
+
+    with _handled():
+        path = rollback_model()
+        typer.echo(f"default model restored from previous: {path}")
+
+
+def main() -> None:  # console-script entry point
+    app()
+
+
+if __name__ == "__main__":
+    main()

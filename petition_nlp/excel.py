@@ -1,0 +1,128 @@
+"""Formatted Excel workbooks for federation staff (Vietnamese headers, one sheet per category).
+
+Sheets: ``Kiến nghị`` (all petitions, first so the file can be fed back to ``train``),
+``Tổng hợp`` (count and share per category, and per unit when a unit column exists), then
+one sheet per category. The code column keeps the machine codes (header ``Mã chủ đề``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from petition_nlp.resources import category_name
+from petition_nlp.summary import category_summary, detect_unit_column, unit_summary
+
+__all__ = ["write_workbook", "workbook_writer", "VIETNAMESE_HEADERS"]
+
+VIETNAMESE_HEADERS = {
+    "category": "Mã chủ đề",
+    "category_name": "Chủ đề",
+    "confidence": "Độ tin cậy",
+    "needs_review": "Cần xem lại",
+    "status": "Trạng thái",
+    "rank": "Thứ tự",
+    "represents": "Số kiến nghị đại diện",
+    "group_id": "Nhóm vấn đề",
+    "member_ids": "Các kiến nghị trong nhóm",
+    "units": "Các đơn vị nêu",
+}
+SHEET_ALL = "Kiến nghị"
+SHEET_SUMMARY = "Tổng hợp"
+REVIEW_FILL = "FFF2CC"
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    title = "".join(ch for ch in name if ch not in "[]:*?/\\")[:31] or "Sheet"
+    base, n = title, 2
+    while title in used:
+        title = f"{base[:28]}_{n}"
+        n += 1
+    used.add(title)
+    return title
+
+
+def _format_sheet(ws: Any, frame: pd.DataFrame, review: pd.Series | None) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws.freeze_panes = "A2"
+    if ws.max_row >= 1 and ws.max_column >= 1:
+        ws.auto_filter.ref = ws.dimensions
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for j, column in enumerate(frame.columns, start=1):
+        values = frame[column].astype(str).head(500)
+        longest = max([len(str(column))] + [len(v) for v in values]) if len(values) else len(str(column))
+        width = min(80, max(8, longest + 2))
+        ws.column_dimensions[get_column_letter(j)].width = width
+        if width >= 40:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if review is not None:
+        fill = PatternFill("solid", fgColor=REVIEW_FILL)
+        for i, flag in enumerate(review.tolist(), start=2):
+            if bool(flag):
+                for cell in ws[i]:
+                    cell.fill = fill
+
+
+def _vietnamese(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    if "needs_review" in out:
+        out["needs_review"] = out["needs_review"].map(lambda v: "có" if bool(v) else "không")
+    return out.rename(columns={k: v for k, v in VIETNAMESE_HEADERS.items() if k in out.columns})
+
+
+def write_workbook(frame: pd.DataFrame, path: str | Path, *, kind: str = "classify") -> None:
+    """Write ``frame`` (classify or shortlist output) as a formatted workbook at ``path``."""
+    used: set[str] = set()
+    review = frame["needs_review"] if "needs_review" in frame else None
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        main_title = _sheet_title("Danh sách câu hỏi" if kind == "shortlist" else SHEET_ALL, used)
+        _vietnamese(frame).to_excel(writer, sheet_name=main_title, index=False)
+        _format_sheet(writer.sheets[main_title], frame, review)
+
+        summary = category_summary(frame)
+        summary_vi = pd.DataFrame(
+            {
+                "Mã chủ đề": summary["category"],
+                "Chủ đề": [category_name(c) if c else "(không phân loại được)" for c in summary["category"]],
+                "Số kiến nghị": summary["count"],
+                "Tỷ lệ": summary["share"].round(4),
+            }
+        )
+        title = _sheet_title(SHEET_SUMMARY, used)
+        summary_vi.to_excel(writer, sheet_name=title, index=False)
+        ws = writer.sheets[title]
+        for (cell,) in ws.iter_rows(min_row=2, min_col=4, max_col=4):
+            cell.number_format = "0.0%"
+        unit_col = detect_unit_column(frame)
+        if unit_col is not None:
+            units = unit_summary(frame, unit_col)
+            units.columns = [category_name(c) if c not in ("total", "") else ("Tổng" if c == "total" else "(không phân loại)") for c in units.columns]
+            units.index.name = "Đơn vị"
+            start = len(summary_vi) + 3
+            units.reset_index().to_excel(writer, sheet_name=title, index=False, startrow=start)
+            from openpyxl.styles import Font
+
+            for cell in ws[start + 1]:
+                cell.font = Font(bold=True)
+        _format_sheet(ws, summary_vi, None)
+
+        for code in summary["category"]:
+            if not code:
+                continue
+            part = frame[frame["category"] == code]
+            name = _sheet_title(category_name(code), used)
+            _vietnamese(part).to_excel(writer, sheet_name=name, index=False)
+            _format_sheet(writer.sheets[name], part, part["needs_review"] if "needs_review" in part else None)
+
+
+def workbook_writer(kind: str) -> Callable[[pd.DataFrame, Path], None]:
+    """A ``(frame, path)`` writer for :func:`petition_nlp.io.write_table`."""
+    return lambda frame, path: write_workbook(frame, path, kind=kind)

@@ -1,0 +1,84 @@
+"""Detect and convert text typed in the legacy Vietnamese font encodings TCVN3 (ABC) and VNI.
+
+Such text reaches us as Latin-1 look-alikes ("C«ng ®oµn" for TCVN3, "Coâng ñoaøn" for VNI),
+either inside UTF-8 files (copied from old Word documents) or as raw single-byte files.
+The character tables live in ``data/legacy_tcvn3.tsv`` and ``data/legacy_vni.tsv``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+
+__all__ = ["detect_legacy", "convert_legacy", "convert_legacy_column"]
+
+_VIETNAMESE_ONLY = re.compile(r"[ăĂđĐĩĨũŨơƠưƯ\u1ea0-\u1ef9]")
+# Characters that never occur in Unicode Vietnamese but are frequent in each legacy encoding.
+_TCVN3_SIGNS = set("«©®µ¸¶·¹»¼½¾¨ª¬\u00ad¡¢£¤¥¦§ÇËÎÏÐÑÖ×ØÜÞßæçëîïñö÷øûüþ")
+_VNI_PAIR = re.compile(r"[aeouyAEOUY][âáàåãäùøûõïéèúüëêÂÁÀÅÃÄÙØÛÕÏÉÈÚÜËÊ]|[ñÑöÖ]")
+
+
+@lru_cache(maxsize=2)
+def _table(name: str) -> dict[str, str]:
+    text = resources.files("petition_nlp").joinpath("data", name).read_text(encoding="utf-8")
+    table = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#") or line.startswith("legacy\t"):
+            continue
+        legacy, uni = line.split("\t")
+        table[legacy] = uni
+    return table
+
+
+def detect_legacy(text: str) -> str | None:
+    """``"tcvn3"``, ``"vni"`` or ``None`` for a text (Unicode Vietnamese is never flagged)."""
+    if not isinstance(text, str) or len(text) < 4 or _VIETNAMESE_ONLY.search(text):
+        return None
+    letters = sum(ch.isalpha() for ch in text) or 1
+    tcvn3 = sum(ch in _TCVN3_SIGNS for ch in text)
+    vni = len(_VNI_PAIR.findall(text))
+    if max(tcvn3, vni) < 2 or max(tcvn3, vni) < letters * 0.03:
+        return None
+    tcvn3_only = sum(ch in "«©®µ¸¶·¹»¼½¾¨ª¬" for ch in text)
+    return "tcvn3" if tcvn3_only >= vni / 2 and tcvn3_only > 0 else "vni"
+
+
+def convert_legacy(text: str, encoding: str) -> str:
+    """Convert TCVN3 (``"tcvn3"``) or VNI (``"vni"``) look-alike text to Unicode NFC."""
+    if encoding == "tcvn3":
+        table = _table("legacy_tcvn3.tsv")
+        return unicodedata.normalize("NFC", "".join(table.get(ch, ch) for ch in text))
+    table = _table("legacy_vni.tsv")
+    out, i = [], 0
+    while i < len(text):
+        pair = text[i : i + 2]
+        if len(pair) == 2 and pair in table:
+            out.append(table[pair])
+            i += 2
+        else:
+            out.append(table.get(text[i], text[i]))
+            i += 1
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def convert_legacy_column(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Convert legacy-encoded cells in every text column; returns the frame and notes."""
+    notes = []
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        kinds = values.map(detect_legacy)
+        flagged = kinds.notna()
+        if flagged.any():
+            frame[column] = [
+                convert_legacy(v, k) if isinstance(k, str) else v for v, k in zip(values, kinds)
+            ]
+            counts = kinds[flagged].value_counts()
+            detail = ", ".join(f"{n} {k.upper()}" for k, n in counts.items())
+            notes.append(f"column '{column}': converted {detail} cells from legacy font encoding")
+    return frame, notes

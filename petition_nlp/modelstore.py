@@ -1,0 +1,238 @@
+"""Model directories: save with a manifest, verify before loading, promote and roll back.
+
+A model directory holds ``model.joblib`` and ``manifest.json``. joblib (pickle) runs code
+when it loads, so :func:`load_model` checks every artefact against the sha256 recorded in
+the manifest *before* unpickling and refuses anything modified, truncated or foreign. Only
+load model directories you trust: the manifest protects against accidents and swapped
+files, not against someone who can rewrite both the model and its manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import warnings
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "ModelError",
+    "save_model",
+    "load_model",
+    "verify_model_dir",
+    "read_manifest",
+    "default_model_dir",
+    "models_root",
+    "promote_model",
+    "rollback_model",
+    "data_fingerprint",
+]
+
+MODEL_FILE = "model.joblib"
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+TRACKED_LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "underthesea", "petition-nlp")
+
+
+class ModelError(RuntimeError):
+    """A model directory is missing, incomplete, tampered with or unusable."""
+
+
+def models_root() -> Path:
+    """Folder holding versioned models and ``default/`` (``PETITION_NLP_MODELS`` overrides)."""
+    env = os.environ.get("PETITION_NLP_MODELS")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "models"
+
+
+def default_model_dir() -> Path:
+    """The default model directory: ``models/default``."""
+    return models_root() / "default"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a model depends on, plus Python's."""
+    found = {"python": platform.python_version()}
+    for name in TRACKED_LIBRARIES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "unknown"
+    return found
+
+
+def data_fingerprint(texts: list[str], labels: list[str]) -> str:
+    """Order-independent sha256 of the (text, label) pairs a model was trained on."""
+    digest = hashlib.sha256()
+    for row in sorted(f"{t}\x1f{y}" for t, y in zip(texts, labels)):
+        digest.update(row.encode("utf-8"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+def save_model(model: Any, path: str | Path, *, metadata: dict[str, Any] | None = None) -> Path:
+    """Write ``model.joblib`` and ``manifest.json`` into a new directory ``path``, atomically."""
+    import joblib
+
+    target = Path(path)
+    if target.exists() and any(target.iterdir()):
+        raise ModelError(f"{target}: directory exists and is not empty")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    staging.chmod(0o755)
+    try:
+        joblib.dump(model, staging / MODEL_FILE, compress=3)
+        manifest = {
+            "format": FORMAT_VERSION,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "artefacts": {MODEL_FILE: _sha256(staging / MODEL_FILE)},
+            "labels": [str(c) for c in getattr(model, "classes_", [])],
+            "review_threshold": getattr(model, "review_threshold_", None),
+            "params": {k: _jsonable(v) for k, v in model.get_params().items()},
+            "versions": library_versions(),
+            **(metadata or {}),
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        if target.exists():
+            target.rmdir()
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return repr(value)
+
+
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    """The parsed ``manifest.json`` of a model directory (no unpickling)."""
+    manifest_path = Path(path) / MANIFEST
+    if not manifest_path.is_file():
+        raise ModelError(f"{path}: not a model directory (no {MANIFEST})")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{manifest_path}: unreadable manifest ({exc.__class__.__name__})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("artefacts"), dict):
+        raise ModelError(f"{manifest_path}: manifest has no artefact list")
+    return manifest
+
+
+def verify_model_dir(path: str | Path) -> dict[str, Any]:
+    """Check every artefact against its sha256; returns the manifest or raises ``ModelError``."""
+    root = Path(path)
+    manifest = read_manifest(root)
+    if MODEL_FILE not in manifest["artefacts"]:
+        raise ModelError(f"{root}: manifest does not list {MODEL_FILE}")
+    for name, expected in manifest["artefacts"].items():
+        file = root / name
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            raise ModelError(f"{root}: manifest names a file outside the model directory: {name}")
+        if not file.is_file():
+            raise ModelError(f"{file}: missing model artefact")
+        if _sha256(file) != expected:
+            raise ModelError(
+                f"{file}: sha256 does not match the manifest (modified, truncated or foreign file); refusing to load"
+            )
+    return manifest
+
+
+def _warn_on_version_change(manifest: dict[str, Any], where: Path) -> None:
+    recorded = manifest.get("versions", {})
+    current = library_versions()
+    for name, was in recorded.items():
+        now = current.get(name, "unknown")
+        if name == "python" or "unknown" in (was, now):
+            continue
+        if was.split(".")[0] != now.split(".")[0]:
+            warnings.warn(
+                f"{where}: model was made with {name} {was}, this is {now} (different major version)",
+                stacklevel=3,
+            )
+
+
+def load_model(path: str | Path | None = None) -> Any:
+    """Verify then load a model directory (default: :func:`default_model_dir`)."""
+    import joblib
+
+    root = Path(path) if path is not None else default_model_dir()
+    if not root.exists():
+        raise ModelError(f"{root}: model directory not found")
+    manifest = verify_model_dir(root)
+    _warn_on_version_change(manifest, root)
+    try:
+        model = joblib.load(root / MODEL_FILE)
+    except Exception as exc:  # verified bytes that still fail: incompatible library versions
+        raise ModelError(f"{root / MODEL_FILE}: cannot be loaded ({exc.__class__.__name__}: {exc})") from None
+    model.manifest_ = manifest
+    return model
+
+
+def _lock(root: Path) -> Any:
+    from filelock import FileLock
+
+    root.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(root / ".promote.lock"), timeout=120)
+
+
+def promote_model(candidate: str | Path, *, root: str | Path | None = None) -> Path:
+    """Make ``candidate`` the default model; the old default becomes ``previous``.
+
+    The candidate is verified and copied beside the default first, then swapped in by
+    renames under a lock file, so two concurrent promotions cannot mix files.
+    """
+    base = Path(root) if root else models_root()
+    verify_model_dir(candidate)
+    default, previous = base / "default", base / "previous"
+    with _lock(base):
+        incoming = Path(tempfile.mkdtemp(prefix=".incoming-", dir=base))
+        shutil.rmtree(incoming)
+        shutil.copytree(candidate, incoming)
+        verify_model_dir(incoming)
+        trash = base / f".trash-{os.getpid()}"
+        if previous.exists():
+            os.replace(previous, trash)
+        if default.exists():
+            os.replace(default, previous)
+        os.replace(incoming, default)
+        shutil.rmtree(trash, ignore_errors=True)
+    return default
+
+
+def rollback_model(*, root: str | Path | None = None) -> Path:
+    """Swap ``default`` and ``previous`` (a second rollback undoes the first)."""
+    base = Path(root) if root else models_root()
+    default, previous = base / "default", base / "previous"
+    with _lock(base):
+        if not previous.exists():
+            raise ModelError(f"{previous}: no previous default model to roll back to")
+        verify_model_dir(previous)
+        swap = base / f".swap-{os.getpid()}"
+        os.replace(default, swap)
+        os.replace(previous, default)
+        os.replace(swap, previous)
+    return default
+
+
+if __name__ == "__main__":  # pragma: no cover - manual check: python -m petition_nlp.modelstore DIR
+    print(json.dumps(verify_model_dir(sys.argv[1]), ensure_ascii=False, indent=2))

@@ -1,0 +1,63 @@
+"""Access to the domain data files shipped in ``petition_nlp/data`` (taxonomy, abbreviations)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+__all__ = ["load_taxonomy", "load_abbreviations", "load_stopwords", "category_names", "category_name", "CATEGORY_CODES"]
+
+CATEGORY_CODES: tuple[str, ...] = (
+    "housing",
+    "social_insurance",
+    "skills_training",
+    "security",
+    "party_building",
+    "other",
+)
+
+
+def _read(name: str) -> str:
+    return resources.files("petition_nlp").joinpath("data", name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def load_taxonomy() -> dict[str, Any]:
+    """The category taxonomy: ``{"categories": {code: {"name": ..., "keywords": [...]}}}``."""
+    return json.loads(_read("taxonomy.json"))
+
+
+@lru_cache(maxsize=1)
+def load_abbreviations() -> tuple[tuple[str, str, str], ...]:
+    """Rows ``(abbreviation, expansion, match)`` from ``abbreviations.tsv``."""
+    rows = []
+    for line in _read("abbreviations.tsv").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if parts[0] == "abbrev" or len(parts) != 3:
+            continue
+        rows.append((parts[0], parts[1], parts[2].strip()))
+    return tuple(rows)
+
+
+def category_names() -> dict[str, str]:
+    """Vietnamese display name of each known code."""
+    return {code: info["name"] for code, info in load_taxonomy()["categories"].items()}
+
+
+def category_name(code: str) -> str:
+    """Display name of a code; unknown codes (added by retraining) fall back to the code itself."""
+    return category_names().get(code, code)
+
+
+@lru_cache(maxsize=1)
+def load_stopwords() -> frozenset[str]:
+    """Diacritic-free, segmented stop words used when grouping petitions (``stopwords.txt``)."""
+    return frozenset(
+        line.strip()
+        for line in _read("stopwords.txt").splitlines()
+        if line.strip() and not line.startswith("#")
+    )

@@ -1,0 +1,350 @@
+"""Shortlist representative questions for a dialogue session.
+
+1. Classify the petitions (unless a category column is given).
+2. Group petitions that raise the same issue (near-duplicates and paraphrases): average-
+   linkage clustering on cosine distance between TF-IDF vectors (content words without
+   stop words, plus diacritic-free character n-grams), within each category.
+3. Share the seats among categories (proportional by largest remainder, equal, or a quota).
+4. In each category take the largest groups first; a group is represented by its clearest,
+   most complete phrasing (central, long enough, typed with diacritics), kept verbatim.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize as l2_normalize
+
+from petition_nlp.features import preprocess
+from petition_nlp.io import InputError, _find_named, detect_text_column
+from petition_nlp.resources import category_name, load_stopwords
+from petition_nlp.summary import detect_unit_column
+from petition_nlp.validation import STATUS_OK, as_text, row_status
+
+__all__ = [
+    "shortlist",
+    "assign_groups",
+    "select_questions",
+    "allocate_seats",
+    "parse_quota",
+    "petition_vectors",
+    "DEFAULT_GROUP_THRESHOLD",
+]
+
+DEFAULT_GROUP_THRESHOLD = 0.82
+"""Cosine distance below which (average linkage) petitions are taken to raise the same issue."""
+NEAR_DUPLICATE_SIMILARITY = 0.6
+ID_COLUMN_NAMES = ("id", "stt", "so tt", "ma kien nghi", "ma so")
+CATEGORY_COLUMN_NAMES = ("category", "ma chu de")
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def parse_quota(spec: str) -> str | dict[str, int]:
+    """``"proportional"``, ``"equal"`` or ``"housing=4,security=2"`` -> quota value."""
+    spec = (spec or "proportional").strip()
+    if spec in ("proportional", "equal"):
+        return spec
+    quota: dict[str, int] = {}
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        code, sep, number = part.partition("=")
+        if not sep or not number.strip().isdigit():
+            raise InputError(f"bad quota '{part.strip()}': use proportional, equal or code=N,code=N")
+        quota[code.strip()] = int(number)
+    return quota
+
+
+def allocate_seats(counts: dict[str, int], n: int, *, quota: str | dict[str, int] = "proportional") -> dict[str, int]:
+    """Seats per category.
+
+    ``proportional``: largest remainder on the petition counts, at least one seat for every
+    category present when ``n`` allows; ``equal``: as even as possible (larger categories
+    get the leftover seats); a dict: exactly those numbers.
+    """
+    present = {c: k for c, k in counts.items() if k > 0}
+    order = sorted(present, key=lambda c: (-present[c], c))
+    if isinstance(quota, dict):
+        return {c: int(quota.get(c, 0)) for c in order if quota.get(c, 0) > 0}
+    if not order or n <= 0:
+        return {}
+    if quota == "equal":
+        base, extra = divmod(n, len(order))
+        return {c: base + (1 if i < extra else 0) for i, c in enumerate(order) if base + (i < extra) > 0}
+    seats = {c: 0 for c in order}
+    remaining = n
+    if n >= len(order):
+        for c in order:
+            seats[c] = 1
+        remaining -= len(order)
+    total = sum(present.values())
+    shares = {c: present[c] / total * n for c in order}
+    wanted = {c: max(0.0, shares[c] - seats[c]) for c in order}
+    scale = remaining / sum(wanted.values()) if sum(wanted.values()) > 0 else 0
+    exact = {c: wanted[c] * scale for c in order}
+    for c in order:
+        whole = int(math.floor(exact[c]))
+        seats[c] += whole
+        remaining -= whole
+    for c in sorted(order, key=lambda c: (-(exact[c] - math.floor(exact[c])), -present[c], c))[:remaining]:
+        seats[c] += 1
+    return {c: s for c, s in seats.items() if s > 0}
+
+
+def petition_vectors(views: pd.DataFrame) -> sp.csr_matrix:
+    """L2-normalised TF-IDF vectors for grouping: content words + diacritic-free char n-grams."""
+    stop = load_stopwords()
+
+    def content_words(seg: str) -> list[str]:
+        from petition_nlp.normalize import strip_diacritics
+
+        return [w for w in strip_diacritics(seg).split() if w not in stop and not w.isdigit()]
+
+    words = TfidfVectorizer(analyzer=content_words, sublinear_tf=True, ngram_range=(1, 1))
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2)
+    blocks = []
+    for vec, column in ((words, "seg"), (chars, "plain")):
+        try:
+            blocks.append(vec.fit_transform(views[column]))
+        except ValueError:  # empty vocabulary (tiny or empty input)
+            blocks.append(sp.csr_matrix((len(views), 0)))
+    return l2_normalize(sp.hstack([blocks[0], blocks[1] * 0.8]).tocsr())
+
+
+def _cluster(vectors: sp.csr_matrix, threshold: float) -> np.ndarray:
+    n = vectors.shape[0]
+    if n == 1:
+        return np.zeros(1, dtype=int)
+    from sklearn.cluster import AgglomerativeClustering
+
+    if n <= 4000:
+        sim = (vectors @ vectors.T).toarray()
+        distance = np.clip(1.0 - sim, 0.0, 2.0)
+        np.fill_diagonal(distance, 0.0)
+        model = AgglomerativeClustering(
+            n_clusters=None, metric="precomputed", linkage="average", distance_threshold=threshold
+        )
+        return model.fit_predict(distance)
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.neighbors import kneighbors_graph
+
+    dense = TruncatedSVD(n_components=min(128, vectors.shape[1] - 1), random_state=0).fit_transform(vectors)
+    dense = l2_normalize(dense)
+    graph = kneighbors_graph(dense, n_neighbors=min(15, n - 1), metric="cosine", include_self=False)
+    model = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold,
+        connectivity=graph, compute_full_tree=True,
+    )
+    return model.fit_predict(dense)
+
+
+def _frame(data: pd.DataFrame | Iterable[Any], text_column: str | None) -> tuple[pd.DataFrame, str]:
+    if isinstance(data, pd.DataFrame):
+        frame = data.copy()
+        column = text_column or detect_text_column(frame)
+        if column not in frame.columns:
+            raise InputError(f"no column '{column}' (columns: {', '.join(map(str, frame.columns))})")
+        return frame, column
+    return pd.DataFrame({"text": [as_text(t) for t in data]}), "text"
+
+
+def assign_groups(
+    data: pd.DataFrame | Iterable[Any],
+    *,
+    text_column: str | None = None,
+    category_column: str | None = None,
+    model: Any = None,
+    threshold: float = DEFAULT_GROUP_THRESHOLD,
+) -> pd.DataFrame:
+    """Every input row, in order, with ``category`` (classified unless given), ``category_name``
+    and ``group_id`` (petitions raising the same issue share it; ``""`` for unusable rows).
+
+    Args:
+        data: DataFrame or texts.
+        text_column: petition column (detected when ``None``).
+        category_column: existing code column to use instead of classifying (detected by
+            name ``category`` / ``Mã chủ đề`` when ``None``).
+        model: a loaded :class:`~petition_nlp.PetitionClassifier` (default model if needed).
+        threshold: clustering distance threshold (lower: smaller, tighter groups).
+    """
+    frame, column = _frame(data, text_column)
+    given = category_column or _find_named(list(frame.columns), CATEGORY_COLUMN_NAMES)
+    if given is not None and frame[given].astype(str).str.strip().ne("").all():
+        out = frame
+        out["category"] = frame[given].astype(str).str.strip()
+        out["category_name"] = [category_name(c) for c in out["category"]]
+        out["status"] = [row_status(t) for t in frame[column]]
+        out.loc[out["status"] != STATUS_OK, "category"] = ""
+    else:
+        if model is None:
+            from petition_nlp.modelstore import load_model
+
+            model = load_model()
+        out = model.classify(frame, text_column=column)
+    texts = [as_text(t) for t in frame[column]]
+    usable = np.flatnonzero((out["status"] == STATUS_OK).to_numpy())
+    groups = np.full(len(out), "", dtype=object)
+    if len(usable):
+        views = preprocess([texts[i] for i in usable])
+        vectors = petition_vectors(views)
+        cats = out["category"].to_numpy()[usable]
+        for code in sorted(set(cats)):
+            local = np.flatnonzero(cats == code)
+            labels = _cluster(vectors[local], threshold)
+            sizes = pd.Series(labels).value_counts()
+            first = {lab: i for i, lab in reversed(list(enumerate(labels)))}
+            ordered = sorted(sizes.index, key=lambda lab: (-sizes[lab], first[lab]))
+            names = {lab: f"{code}-{k + 1:03d}" for k, lab in enumerate(ordered)}
+            for i, lab in zip(local, labels):
+                groups[usable[i]] = names[lab]
+    out["group_id"] = groups
+    return out
+
+
+def _clarity(texts: list[str], vectors: sp.csr_matrix) -> np.ndarray:
+    """How well each text represents its group: central, complete, typed with diacritics."""
+    n = len(texts)
+    centre = np.asarray(vectors.mean(axis=0)).ravel()
+    centrality = vectors @ centre / (np.linalg.norm(centre) or 1.0) if n > 1 else np.ones(1)
+    scores = []
+    for text, central in zip(texts, np.asarray(centrality).ravel()):
+        words = len(text.split())
+        completeness = min(words, 35) / 35 if words >= 8 else words / 20
+        letters = _LETTERS.findall(text)
+        accented = sum(1 for ch in letters if not ch.isascii()) / max(1, len(letters))
+        diacritics = min(1.0, accented / 0.15)
+        overlong = max(0.0, (words - 80) / 80)
+        scores.append(0.45 * central + 0.35 * completeness + 0.2 * diacritics - 0.2 * min(1.0, overlong))
+    return np.asarray(scores)
+
+
+def select_questions(
+    groups: pd.DataFrame,
+    n: int = 15,
+    *,
+    text_column: str | None = None,
+    quota: str | dict[str, int] = "proportional",
+    exclude: Iterable[str] = (),
+    id_column: str | None = None,
+    unit_column: str | None = None,
+) -> pd.DataFrame:
+    """Choose ``n`` questions from the output of :func:`assign_groups` (see module docstring)."""
+    frame, column = _frame(groups, text_column)
+    excluded = {c.strip() for c in exclude if c.strip()}
+    ids = frame[id_column] if id_column else None
+    if ids is None:
+        found = _find_named(list(frame.columns), ID_COLUMN_NAMES, exact=True)
+        ids = frame[found] if found is not None else pd.Series(range(1, len(frame) + 1), index=frame.index)
+    ids = ids.map(as_text)
+    unit_col = unit_column or detect_unit_column(frame)
+    pool = frame[(frame["group_id"] != "") & ~frame["category"].isin(excluded)]
+    if isinstance(quota, dict):
+        unknown = set(quota) - set(pool["category"])
+        if unknown and not (set(quota) - unknown):
+            raise InputError(f"quota names no category present in the input: {', '.join(sorted(unknown))}")
+    counts = pool["category"].value_counts().to_dict()
+    seats = allocate_seats(counts, n, quota=quota)
+    group_sizes = pool.groupby("group_id").size()
+    texts = frame[column].map(as_text)
+    views = preprocess(texts[pool.index].tolist()) if len(pool) else None
+    vectors = petition_vectors(views) if views is not None else None
+    row_of = {idx: k for k, idx in enumerate(pool.index)}
+
+    ordered_groups: dict[str, list[str]] = {}
+    for code in seats:
+        gids = pool.loc[pool["category"] == code, "group_id"].unique().tolist()
+        ordered_groups[code] = sorted(gids, key=lambda g: (-group_sizes[g], g))
+    # seats a category cannot fill (too few groups) go to the categories with the next largest groups
+    spare = sum(max(0, s - len(ordered_groups[c])) for c, s in seats.items())
+    seats = {c: min(s, len(ordered_groups[c])) for c, s in seats.items()}
+    if not isinstance(quota, dict):
+        while spare > 0:
+            candidates = [
+                (group_sizes[ordered_groups[c][seats[c]]], c) for c in seats if seats[c] < len(ordered_groups[c])
+            ]
+            if not candidates:
+                break
+            _, best = max(candidates, key=lambda t: (t[0], -list(seats).index(t[1])))
+            seats[best] += 1
+            spare -= 1
+
+    chosen: list[tuple[str, Any]] = []
+    chosen_vecs: list[Any] = []
+    for code, k in seats.items():
+        taken = 0
+        for gid in ordered_groups[code]:
+            if taken >= k:
+                break
+            members = pool.index[pool["group_id"] == gid].tolist()
+            local = [row_of[i] for i in members]
+            scores = _clarity(texts[members].tolist(), vectors[local])
+            for pick in np.argsort(-scores, kind="stable"):
+                candidate = vectors[local[pick]]
+                if all((candidate @ v.T).toarray()[0, 0] < NEAR_DUPLICATE_SIMILARITY for v in chosen_vecs):
+                    chosen.append((gid, members[pick]))
+                    chosen_vecs.append(candidate)
+                    taken += 1
+                    break
+    rows = []
+    for gid, idx in chosen:
+        members = pool.index[pool["group_id"] == gid].tolist()
+        row = frame.loc[idx].to_dict()
+        row["represents"] = len(members)
+        row["member_ids"] = ", ".join(ids[members].tolist())
+        if unit_col is not None:
+            row["units"] = "; ".join(dict.fromkeys(as_text(u) for u in frame.loc[members, unit_col] if as_text(u)))
+        rows.append(row)
+    result = pd.DataFrame(rows, columns=list(frame.columns) + ["represents", "member_ids"] + (["units"] if unit_col is not None else []))
+    if result.empty:
+        result["rank"] = pd.Series(dtype=int)
+        return result
+    cat_order = {c: i for i, c in enumerate(seats)}
+    result["_order"] = result["category"].map(cat_order)
+    result = result.sort_values(["represents", "_order", "group_id"], ascending=[False, True, True]).drop(columns="_order")
+    result.insert(0, "rank", range(1, len(result) + 1))
+    front = ["rank", "category", "category_name", "represents", "group_id", "member_ids"]
+    rest = [c for c in result.columns if c not in front]
+    original = [c for c in frame.columns if c not in front and c in rest]
+    extra = [c for c in rest if c not in original]
+    return result[original + front + extra].reset_index(drop=True)
+
+
+def shortlist(
+    data: pd.DataFrame | Iterable[Any],
+    n: int = 15,
+    *,
+    text_column: str | None = None,
+    quota: str | dict[str, int] = "proportional",
+    exclude: Iterable[str] = (),
+    model: Any = None,
+    threshold: float = DEFAULT_GROUP_THRESHOLD,
+) -> pd.DataFrame:
+    """Shortlist ``n`` representative questions.
+
+    Args:
+        data: DataFrame of petitions (original columns are kept) or a list of texts.
+        n: number of questions (default 15).
+        text_column: petition column (detected when ``None``).
+        quota: ``"proportional"`` (default), ``"equal"``, a spec such as
+            ``"housing=4,social_insurance=4"`` or a dict of seats per code.
+        exclude: category codes never shortlisted (e.g. ``["other"]``).
+        model: loaded classifier (default model when categories must be predicted).
+        threshold: grouping distance threshold.
+
+    Returns:
+        the chosen petitions with their original columns plus ``rank``, ``category``,
+        ``category_name``, ``represents``, ``group_id``, ``member_ids`` (and ``units`` when a
+        unit column exists), best first.
+    """
+    if isinstance(quota, str):
+        quota = parse_quota(quota)
+    groups = assign_groups(data, text_column=text_column, model=model, threshold=threshold)
+    column = text_column if text_column is not None else ("text" if not isinstance(data, pd.DataFrame) else detect_text_column(data))
+    return select_questions(groups, n, text_column=column, quota=quota, exclude=exclude)
