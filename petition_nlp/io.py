@@ -177,7 +177,7 @@ def _find_header(grid: pd.DataFrame) -> int:
         values = row.dropna()
         if len(values) >= max(1, int(width * 0.6)) and all(isinstance(v, str) for v in values):
             return int(i)
-    return 0
+    return int(grid.index[0])
 
 
 def _read_xlsx(path: Path, raw: bytes, info: TableInfo, *, header_row: int | None) -> pd.DataFrame:
@@ -189,19 +189,21 @@ def _read_xlsx(path: Path, raw: bytes, info: TableInfo, *, header_row: int | Non
         grid = pd.read_excel(_io.BytesIO(raw), header=None, dtype=object, engine="openpyxl")
     except Exception as exc:
         raise InputError(f"{path}: corrupt .xlsx workbook ({_first_line(exc)})") from None
-    grid = grid.dropna(how="all").dropna(axis=1, how="all")
-    if grid.empty:
+    grid = grid.dropna(axis=1, how="all")
+    filled = grid.dropna(how="all")
+    if filled.empty:
         raise InputError(f"{path}: workbook has no data")
-    grid = grid.reset_index(drop=True)
-    row = _find_header(grid) if header_row is None else header_row
-    if row >= len(grid):
-        raise InputError(f"{path}: header row {row + 1} is past the end of the sheet")
+    row = _find_header(filled) if header_row is None else header_row
+    if row not in filled.index:
+        raise InputError(f"{path}: header row {row + 1} is empty or past the end of the sheet")
     info.header_row = row
     if row:
         info.notes.append(f"header found on row {row + 1} (use --header-row to choose another)")
-    header = [str(v).strip() if pd.notna(v) else f"column_{j + 1}" for j, v in enumerate(grid.iloc[row])]
+    grid = grid.loc[row:]
+    row = grid.index[0]
+    header = [str(v).strip() if pd.notna(v) else f"column_{j + 1}" for j, v in enumerate(grid.iloc[0])]
     header = _dedupe(header)
-    frame = grid.iloc[row + 1 :].reset_index(drop=True)
+    frame = grid.iloc[1:].reset_index(drop=True)
     frame.columns = header
     return frame
 

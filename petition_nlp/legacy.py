@@ -70,7 +70,7 @@ def convert_legacy_column(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]
     notes = []
     for column in frame.columns:
         values = frame[column]
-        if values.dtype != object:
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             continue
         kinds = values.map(detect_legacy)
         flagged = kinds.notna()
