@@ -1,0 +1,99 @@
+"""End-to-end CLI tests on every input format, row preservation and the output contract."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import FIXTURES, SAMPLE_XLSX, run_cli
+from petition_nlp.io import read_table
+
+HOSTILE = FIXTURES / "hostile"
+ADDED = ["category", "category_name", "confidence", "needs_review", "status"]
+
+
+@pytest.mark.parametrize(
+    "name, text_column",
+    [("utf8.csv", "noi_dung"), ("merged_header.xlsx", "Nội dung kiến nghị"), ("petitions.jsonl", "content"), ("petitions.txt", "text")],
+)
+def test_classify_each_format_keeps_every_row_in_order(tmp_path, name, text_column) -> None:
+    source, _ = read_table(HOSTILE / name)
+    out = tmp_path / "out.csv"
+    result = run_cli("classify", HOSTILE / name, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert f"text column: '{text_column}'" in result.stderr
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(frame.columns) == list(source.columns) + ADDED
+    assert frame[list(source.columns)].equals(source.astype(str).replace({"nan": ""}).fillna(""))
+    assert "category" in result.stderr  # summary printed
+
+
+def test_classify_known_petitions(tmp_path) -> None:
+    out = tmp_path / "out.jsonl"
+    assert run_cli("classify", HOSTILE / "utf8.csv", "-o", out).exit_code == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["category"] for r in rows] == ["housing", "social_insurance", "skills_training", "security", "party_building"]
+    assert all(0 <= r["confidence"] <= 1 for r in rows)
+
+
+def test_classify_prints_a_table_without_output_file() -> None:
+    result = run_cli("classify", HOSTILE / "petitions.txt")
+    assert result.exit_code == 0
+    assert "housing" in result.stdout and "confidence" in result.stdout
+
+
+def test_unprocessable_rows_come_out_with_a_status(tmp_path) -> None:
+    out = tmp_path / "out.csv"
+    result = run_cli("classify", HOSTILE / "bad_rows.csv", "-o", out)
+    assert result.exit_code == 0
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert len(frame) == 9
+    assert frame["status"].tolist() == ["ok", "ok", "empty", "no_letters", "too_long", "empty", "ok", "ok", "ok"]
+    bad = frame[frame["status"] != "ok"]
+    assert (bad["category"] == "").all() and (bad["needs_review"] == "True").all()
+    assert "4 could not be processed" in result.stderr
+
+
+def test_explicit_text_column_and_unknown_column(tmp_path) -> None:
+    assert run_cli("classify", HOSTILE / "utf8.csv", "--text-column", "noi_dung").exit_code == 0
+    result = run_cli("classify", HOSTILE / "utf8.csv", "--text-column", "nope")
+    assert result.exit_code == 2
+    assert "no column 'nope'" in result.stderr and "noi_dung" in result.stderr
+
+
+def test_output_equal_to_input_is_refused(tmp_path) -> None:
+    copy = tmp_path / "in.csv"
+    copy.write_bytes((HOSTILE / "utf8.csv").read_bytes())
+    result = run_cli("classify", copy, "-o", copy)
+    assert result.exit_code == 2 and "--overwrite" in result.stderr
+    assert copy.read_bytes() == (HOSTILE / "utf8.csv").read_bytes()
+    assert run_cli("classify", copy, "-o", copy, "--overwrite").exit_code == 0
+
+
+def test_evaluate_json(tmp_path) -> None:
+    labelled = tmp_path / "gold.csv"
+    pd.DataFrame(
+        {
+            "text": ["Đề nghị xây nhà ở xã hội cho công nhân", "Công ty nợ BHXH 6 tháng chưa đóng", "Khu trọ hay mất trộm xe máy"],
+            "label": ["housing", "social_insurance", "security"],
+        }
+    ).to_csv(labelled, index=False)
+    result = run_cli("evaluate", labelled, "--json")
+    assert result.exit_code == 0
+    metrics = json.loads(result.stdout)
+    assert {"accuracy", "macro_f1", "weighted_f1", "per_class"} <= set(metrics)
+    assert metrics["accuracy"] == 1.0
+
+
+def test_every_command_has_help() -> None:
+    for command in ["classify", "evaluate", "train", "shortlist", "suggest", "check-labels", "report", "rollback"]:
+        result = run_cli(command, "--help")
+        assert result.exit_code == 0 and "Usage" in result.stdout
+
+
+@pytest.mark.skipif(not SAMPLE_XLSX.exists(), reason="sample survey not built")
+def test_sample_survey_classifies(tmp_path) -> None:
+    result = run_cli("classify", SAMPLE_XLSX, "-o", tmp_path / "s.csv")
+    assert result.exit_code == 0
+    frame = pd.read_csv(tmp_path / "s.csv", encoding="utf-8-sig")
+    assert len(frame) == 145 and frame["category"].nunique() >= 5

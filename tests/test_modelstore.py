@@ -1,0 +1,137 @@
+"""Tamper-evident models: verification before unpickling, version warnings, promotion and rollback."""
+
+import json
+import shutil
+import threading
+import warnings
+
+import pytest
+
+from petition_nlp.modelstore import (
+    ModelError,
+    load_model,
+    promote_model,
+    rollback_model,
+    verify_model_dir,
+)
+
+
+@pytest.fixture()
+def saved(tmp_path, small_model):
+    return small_model.save(tmp_path / "m")
+
+
+def test_save_writes_manifest_with_hashes_and_versions(saved) -> None:
+    manifest = json.loads((saved / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["artefacts"]) == {"model.joblib"}
+    assert len(manifest["artefacts"]["model.joblib"]) == 64
+    assert {"scikit-learn", "underthesea", "python"} <= set(manifest["versions"])
+    assert sorted(manifest["labels"]) == sorted(["housing", "social_insurance", "skills_training", "security", "party_building", "other"])
+    assert load_model(saved).predict(["Đề nghị xây nhà ở xã hội"])[0] == "housing"
+
+
+def test_modified_model_is_refused_before_unpickling(saved) -> None:
+    data = bytearray((saved / "model.joblib").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (saved / "model.joblib").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="sha256 does not match"):
+        load_model(saved)
+
+
+def test_truncated_model_is_refused(saved) -> None:
+    data = (saved / "model.joblib").read_bytes()
+    (saved / "model.joblib").write_bytes(data[:100])
+    with pytest.raises(ModelError, match="sha256 does not match"):
+        load_model(saved)
+
+
+def test_foreign_pickle_is_refused(saved, tmp_path) -> None:
+    import joblib
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(tmp_path / "pwned"), "w"))
+
+    joblib.dump(Evil(), saved / "model.joblib")
+    with pytest.raises(ModelError):
+        load_model(saved)
+    assert not (tmp_path / "pwned").exists()  # the payload never ran
+
+
+def test_manifest_cannot_point_outside(saved) -> None:
+    manifest = json.loads((saved / "manifest.json").read_text(encoding="utf-8"))
+    manifest["artefacts"]["../escape"] = "0" * 64
+    (saved / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ModelError, match="outside"):
+        verify_model_dir(saved)
+
+
+def test_missing_directory_and_manifest(tmp_path) -> None:
+    with pytest.raises(ModelError, match="not found"):
+        load_model(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError, match="no manifest.json"):
+        load_model(tmp_path / "empty")
+
+
+def test_major_version_change_warns(saved) -> None:
+    manifest = json.loads((saved / "manifest.json").read_text(encoding="utf-8"))
+    manifest["versions"]["scikit-learn"] = "0.24.2"
+    (saved / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.warns(UserWarning, match="scikit-learn 0.24.2"):
+        load_model(saved)
+
+
+def test_promote_and_rollback(tmp_path, saved) -> None:
+    root = tmp_path / "models"
+    first = shutil.copytree(saved, tmp_path / "first")
+    promote_model(first, root=root)
+    assert not (root / "previous").exists()
+    second = shutil.copytree(saved, tmp_path / "second")
+    manifest = json.loads((second / "manifest.json").read_text(encoding="utf-8"))
+    manifest["note"] = "second"
+    (second / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    promote_model(second, root=root)
+    assert json.loads((root / "default" / "manifest.json").read_text())["note"] == "second"
+    rollback_model(root=root)
+    assert "note" not in json.loads((root / "default" / "manifest.json").read_text())
+    assert json.loads((root / "previous" / "manifest.json").read_text())["note"] == "second"
+
+
+def test_concurrent_promotions_never_mix_files(tmp_path, saved) -> None:
+    root = tmp_path / "models"
+    candidates = []
+    for k in range(4):
+        c = shutil.copytree(saved, tmp_path / f"c{k}")
+        manifest = json.loads((c / "manifest.json").read_text(encoding="utf-8"))
+        manifest["note"] = f"c{k}"
+        (c / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        candidates.append(c)
+    errors = []
+
+    def go(c):
+        try:
+            promote_model(c, root=root)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go, args=(c,)) for c in candidates]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for name in ("default", "previous"):
+        verify_model_dir(root / name)  # both complete and consistent
+    assert not [p for p in root.iterdir() if p.name.startswith((".incoming", ".trash", ".swap"))]
+
+
+def test_promote_refuses_a_broken_candidate(tmp_path, saved) -> None:
+    root = tmp_path / "models"
+    promote_model(saved, root=root)
+    broken = shutil.copytree(saved, tmp_path / "broken")
+    (broken / "model.joblib").write_bytes(b"junk")
+    with pytest.raises(ModelError):
+        promote_model(broken, root=root)
+    verify_model_dir(root / "default")
+    assert not (root / "previous").exists()

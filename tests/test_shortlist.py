@@ -1,0 +1,97 @@
+import pandas as pd
+import pytest
+
+from conftest import FIXTURES, SAMPLE_XLSX, run_cli
+from petition_nlp import shortlist
+from petition_nlp.io import InputError
+from petition_nlp.shortlist import allocate_seats, assign_groups, parse_quota
+
+COUNTS = {"housing": 30, "social_insurance": 40, "skills_training": 20, "security": 25, "party_building": 5, "other": 25}
+
+
+def test_proportional_seats_use_largest_remainder_and_give_every_category_a_seat() -> None:
+    seats = allocate_seats(COUNTS, 15)
+    assert sum(seats.values()) == 15
+    assert set(seats) == set(COUNTS)
+    assert seats["social_insurance"] == max(seats.values())
+    assert seats["party_building"] == 1
+
+
+def test_proportional_without_room_for_everyone() -> None:
+    seats = allocate_seats(COUNTS, 3)
+    assert seats == {"social_insurance": 1, "housing": 1, "security": 1}
+
+
+def test_equal_and_explicit_quota() -> None:
+    assert sorted(allocate_seats(COUNTS, 12, quota="equal").values()) == [2] * 6
+    spec = parse_quota("housing=4,social_insurance=4,skills_training=3,security=2,party_building=2")
+    assert allocate_seats(COUNTS, 15, quota=spec) == {
+        "social_insurance": 4, "housing": 4, "security": 2, "skills_training": 3, "party_building": 2,
+    }
+    with pytest.raises(InputError, match="bad quota"):
+        parse_quota("housing:4")
+
+
+PETITIONS = pd.DataFrame(
+    {
+        "id": [f"P{i}" for i in range(1, 11)],
+        "Đơn vị": ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"],
+        "Nội dung": [
+            "Đề nghị tỉnh xây dựng thêm nhà ở xã hội cho công nhân khu công nghiệp Quế Võ",
+            "Kiến nghị sớm xây nhà ở xã hội gần KCN Quế Võ để công nhân có chỗ ở ổn định",
+            "de nghi xay nha o xa hoi cho cong nhan kcn que vo",
+            "Công ty nợ BHXH của người lao động nhiều tháng, đề nghị xử lý",
+            "Doanh nghiệp nợ bảo hiểm xã hội 8 tháng, công nhân không được chốt sổ",
+            "Khu trọ thường xuyên mất trộm xe máy, đề nghị công an tuần tra",
+            "Mong được mở lớp học nghề điện công nghiệp miễn phí cho công nhân",
+            "Đề nghị tạo điều kiện kết nạp Đảng cho công nhân ưu tú ở doanh nghiệp FDI",
+            "Đề nghị tăng lương tối thiểu vùng cho phù hợp giá cả",
+            "Đề nghị tỉnh xây nhà ở xã hội cho công nhân thuê giá rẻ gần KCN Quế Võ",
+        ],
+    }
+)
+
+
+def test_groups_and_represents(default_model) -> None:
+    groups = assign_groups(PETITIONS, text_column="Nội dung", model=default_model)
+    assert len(groups) == len(PETITIONS) and (groups["group_id"] != "").all()
+    housing = groups.loc[[0, 1, 2, 9], "group_id"]
+    assert housing.nunique() == 1  # four ways of asking for the same social housing
+    assert groups.loc[3, "group_id"] == groups.loc[4, "group_id"]  # BHXH owed
+    result = shortlist(PETITIONS, n=5, text_column="Nội dung", model=default_model)
+    assert len(result) == 5 and result["group_id"].is_unique
+    top = result.iloc[0]
+    assert top["rank"] == 1 and top["category"] == "housing" and top["represents"] == 4
+    assert set(top["member_ids"].split(", ")) == {"P1", "P2", "P3", "P10"}
+    assert set(top["units"].split("; ")) == {"A", "B", "C", "J"}
+    assert top["Nội dung"] in set(PETITIONS["Nội dung"])  # verbatim
+    assert top["id"] != "P3"  # never the no-diacritics fragment as the representative
+    assert list(result.columns[:3]) == ["id", "Đơn vị", "Nội dung"]
+    for column in ["rank", "category", "category_name", "represents", "group_id", "member_ids"]:
+        assert column in result.columns
+
+
+def test_shortlist_is_deterministic_and_respects_exclude(default_model) -> None:
+    a = shortlist(PETITIONS, n=4, text_column="Nội dung", model=default_model, exclude=["other"])
+    b = shortlist(PETITIONS, n=4, text_column="Nội dung", model=default_model, exclude=["other"])
+    assert a.equals(b)
+    assert "other" not in set(a["category"])
+
+
+def test_shortlist_accepts_plain_texts(default_model) -> None:
+    result = shortlist(PETITIONS["Nội dung"].tolist(), n=3, model=default_model)
+    assert len(result) == 3 and "text" in result.columns
+
+
+@pytest.mark.skipif(not SAMPLE_XLSX.exists(), reason="sample survey not built")
+def test_cli_shortlist_sample(tmp_path) -> None:
+    out, groups = tmp_path / "short.csv", tmp_path / "groups.csv"
+    result = run_cli("shortlist", SAMPLE_XLSX, "-n", "15", "-o", out, "--groups-output", groups)
+    assert result.exit_code == 0, result.output
+    chosen = pd.read_csv(out, encoding="utf-8-sig")
+    assert len(chosen) == 15 and chosen["group_id"].is_unique
+    assert chosen["rank"].tolist() == list(range(1, 16))
+    everyone = pd.read_csv(groups, encoding="utf-8-sig")
+    assert len(everyone) == 145 and everyone["group_id"].notna().all()
+    for _, row in chosen.iterrows():
+        assert row["represents"] == (everyone["group_id"] == row["group_id"]).sum()

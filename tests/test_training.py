@@ -1,0 +1,150 @@
+"""The retraining loop: train, new codes, validation report, promotion, suggest and check-labels."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import FIXTURES, run_cli
+from petition_nlp import PetitionClassifier
+from petition_nlp.active import find_label_issues, suggest_for_labelling
+from petition_nlp.shortlist import NEAR_DUPLICATE_SIMILARITY, petition_vectors
+from petition_nlp.features import preprocess
+from petition_nlp.training import load_labeled, promote_if_better
+
+NEW_CODE_ROWS = [
+    "Đề nghị công ty bố trí phòng vắt sữa cho lao động nữ đang nuôi con nhỏ",
+    "Chị em công nhân nữ cần phòng vắt trữ sữa sạch sẽ tại nhà máy",
+    "Mong có chỗ vắt sữa và tủ lạnh trữ sữa cho mẹ bỉm sữa ở xưởng",
+    "Xin hỏi doanh nghiệp có phải bố trí phòng vắt sữa cho lao động nữ không",
+    "Phong vat sua cho cong nhan nu dang nuoi con duoi 12 thang",
+    "Kiến nghị lắp đặt phòng vắt sữa đạt chuẩn tại các nhà máy trong KCN",
+    "Lao động nữ nuôi con nhỏ mong được bố trí phòng vắt sữa riêng",
+    "Đề nghị LĐLĐ giám sát việc bố trí phòng vắt sữa cho nữ CNLĐ",
+]
+
+
+def test_fit_is_deterministic(small_training) -> None:
+    a = PetitionClassifier(review_threshold=0.5).fit(small_training["text"], small_training["label"])
+    b = PetitionClassifier(review_threshold=0.5).fit(small_training["text"], small_training["label"])
+    texts = ["Đề nghị xây nhà ở xã hội", "cong ty no bhxh"]
+    assert np.allclose(a.predict_proba(texts).to_numpy(), b.predict_proba(texts).to_numpy())
+
+
+def test_constructor_arguments_are_stored_unchanged() -> None:
+    clf = PetitionClassifier(C=2.0, word_ngram_range=(1, 3))
+    assert clf.get_params()["C"] == 2.0 and clf.get_params()["word_ngram_range"] == (1, 3)
+
+
+def test_review_threshold_is_chosen_by_cross_validation(small_training) -> None:
+    clf = PetitionClassifier(cv=3).fit(small_training["text"], small_training["label"])
+    assert 0.3 <= clf.review_threshold_ <= 1.0
+    assert clf.cv_report_["folds"] == 3
+    assert set(clf.cv_report_["per_class_f1"]) == set(small_training["label"])
+
+
+def test_retraining_with_a_new_code_end_to_end(tmp_path, small_training) -> None:
+    base = tmp_path / "base.csv"
+    small_training[["text", "label"]].to_csv(base, index=False)
+    extra = tmp_path / "extra.csv"
+    pd.DataFrame({"noi_dung": NEW_CODE_ROWS, "nhãn": ["lactation_room"] * len(NEW_CODE_ROWS)}).to_csv(extra, index=False)
+    out = tmp_path / "model"
+    result = run_cli("train", base, extra, "--only", "--output", out)
+    assert result.exit_code == 0, result.output
+    assert "new codes not in the taxonomy: lactation_room" in result.stderr
+    assert "cross-validated macro-F1" in result.stdout
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "lactation_room" in manifest["labels"]
+    assert manifest["training_data"]["rows"] == len(small_training) + len(NEW_CODE_ROWS)
+    probe = tmp_path / "probe.txt"
+    probe.write_text("Công ty chưa có phòng vắt sữa cho lao động nữ nuôi con nhỏ\n", encoding="utf-8")
+    result = run_cli("classify", probe, "--model", out, "-o", tmp_path / "probe.csv")
+    assert result.exit_code == 0
+    row = pd.read_csv(tmp_path / "probe.csv", encoding="utf-8-sig").iloc[0]
+    assert row["category"] == "lactation_room" and row["category_name"] == "lactation_room"
+
+
+def test_validation_reports_conflicts_duplicates_and_empties(tmp_path) -> None:
+    file = tmp_path / "labels.csv"
+    pd.DataFrame(
+        {
+            "text": ["Đề nghị xây nhà ở xã hội", "đề nghị xây nhà ở xã hội!", "Công ty nợ BHXH", "Công ty nợ BHXH", "", "Khu trọ mất trộm"],
+            "label": ["housing", "security", "social_insurance", "social_insurance", "housing", "security"],
+        }
+    ).to_csv(file, index=False)
+    data = load_labeled([file])
+    assert data.report["conflicting_texts"] == 1
+    assert data.report["conflicts"][0]["labels"] == ["housing", "security"]
+    assert data.report["duplicates_dropped"] == 1
+    assert data.report["skipped_empty"] == 1
+    assert data.texts == ["Công ty nợ BHXH", "Khu trọ mất trộm"]
+
+
+def test_conflicting_labels_are_reported_by_train(tmp_path, small_training) -> None:
+    file = tmp_path / "labels.csv"
+    rows = small_training[["text", "label"]].copy()
+    rows.loc[len(rows)] = [rows.iloc[0]["text"], "other" if rows.iloc[0]["label"] != "other" else "housing"]
+    rows.to_csv(file, index=False)
+    result = run_cli("train", file, "--only", "--output", tmp_path / "m")
+    assert result.exit_code == 0
+    assert "1 texts with conflicting labels left out" in result.stderr
+    assert "conflicting labels" in result.stderr
+
+
+def test_worse_model_is_refused_and_force_overrides(tmp_path, small_training, corpus) -> None:
+    root = tmp_path / "models"
+    good = PetitionClassifier(review_threshold=0.5).fit(small_training["text"], small_training["label"])
+    good.save(tmp_path / "good")
+    shuffled = small_training["label"].sample(frac=1, random_state=1).to_numpy()
+    bad = PetitionClassifier(review_threshold=0.5).fit(small_training["text"], shuffled)
+    bad.save(tmp_path / "bad")
+    test = tmp_path / "test.csv"
+    corpus.drop(small_training.index, errors="ignore").groupby("label").head(15)[["text", "label"]].to_csv(test, index=False)
+    assert promote_if_better(tmp_path / "good", test_file=test, root=root)["promoted"]
+    refused = promote_if_better(tmp_path / "bad", test_file=test, root=root)
+    assert not refused["promoted"] and "worse than the default" in refused["reason"]
+    assert not (root / "previous").exists()
+    forced = promote_if_better(tmp_path / "bad", test_file=test, root=root, force=True)
+    assert forced["promoted"] and (root / "previous").exists()
+
+
+def test_rollback_command(tmp_path, small_model, monkeypatch) -> None:
+    monkeypatch.setenv("PETITION_NLP_MODELS", str(tmp_path))
+    result = run_cli("rollback")
+    assert result.exit_code == 2 and "no previous default model" in result.stderr
+    from petition_nlp.modelstore import promote_model
+
+    small_model.save(tmp_path / "a")
+    small_model.save(tmp_path / "b", metadata={"note": "b"})
+    promote_model(tmp_path / "a")
+    promote_model(tmp_path / "b")
+    assert run_cli("rollback").exit_code == 0
+    assert "note" not in json.loads((tmp_path / "default" / "manifest.json").read_text())
+
+
+def test_suggest_returns_no_near_duplicates(small_model, corpus) -> None:
+    pool = corpus.sample(300, random_state=3)[["id", "text"]].reset_index(drop=True)
+    dup = pool.iloc[:20].copy()
+    dup["text"] = dup["text"] + " ạ"
+    pool = pd.concat([pool, dup], ignore_index=True)
+    picked = suggest_for_labelling(pool, 30, model=small_model, text_column="text")
+    assert len(picked) == 30 and "suggested_category" in picked and (picked["label"] == "").all()
+    vectors = petition_vectors(preprocess(picked["text"].tolist()))
+    sim = (vectors @ vectors.T).toarray()
+    np.fill_diagonal(sim, 0)
+    assert sim.max() < NEAR_DUPLICATE_SIMILARITY
+    margins = picked["uncertainty"].to_numpy()
+    assert margins.mean() > 0.3  # the uncertain ones, not random picks
+
+
+def test_check_labels_finds_flipped_labels() -> None:
+    data = pd.read_csv(FIXTURES / "flipped_labels.csv", dtype=str, keep_default_na=False)
+    found = find_label_issues(data["text"], data["label"])
+    flagged = found["label_issue"].to_numpy()
+    flipped = (data["label"] != data["true_label"]).to_numpy()
+    precision = (flagged & flipped).sum() / max(1, flagged.sum())
+    recall = (flagged & flipped).sum() / flipped.sum()
+    assert recall >= 0.7 and precision >= 0.6, (precision, recall)
+    hits = found[flagged & flipped]
+    assert (hits["suggested_label"].to_numpy() == data.loc[hits.index, "true_label"].to_numpy()).mean() >= 0.8
