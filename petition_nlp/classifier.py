@@ -234,9 +234,8 @@ def classify_partition(
 
     Segmentation stays in-process (``n_jobs=1``): the cluster provides the parallelism.
     """
-    previous = model.n_jobs
-    model.n_jobs = 1
-    try:
-        return model.classify(partition, text_column=text_column)
-    finally:
-        model.n_jobs = previous
+    import copy
+
+    local = copy.copy(model)  # shallow: shares the fitted pipeline, leaves the caller's model as it was
+    local.n_jobs = 1
+    return local.classify(partition, text_column=text_column)

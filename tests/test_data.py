@@ -1,0 +1,95 @@
+"""Consistency of the labelled corpus and its documentation (data/labeled/)."""
+
+import re
+from collections import Counter
+
+import pandas as pd
+import pytest
+
+from conftest import LABELED
+from petition_nlp.normalize import normalize_text, strip_diacritics
+from petition_nlp.resources import CATEGORY_CODES
+
+STYLES = {"formal", "spoken", "abbrev", "no_diacritics", "typo", "long", "short", "hard"}
+
+
+@pytest.fixture(scope="module")
+def train() -> pd.DataFrame:
+    return pd.read_csv(LABELED / "petitions.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def test() -> pd.DataFrame:
+    return pd.read_csv(LABELED / "test.csv", dtype=str, keep_default_na=False)
+
+
+def _key(text: str) -> str:
+    return strip_diacritics(normalize_text(text))
+
+
+def _shingles(text: str) -> set[str]:
+    words = _key(text).split()
+    return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+
+
+def test_columns_codes_styles_and_provenance(train, test) -> None:
+    for frame in (train, test):
+        assert {"id", "text", "label", "style", "source"} <= set(frame.columns)
+        assert frame["id"].is_unique
+        assert set(frame["label"]) <= set(CATEGORY_CODES), set(frame["label"]) - set(CATEGORY_CODES)
+        assert set(frame["style"]) <= STYLES
+        assert (frame["source"] != "").all()
+        assert (frame["text"].str.strip() != "").all()
+
+
+def test_sizes(train, test) -> None:
+    assert len(train) >= 1800 and len(test) >= 400
+    assert train["label"].value_counts().min() >= 200
+    assert set(train["style"]) == STYLES
+
+
+def test_no_exact_duplicates_within_or_across_splits(train, test) -> None:
+    keys = [_key(t) for t in pd.concat([train["text"], test["text"]])]
+    dupes = [k for k, n in Counter(keys).items() if n > 1]
+    assert not dupes, dupes[:5]
+
+
+def test_no_two_rows_share_their_first_six_words(train) -> None:
+    starts = Counter(" ".join(_key(t).split()[:6]) for t in train["text"])
+    shared = {s: n for s, n in starts.items() if n > 1 and len(s.split()) == 6}
+    assert len(shared) <= len(train) * 0.01, list(shared)[:5]
+
+
+def test_no_near_duplicates_across_splits(train, test) -> None:
+    index: dict[str, set[int]] = {}
+    train_sh = [_shingles(t) for t in train["text"]]
+    for i, sh in enumerate(train_sh):
+        for s in sh:
+            index.setdefault(s, set()).add(i)
+    offenders = []
+    for text in test["text"]:
+        sh = _shingles(text)
+        candidates = Counter(i for s in sh for i in index.get(s, ()))
+        for i, shared in candidates.most_common(3):
+            jaccard = shared / len(sh | train_sh[i])
+            if jaccard >= 0.6:
+                offenders.append((text, train["text"].iloc[i]))
+    assert not offenders, offenders[:3]
+
+
+def _readme_counts(section: str) -> dict[str, tuple[int, int]]:
+    text = (LABELED / "README.md").read_text(encoding="utf-8")
+    block = text.split(f"<!-- counts:{section} -->")[1].split("<!-- /counts -->")[0]
+    rows = {}
+    for line in block.splitlines():
+        m = re.match(r"\|\s*`?([a-z_]+)`?\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|", line)
+        if m:
+            rows[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+    return rows
+
+
+@pytest.mark.parametrize("section, column", [("label", "label"), ("style", "style")])
+def test_readme_counts_match_the_files(train, test, section, column) -> None:
+    stated = _readme_counts(section)
+    actual = {k: (int((train[column] == k).sum()), int((test[column] == k).sum())) for k in set(train[column]) | set(test[column])}
+    assert stated == actual

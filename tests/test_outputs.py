@@ -1,0 +1,94 @@
+"""What officers look at: the Excel workbook and the HTML report (rendered in headless Chromium)."""
+
+import shutil
+import subprocess
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from conftest import ROOT, SAMPLE_XLSX, run_cli
+from petition_nlp.excel import SHEET_ALL, SHEET_SUMMARY
+
+pytestmark = pytest.mark.skipif(not SAMPLE_XLSX.exists(), reason="sample survey not built")
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wb") / "result.xlsx"
+    result = run_cli("classify", SAMPLE_XLSX, "-o", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_workbook_sheets_headers_and_formatting(workbook) -> None:
+    wb = openpyxl.load_workbook(workbook)
+    assert wb.sheetnames[:2] == [SHEET_ALL, SHEET_SUMMARY]
+    assert len(wb.sheetnames) >= 2 + 5  # one sheet per category found
+    ws = wb[SHEET_ALL]
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["STT", "Đơn vị", "Nội dung kiến nghị", "Người tổng hợp"]
+    assert header[4:] == ["Mã chủ đề", "Chủ đề", "Độ tin cậy", "Cần xem lại", "Trạng thái"]
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+    assert all(c.font.bold for c in ws[1])
+    assert ws.max_row == 146
+    assert ws.column_dimensions["C"].width >= 40 and ws["C2"].alignment.wrap_text
+    review_rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 8).value == "có"]
+    for r in review_rows:
+        assert ws.cell(r, 3).fill.fgColor.rgb.endswith("FFF2CC")
+    summary = wb[SHEET_SUMMARY]
+    assert [c.value for c in summary[1]] == ["Mã chủ đề", "Chủ đề", "Số kiến nghị", "Tỷ lệ"]
+    total = sum(summary.cell(r, 3).value for r in range(2, 8) if isinstance(summary.cell(r, 3).value, int))
+    assert total == 145
+    assert any(summary.cell(r, 1).value == "Đơn vị" for r in range(1, summary.max_row + 1))  # per-unit table
+
+
+def test_workbook_can_be_fed_back_to_train(workbook, tmp_path) -> None:
+    result = run_cli("train", workbook, "--only", "--output", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    assert "rows used 145" in result.stderr
+
+
+def test_shortlist_workbook(tmp_path) -> None:
+    out = tmp_path / "shortlist.xlsx"
+    assert run_cli("shortlist", SAMPLE_XLSX, "-n", "15", "-o", out).exit_code == 0
+    wb = openpyxl.load_workbook(out)
+    ws = wb[wb.sheetnames[0]]
+    header = [c.value for c in ws[1]]
+    assert "Số kiến nghị đại diện" in header and "Thứ tự" in header and ws.max_row == 16
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rep") / "report.html"
+    result = run_cli("report", SAMPLE_XLSX, "-n", "15", "-o", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_report_is_self_contained(report) -> None:
+    html = report.read_text(encoding="utf-8")
+    assert "<svg" in html and "Số kiến nghị theo chủ đề" in html
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+    assert "<script" not in html
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="Debian chromium not installed (scripts/install-test-deps.sh needs root and apt-get)")
+def test_report_renders_in_headless_chromium(report, tmp_path) -> None:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([_chromium(), *flags, "--dump-dom", report.as_uri()], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-500:]
+    page = dom.stdout
+    assert "id=\"chart-categories\"" in page and "<svg" in page
+    assert "id=\"shortlist\"" in page and page.count("<tr>") > 20
+    shot = tmp_path / "shot.png"
+    done = subprocess.run([_chromium(), *flags, "--window-size=1200,1600", f"--screenshot={shot}", report.as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and shot.exists() and shot.stat().st_size > 20_000
