@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import io as _io
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -80,10 +81,11 @@ def category_chart_svg(summary: pd.DataFrame) -> str:
     ax.set_xlim(0, max(1, data["count"].max()) * 1.25)
     fig.tight_layout()
     buffer = _io.StringIO()
-    fig.savefig(buffer, format="svg")
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(fig)
     svg = buffer.getvalue()
-    return svg[svg.index("<svg") :]
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg[svg.index("<svg") :], flags=re.S)
+    return svg
 
 
 def _table(frame: pd.DataFrame, *, row_class: Iterable[str] | None = None, numeric: Iterable[str] = ()) -> str:

@@ -61,7 +61,10 @@ def read_labeled(
 ) -> tuple[pd.DataFrame, str, str]:
     """Read a labelled file; returns the frame and the text / label column names."""
     frame, _ = read_table(path)
-    text_col = text_column or detect_text_column(frame)
+    try:
+        text_col = text_column or detect_text_column(frame)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
     label_col = label_column or detect_label_column(frame)
     for wanted, col in (("text", text_col), ("label", label_col)):
         if col is None or col not in frame.columns:

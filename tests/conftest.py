@@ -34,11 +34,7 @@ def corpus() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def small_training(corpus: pd.DataFrame) -> pd.DataFrame:
     """40 rows per code from the training corpus (fast training in tests)."""
-    return (
-        corpus.groupby("label", group_keys=False)
-        .apply(lambda g: g.sample(40, random_state=0))
-        .reset_index(drop=True)
-    )
+    return corpus.groupby("label").sample(40, random_state=0).reset_index(drop=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """What officers look at: the Excel workbook and the HTML report (rendered in headless Chromium)."""
 
+import re
 import shutil
 import subprocess
 
@@ -38,7 +39,7 @@ def test_workbook_sheets_headers_and_formatting(workbook) -> None:
     for r in review_rows:
         assert ws.cell(r, 3).fill.fgColor.rgb.endswith("FFF2CC")
     summary = wb[SHEET_SUMMARY]
-    assert [c.value for c in summary[1]] == ["Mã chủ đề", "Chủ đề", "Số kiến nghị", "Tỷ lệ"]
+    assert [c.value for c in summary[1]][:4] == ["Mã chủ đề", "Chủ đề", "Số kiến nghị", "Tỷ lệ"]
     total = sum(summary.cell(r, 3).value for r in range(2, 8) if isinstance(summary.cell(r, 3).value, int))
     assert total == 145
     assert any(summary.cell(r, 1).value == "Đơn vị" for r in range(1, summary.max_row + 1))  # per-unit table
@@ -70,8 +71,8 @@ def report(tmp_path_factory):
 def test_report_is_self_contained(report) -> None:
     html = report.read_text(encoding="utf-8")
     assert "<svg" in html and "Số kiến nghị theo chủ đề" in html
-    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
-    assert "<script" not in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)  # nothing fetched from the network
+    assert "@import" not in html and "<link" not in html and "<script" not in html
 
 
 def _chromium() -> str | None:
