@@ -35,23 +35,23 @@ def suggest_for_labelling(
         the picked rows with their original columns, ``suggested_category``,
         ``confidence`` and an empty ``label`` column to fill in Excel and feed to ``train``.
     """
+    from petition_nlp.io import detect_text_column
     from petition_nlp.modelstore import load_model
+    from petition_nlp.validation import row_status
 
     model = model or load_model()
-    result = model.classify(data, text_column=text_column)
-    column = text_column or ("text" if not isinstance(data, pd.DataFrame) else None)
-    if column is None:
-        from petition_nlp.io import detect_text_column
-
-        column = detect_text_column(data)  # type: ignore[arg-type]
-    usable = result.index[result["status"] == STATUS_OK]
-    if len(usable) == 0:
-        return result.iloc[0:0]
-    texts = result.loc[usable, column].map(as_text).tolist()
-    views = preprocess(texts)
+    if isinstance(data, pd.DataFrame):
+        frame = data.reset_index(drop=True)
+        column = text_column or detect_text_column(frame)
+    else:
+        frame, column = pd.DataFrame({"text": [as_text(t) for t in data]}), "text"
+    usable = [i for i, t in enumerate(frame[column]) if row_status(t) == STATUS_OK]
+    if not usable:
+        return frame.iloc[0:0].assign(suggested_category=[], confidence=[], uncertainty=[], label=[])
+    views = preprocess([as_text(frame[column].iloc[i]) for i in usable])
     proba = model.predict_proba(views).to_numpy()
-    top2 = np.sort(proba, axis=1)[:, -2:] if proba.shape[1] > 1 else np.hstack([np.zeros_like(proba), proba])
-    margin = top2[:, 1] - top2[:, 0]
+    ranked = np.sort(proba, axis=1)
+    margin = ranked[:, -1] - (ranked[:, -2] if proba.shape[1] > 1 else 0.0)
     order = np.argsort(margin, kind="stable")[: max(n * pool_factor, n)]
     vectors = petition_vectors(views)
     picked: list[int] = []
@@ -61,11 +61,12 @@ def suggest_for_labelling(
         if picked and (vectors[picked] @ vectors[i].T).toarray().max() >= similarity:
             continue
         picked.append(int(i))
-    out = result.loc[usable[picked]].copy()
-    out = out.rename(columns={"category": "suggested_category"})
+    out = frame.iloc[[usable[i] for i in picked]].copy()
+    out["suggested_category"] = np.asarray(model.classes_, dtype=object)[proba[picked].argmax(axis=1)]
+    out["confidence"] = proba[picked].max(axis=1).round(4)
     out["uncertainty"] = (1 - margin[picked]).round(4)
     out["label"] = ""
-    return out.drop(columns=["category_name", "needs_review", "status"]).reset_index(drop=True)
+    return out.reset_index(drop=True)
 
 
 def find_label_issues(
@@ -74,12 +75,14 @@ def find_label_issues(
     *,
     cv: int = 5,
     random_state: int = 0,
+    min_confidence: float = 0.6,
     params: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Flag labelled rows whose label the model confidently disagrees with under cross-validation.
 
-    Out-of-fold probabilities come from :class:`PetitionClassifier`; the decision is made by
-    cleanlab's ``find_label_issues`` (confident learning).
+    Out-of-fold probabilities come from :class:`PetitionClassifier`; a row is flagged when
+    cleanlab's ``find_label_issues`` (confident learning, ``filter_by="both"``) marks it and the
+    out-of-fold prediction is another code with probability at least ``min_confidence``.
 
     Returns:
         one row per input row: ``text``, ``label``, ``label_issue`` (bool),
@@ -97,14 +100,14 @@ def find_label_issues(
     index = {c: i for i, c in enumerate(codes)}
     numeric = np.asarray([index[v] for v in y])
     proba = oof.to_numpy()
-    issues = cl_find(labels=numeric, pred_probs=proba, filter_by="prune_by_noise_rate")
+    issues = cl_find(labels=numeric, pred_probs=proba, filter_by="both")
     quality = get_label_quality_scores(labels=numeric, pred_probs=proba)
     suggested = proba.argmax(axis=1)
     return pd.DataFrame(
         {
             "text": texts,
             "label": y,
-            "label_issue": issues & (suggested != numeric),
+            "label_issue": issues & (suggested != numeric) & (proba.max(axis=1) >= min_confidence),
             "suggested_label": [codes[i] for i in suggested],
             "suggested_confidence": proba.max(axis=1).round(4),
             "label_quality": np.round(quality, 4),

@@ -63,10 +63,10 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        C: float = 0.5,
+        C: float = 1.0,
         word_ngram_range: tuple[int, int] = (1, 2),
         char_ngram_range: tuple[int, int] = (2, 5),
-        keyword_weight: float = 0.5,
+        keyword_weight: float = 0.15,
         class_weight: str | None = "balanced",
         calibration_cv: int = 3,
         review_threshold: float | str = "auto",
@@ -103,7 +103,8 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
                         keyword_weight=self.keyword_weight,
                     ),
                 ),
-                ("clf", CalibratedClassifierCV(svm, method="sigmoid", cv=folds)),
+                # ensemble=False: one SVM fitted on all rows, the sigmoid fitted on out-of-fold scores
+                ("clf", CalibratedClassifierCV(svm, method="sigmoid", cv=folds, ensemble=False)),
             ]
         )
 

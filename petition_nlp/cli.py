@@ -7,6 +7,7 @@ inputs end with a one-line message and exit code 2; no tracebacks.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,6 +44,9 @@ def _handled() -> Iterator[None]:
     except KeyboardInterrupt:
         _err("interrupted; no output was written")
         raise typer.Exit(130) from None
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        raise typer.Exit(0) from None
     except typer.Exit:
         raise
     except ValueError as exc:

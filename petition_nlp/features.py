@@ -94,7 +94,7 @@ def build_features(
     *,
     word_ngram_range: tuple[int, int] = (1, 2),
     char_ngram_range: tuple[int, int] = (2, 5),
-    keyword_weight: float = 0.5,
+    keyword_weight: float = 0.15,
     min_df: int = 1,
 ) -> ColumnTransformer:
     """The feature union applied to the views produced by :class:`PetitionPreprocessor`."""
@@ -126,6 +126,6 @@ def build_features(
             ),
             ("keywords", KeywordFeatures(), "plain"),
         ],
-        transformer_weights={"words": 1.0, "syllables": 0.7, "chars": 1.0, "keywords": keyword_weight},
+        transformer_weights={"words": 1.0, "syllables": 1.0, "chars": 1.0, "keywords": keyword_weight},
         sparse_threshold=1.0,
     )

@@ -36,6 +36,14 @@ def _data_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "labeled"
 
 
+def _display_path(path: Path) -> str:
+    """Path relative to the project root when inside it (manifests stay machine-independent)."""
+    try:
+        return str(Path(path).resolve().relative_to(_data_dir().parent.parent))
+    except ValueError:
+        return str(path)
+
+
 def default_training_file() -> Path:
     """``data/labeled/petitions.csv``."""
     return _data_dir() / "petitions.csv"
@@ -213,7 +221,7 @@ def train_model(
     }
     metadata = {
         "training_data": {
-            "files": [str(p) for p in paths],
+            "files": [_display_path(p) for p in paths],
             "rows": len(data.texts),
             "fingerprint_sha256": data_fingerprint(data.texts, data.labels),
             "label_counts": data.report["label_counts"],

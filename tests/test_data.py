@@ -54,10 +54,11 @@ def test_no_exact_duplicates_within_or_across_splits(train, test) -> None:
     assert not dupes, dupes[:5]
 
 
-def test_no_two_rows_share_their_first_six_words(train) -> None:
-    starts = Counter(" ".join(_key(t).split()[:6]) for t in train["text"])
-    shared = {s: n for s, n in starts.items() if n > 1 and len(s.split()) == 6}
-    assert len(shared) <= len(train) * 0.01, list(shared)[:5]
+def test_no_two_rows_share_their_first_six_words(train, test) -> None:
+    for frame in (train, test):  # as the writers' brief defines it: lower-cased, whitespace-split
+        starts = Counter(" ".join(t.lower().split()[:6]) for t in frame["text"])
+        shared = {s: n for s, n in starts.items() if n > 1 and len(s.split()) == 6}
+        assert not shared, list(shared)[:5]
 
 
 def test_no_near_duplicates_across_splits(train, test) -> None:

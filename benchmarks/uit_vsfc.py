@@ -1,0 +1,78 @@
+"""Real-data benchmark: UIT-VSFC topic classification through the CLI (train on train.csv, evaluate on test.csv).
+
+    .venv/bin/python benchmarks/uit_vsfc.py
+
+Reads ../shared/benchmarks/uit_vsfc/ (never copied into the project). Prints weighted and
+macro F1 for petition-nlp and, side by side on the same split, underthesea_core.TextClassifier,
+plus training times (CLI train includes 5-fold cross-validation; the API fit alone excludes it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+UIT = ROOT.parent / "shared" / "benchmarks" / "uit_vsfc"
+CLI = str(Path(sys.executable).parent / "petition-nlp")
+
+
+def main() -> int:
+    if not (UIT / "train.csv").exists():
+        print(f"UIT-VSFC not found at {UIT}; nothing to do")
+        return 0
+    from sklearn.metrics import f1_score
+
+    import underthesea_core
+    from petition_nlp import PetitionClassifier
+
+    train = pd.read_csv(UIT / "train.csv")
+    test = pd.read_csv(UIT / "test.csv")
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        model_dir = Path(d) / "uit-model"
+        env = {**os.environ, "PETITION_NLP_CACHE_DIR": str(Path(d) / "cache")}  # cold: segmentation included
+        t0 = time.perf_counter()
+        subprocess.run([CLI, "train", str(UIT / "train.csv"), "--only", "--text-column", "text", "--label-column", "topic",
+                        "--output", str(model_dir)], check=True, env=env)
+        train_cli = time.perf_counter() - t0
+        out = subprocess.run([CLI, "evaluate", str(UIT / "test.csv"), "--model", str(model_dir), "--text-column", "text",
+                              "--label-column", "topic", "--json"], check=True, capture_output=True, text=True, env=env)
+        metrics = json.loads(out.stdout)
+        manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
+        params = {k: v for k, v in manifest["params"].items() if k in PetitionClassifier().get_params()}
+        params["review_threshold"] = 0.5  # no cross-validation: time of the final fit alone
+        for k in ("word_ngram_range", "char_ngram_range"):
+            params[k] = tuple(params[k])
+        clf = PetitionClassifier(**params)
+        views = clf.views(train["text"].tolist())  # cached by the CLI run
+        t0 = time.perf_counter()
+        clf.fit(views, train["topic"].tolist())
+        fit_only = time.perf_counter() - t0
+        rows.append(("petition-nlp (CLI train --only, evaluate)", metrics["weighted_f1"], metrics["macro_f1"],
+                     f"{train_cli:.1f} s with 5-fold CV and cold segmentation; final fit alone {fit_only:.1f} s"))
+    peer = underthesea_core.TextClassifier()
+    t0 = time.perf_counter()
+    peer.fit(train["text"].tolist(), train["topic"].tolist())
+    peer_fit = time.perf_counter() - t0
+    pred = peer.predict_batch(test["text"].tolist())
+    rows.append(("underthesea_core.TextClassifier", f1_score(test["topic"], pred, average="weighted"),
+                 f1_score(test["topic"], pred, average="macro"), f"{peer_fit:.1f} s"))
+    print(f"UIT-VSFC topic: train {len(train)}, test {len(test)}\n")
+    print("| model | weighted F1 | macro F1 | training time |")
+    print("|---|---|---|---|")
+    for name, w, m, t in rows:
+        print(f"| {name} | {w:.4f} | {m:.4f} | {t} |")
+    print("| published best (Bi-LSTM, Nguyen et al. 2018) | 0.896 | – | – |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
