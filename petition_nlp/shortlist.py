@@ -38,7 +38,7 @@ __all__ = [
     "DEFAULT_GROUP_THRESHOLD",
 ]
 
-DEFAULT_GROUP_THRESHOLD = 0.8
+DEFAULT_GROUP_THRESHOLD = 0.75
 """Cosine distance below which (average linkage) petitions are taken to raise the same issue."""
 NEAR_DUPLICATE_SIMILARITY = 0.6
 ID_COLUMN_NAMES = ("id", "stt", "so tt", "ma kien nghi", "ma so")
@@ -235,9 +235,13 @@ def select_questions(
     id_column: str | None = None,
     unit_column: str | None = None,
     group_similarity: float = 0.3,
+    support_similarity: float | None = 0.3,
 ) -> pd.DataFrame:
     """Choose ``n`` questions from the output of :func:`assign_groups` (see module docstring).
 
+    Groups are ranked by their support: how many petitions of the category have at least
+    ``support_similarity`` cosine similarity with the group's centroid (``None``: by group
+    size), so an issue phrased in many different ways is not outranked by a small, tight group.
     ``group_similarity``: a group whose centroid has at least this cosine similarity with a
     group already chosen in the same category is skipped (likely a fragment of the same issue).
     The defaults were chosen on the sample survey's known issues (data/raw/sample_survey_issues.csv),
@@ -265,9 +269,20 @@ def select_questions(
     row_of = {idx: k for k, idx in enumerate(pool.index)}
 
     ordered_groups: dict[str, list[str]] = {}
+    support: dict[str, float] = {}
+    if not isinstance(quota, dict):  # categories without a seat may still receive spare seats
+        seats = {**seats, **{c: 0 for c in sorted(counts, key=lambda c: (-counts[c], c)) if c not in seats}}
     for code in seats:
         gids = pool.loc[pool["category"] == code, "group_id"].unique().tolist()
-        ordered_groups[code] = sorted(gids, key=lambda g: (-group_sizes[g], g))
+        if support_similarity is not None:
+            rows = [row_of[i] for i in pool.index[pool["category"] == code]]
+            block = vectors[rows]
+            for g in gids:
+                local = [row_of[i] for i in pool.index[pool["group_id"] == g]]
+                c = np.asarray(vectors[local].mean(axis=0)).ravel()
+                c /= np.linalg.norm(c) or 1.0
+                support[g] = float((block @ c >= support_similarity).sum())
+        ordered_groups[code] = sorted(gids, key=lambda g: (-support.get(g, 0), -group_sizes[g], g))
     # seats a category cannot fill (too few groups) go to the categories with the next largest groups
     spare = sum(max(0, s - len(ordered_groups[c])) for c, s in seats.items())
     seats = {c: min(s, len(ordered_groups[c])) for c, s in seats.items()}
@@ -284,27 +299,47 @@ def select_questions(
 
     chosen: list[tuple[str, Any]] = []
     chosen_vecs: list[Any] = []
+
+    def members_of(gid: str) -> list[Any]:
+        return pool.index[pool["group_id"] == gid].tolist()
+
+    def centroid(gid: str) -> np.ndarray:
+        c = np.asarray(vectors[[row_of[i] for i in members_of(gid)]].mean(axis=0)).ravel()
+        return c / (np.linalg.norm(c) or 1.0)
+
+    def pick_representative(gid: str) -> bool:
+        """Add the group's clearest petition unless every member nearly duplicates a chosen one."""
+        members = members_of(gid)
+        local = [row_of[i] for i in members]
+        scores = _clarity(texts[members].tolist(), vectors[local])
+        for pick in np.argsort(-scores, kind="stable"):
+            candidate = vectors[local[pick]]
+            if all((candidate @ v.T).toarray()[0, 0] < NEAR_DUPLICATE_SIMILARITY for v in chosen_vecs):
+                chosen.append((gid, members[pick]))
+                chosen_vecs.append(candidate)
+                return True
+        return False
+
     for code, k in seats.items():
         taken = 0
         centroids: list[np.ndarray] = []
         for gid in ordered_groups[code]:
             if taken >= k:
                 break
-            members = pool.index[pool["group_id"] == gid].tolist()
-            local = [row_of[i] for i in members]
-            centroid = np.asarray(vectors[local].mean(axis=0)).ravel()
-            centroid /= np.linalg.norm(centroid) or 1.0
-            if any(float(centroid @ c) >= group_similarity for c in centroids):
+            c = centroid(gid)
+            if any(float(c @ other) >= group_similarity for other in centroids):
                 continue  # most likely a fragment of an issue already on the shortlist
-            centroids.append(centroid)
-            scores = _clarity(texts[members].tolist(), vectors[local])
-            for pick in np.argsort(-scores, kind="stable"):
-                candidate = vectors[local[pick]]
-                if all((candidate @ v.T).toarray()[0, 0] < NEAR_DUPLICATE_SIMILARITY for v in chosen_vecs):
-                    chosen.append((gid, members[pick]))
-                    chosen_vecs.append(candidate)
-                    taken += 1
-                    break
+            centroids.append(c)
+            taken += pick_representative(gid)
+    if not isinstance(quota, dict) and len(chosen) < n:
+        # seats left empty because the remaining groups looked like fragments: fill them with the
+        # best remaining groups of any seated category (still never the same group twice)
+        taken_groups = {g for g, _ in chosen}
+        rest = [g for code in seats for g in ordered_groups[code] if g not in taken_groups]  # all categories
+        for gid in sorted(rest, key=lambda g: (-support.get(g, 0), -group_sizes[g], g)):
+            if len(chosen) >= n:
+                break
+            pick_representative(gid)
     rows = []
     for gid, idx in chosen:
         members = pool.index[pool["group_id"] == gid].tolist()

@@ -79,7 +79,8 @@ def kmeans_baseline(frame: pd.DataFrame, seats: dict[str, int], *, text_column: 
             inside = np.flatnonzero(km.labels_ == c)
             if len(inside) == 0:
                 continue
-            dist = np.asarray(((X[inside] - km.cluster_centers_[c]) ** 2).sum(axis=1)).ravel()
+            diff = X[inside].toarray() - km.cluster_centers_[c]
+            dist = (diff**2).sum(axis=1)
             picked.append(members[inside[int(dist.argmin())]])
     return shortlist_scores(frame, picked, seats, category_column=category_column)
 
