@@ -368,7 +368,14 @@ def rollback() -> None:
         typer.echo(f"default model restored from previous: {path}")
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:  # noqa: ANN001
+    return f"warning: {message}\n"
+
+
 def main() -> None:  # console-script entry point
+    import warnings
+
+    warnings.formatwarning = _one_line_warning
     app()
 
 

@@ -19,4 +19,5 @@ def test_dask_results_identical_to_single_process(default_model, corpus) -> None
         ddf = dd.from_pandas(frame, npartitions=4)
         meta = expected.iloc[0:0]
         got = ddf.map_partitions(classify_partition, default_model, text_column="text", meta=meta).compute()
-    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected)
+    # dask stores strings as pyarrow-backed NA strings; the values must be identical
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected, check_dtype=False)
