@@ -61,7 +61,7 @@ def _handled() -> Iterator[None]:
 def _progress(total: int, desc: str) -> Iterator[Callable[[int], None]]:
     from tqdm import tqdm
 
-    bar = tqdm(total=total, desc=desc, unit="petition", file=sys.stderr, disable=None, leave=False)
+    bar = tqdm(total=total or None, desc=desc, unit="petition", file=sys.stderr, disable=None, leave=False)
     try:
         yield bar.update
     finally:
@@ -72,11 +72,15 @@ def _read(path: Path, header_row: Optional[int]) -> Any:
     from petition_nlp.io import read_table
 
     frame, info = read_table(path, header_row=header_row)
+    _notes(path, info)
+    return frame, info
+
+
+def _notes(path: Path, info: Any) -> None:
     for note in info.notes:
         _err(f"note: {path}: {note}")
     if info.blank_rows_skipped:
         _err(f"note: {path}: {info.blank_rows_skipped} blank rows skipped")
-    return frame, info
 
 
 def _text_column(frame: Any, given: Optional[str], path: Path) -> str:
@@ -167,13 +171,25 @@ def classify(
     header_row: HeaderOpt = None,
 ) -> None:
     """Assign a category to every petition; prints a per-category summary."""
+    from petition_nlp.batch import STREAM_OUTPUTS, classify_file
+
     with _handled():
-        frame, _ = _read(input, _header_index(header_row))
-        column = _text_column(frame, text_column, input)
         clf = _load_model(model)
-        with _progress(len(frame), "classifying") as tick:
-            result = clf.classify(frame, text_column=column, progress=tick)
-        _write_or_print(result, output, [input], overwrite, "classify", column)
+        if output is not None and output.suffix.lower() in STREAM_OUTPUTS and header_row is None:
+            # stream: bounded memory whatever the input size
+            with _progress(0, "classifying") as tick:
+                result, info = classify_file(
+                    input, output, model=clf, text_column=text_column, overwrite=overwrite, progress=tick,
+                    on_column=lambda c: _err(f"text column: '{c}'"),
+                )
+            _notes(input, info)
+            _err(f"wrote {len(result)} rows to {output}")
+        else:
+            frame, _ = _read(input, _header_index(header_row))
+            column = _text_column(frame, text_column, input)
+            with _progress(len(frame), "classifying") as tick:
+                result = clf.classify(frame, text_column=column, progress=tick)
+            _write_or_print(result, output, [input], overwrite, "classify", column)
         _summary(result)
 
 

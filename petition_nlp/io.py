@@ -8,7 +8,10 @@ raised as :class:`InputError` with a one-line message naming the file.
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io as _io
+import itertools
 import json
 import os
 import tempfile
@@ -29,6 +32,7 @@ __all__ = [
     "InputError",
     "TableInfo",
     "read_table",
+    "iter_table",
     "write_table",
     "atomic_output",
     "detect_text_column",
@@ -108,60 +112,76 @@ def detect_label_column(frame: pd.DataFrame) -> Any | None:
 
 
 # ----------------------------------------------------------------------------- readers
-def _decode(raw: bytes, path: Path, info: TableInfo) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
+def _sniff_encoding(sample: bytes, path: Path, info: TableInfo) -> str:
+    """Python codec for a file from its first bytes; records it (and notes) in ``info``."""
+    if sample.startswith(b"\xef\xbb\xbf"):
         info.encoding = "utf-8-sig"
-        return raw[3:].decode("utf-8", errors="replace")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-8-sig"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         info.encoding = "utf-16"
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: broken UTF-16 text") from None
-    sample = raw[:4096]
-    if sample and sample.count(b"\x00") > len(sample) // 4:
-        even_nuls = sample[0::2].count(b"\x00")
-        odd_nuls = sample[1::2].count(b"\x00")
-        encoding = "utf-16-le" if odd_nuls > even_nuls else "utf-16-be"
-        try:
-            info.encoding = encoding
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: binary data, not a text file") from None
-    if b"\x00" in sample:
+        return "utf-16"
+    head = sample[:4096]
+    if head and head.count(b"\x00") > len(head) // 4:
+        even_nuls, odd_nuls = head[0::2].count(b"\x00"), head[1::2].count(b"\x00")
+        info.encoding = "utf-16-le" if odd_nuls > even_nuls else "utf-16-be"
+        return info.encoding
+    if b"\x00" in head:
         raise InputError(f"{path}: binary data, not a text file")
     try:
-        text = raw.decode("utf-8")
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
         info.encoding = "utf-8"
+        return "utf-8"
     except UnicodeDecodeError:
-        latin = raw.decode("latin-1")
-        if detect_legacy(latin[:20000]):
-            text = latin  # single-byte TCVN3 / VNI file: cells are converted after parsing
-            info.encoding = "latin-1 (legacy Vietnamese font encoding)"
-        else:
-            text = raw.decode("cp1258", errors="replace")
-            info.encoding = "windows-1258"
-            info.notes.append("decoded as Windows-1258")
-    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\r\n\t\f")
-    if controls > max(8, len(text[:4096]) // 50):
+        pass
+    if detect_legacy(sample[:20000].decode("latin-1")):
+        info.encoding = "latin-1 (legacy Vietnamese font encoding)"  # cells converted after parsing
+        return "latin-1"
+    info.encoding = "windows-1258"
+    info.notes.append("decoded as Windows-1258")
+    return "cp1258"
+
+
+def _check_text(text: str, path: Path) -> None:
+    head = text[:4096]
+    controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\r\n\t\f")
+    if controls > max(8, len(head) // 50):
         raise InputError(f"{path}: binary data, not a text file")
+
+
+def _decode(raw: bytes, path: Path, info: TableInfo) -> str:
+    codec = _sniff_encoding(raw[:65536], path, info)
+    try:
+        text = raw.decode(codec, errors="strict" if codec.startswith("utf-16") else "replace")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: broken UTF-16 text") from None
+    _check_text(text, path)
     return unicodedata.normalize("NFC", text)
 
 
-def _read_csv(path: Path, raw: bytes, info: TableInfo) -> pd.DataFrame:
-    text = _decode(raw, path, info)
-    if not text.strip():
-        raise InputError(f"{path}: file is empty")
+def _csv_chunks(path: Path, info: TableInfo, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Parse a CSV file in chunks of ``chunk_rows`` rows (bounded memory for huge exports)."""
+    with open(path, "rb") as fh:
+        sample = fh.read(65536)
+    codec = _sniff_encoding(sample, path, info)
     try:
-        frame = pd.read_csv(
-            _io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python"
-        )
-    except Exception:
-        try:
-            frame = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False)
-        except Exception as exc:
-            raise InputError(f"{path}: not a readable CSV file ({_first_line(exc)})") from None
-    return frame
+        with open(path, encoding=codec, errors="replace", newline="") as handle:
+            head = handle.read(65536)
+            _check_text(head, path)
+            if not head.strip():
+                raise InputError(f"{path}: file is empty")
+            try:
+                sep = csv.Sniffer().sniff("\n".join(head.splitlines()[:50]), delimiters=",;\t|").delimiter
+            except csv.Error:
+                sep = ","
+            handle.seek(0)
+            reader = pd.read_csv(handle, dtype=str, keep_default_na=False, sep=sep, chunksize=chunk_rows)
+            for chunk in reader:
+                if codec == "cp1258":  # Windows-1258 writes tone marks as combining characters
+                    chunk = chunk.map(lambda v: unicodedata.normalize("NFC", v) if isinstance(v, str) else v)
+                    chunk.columns = [unicodedata.normalize("NFC", str(c)) for c in chunk.columns]
+                yield chunk
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable CSV file ({_first_line(exc)})") from None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -245,6 +265,71 @@ def _read_txt(path: Path, raw: bytes, info: TableInfo) -> pd.DataFrame:
     return pd.DataFrame({"text": lines})
 
 
+def _check_path(file: Path) -> None:
+    suffix = file.suffix.lower()
+    if suffix not in READ_EXTENSIONS:
+        raise InputError(f"{file}: unknown file type '{suffix or '(none)'}' (use {', '.join(READ_EXTENSIONS)})")
+    if not file.exists():
+        raise InputError(f"{file}: file not found")
+    if file.is_dir():
+        raise InputError(f"{file}: is a directory, not a file")
+    try:
+        size = file.stat().st_size
+        with open(file, "rb") as fh:
+            head = fh.read(65536)
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read file ({exc.strerror or exc.__class__.__name__})") from None
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"{file}: file larger than {MAX_FILE_BYTES // 1024**3} GB")
+    if not head.strip() and size <= len(head):
+        raise InputError(f"{file}: file is empty")
+
+
+def _tidy(frame: pd.DataFrame, info: TableInfo) -> pd.DataFrame:
+    """Drop fully blank rows (counted), name columns as text, convert legacy-font cells."""
+    before = len(frame)
+    if before:
+        blank = frame.apply(lambda r: all(str(v).strip() in ("", "nan", "None", "<NA>") for v in r), axis=1)
+        frame = frame[~blank.to_numpy(dtype=bool)].reset_index(drop=True)
+    info.blank_rows_skipped += before - len(frame)
+    frame.columns = [str(c) for c in frame.columns]
+    frame, converted = convert_legacy_column(frame)
+    for note in converted:
+        if note not in info.notes:
+            info.notes.append(note)
+    return frame
+
+
+def iter_table(
+    path: str | Path, *, header_row: int | None = None, chunk_rows: int = 50_000
+) -> tuple[TableInfo, Iterator[pd.DataFrame]]:
+    """Like :func:`read_table` but yields the rows in chunks (CSV is streamed: bounded memory).
+
+    Returns ``(info, chunks)``; ``info`` is complete once the chunks are consumed. Problems
+    with the file itself raise :class:`InputError` before anything is yielded.
+    """
+    file = Path(path)
+    _check_path(file)
+    if file.suffix.lower() != ".csv":
+        frame, info = read_table(file, header_row=header_row)
+        return info, iter([frame])
+    info = TableInfo(path=file)
+    chunks = _csv_chunks(file, info, chunk_rows)
+    first = next(chunks, None)  # surfaces encoding and parsing errors now
+
+    def generate() -> Iterator[pd.DataFrame]:
+        produced = 0
+        for chunk in itertools.chain([first] if first is not None else [], chunks):
+            chunk = _tidy(chunk, info)
+            if len(chunk):
+                produced += len(chunk)
+                yield chunk
+        if not produced:
+            raise InputError(f"{file}: no rows found")
+
+    return info, generate()
+
+
 def read_table(path: str | Path, *, header_row: int | None = None) -> tuple[pd.DataFrame, TableInfo]:
     """Read a survey export into a DataFrame of its original columns, rows in file order.
 
@@ -255,40 +340,25 @@ def read_table(path: str | Path, *, header_row: int | None = None) -> tuple[pd.D
     Fully blank rows are skipped (and counted in ``TableInfo.blank_rows_skipped``).
     """
     file = Path(path)
-    info = TableInfo(path=file)
+    _check_path(file)
     suffix = file.suffix.lower()
-    if suffix not in READ_EXTENSIONS:
-        raise InputError(f"{file}: unknown file type '{suffix or '(none)'}' (use {', '.join(READ_EXTENSIONS)})")
-    if not file.exists():
-        raise InputError(f"{file}: file not found")
-    if file.is_dir():
-        raise InputError(f"{file}: is a directory, not a file")
+    if suffix == ".csv":
+        info, chunks = iter_table(file)
+        return pd.concat(list(chunks), ignore_index=True), info
+    info = TableInfo(path=file)
     try:
-        if file.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"{file}: file larger than {MAX_FILE_BYTES // 1024**3} GB")
         raw = file.read_bytes()
     except OSError as exc:
         raise InputError(f"{file}: cannot read file ({exc.strerror or exc.__class__.__name__})") from None
-    if not raw.strip():
-        raise InputError(f"{file}: file is empty")
-    if suffix == ".csv":
-        frame = _read_csv(file, raw, info)
-    elif suffix == ".xlsx":
+    if suffix == ".xlsx":
         frame = _read_xlsx(file, raw, info, header_row=header_row)
     elif suffix == ".jsonl":
         frame = _read_jsonl(file, raw, info)
     else:
         frame = _read_txt(file, raw, info)
-    before = len(frame)
-    blank = frame.apply(lambda r: all(str(v).strip() in ("", "nan", "None") for v in r), axis=1) if before else []
-    if before:
-        frame = frame[~blank].reset_index(drop=True)
-    info.blank_rows_skipped = before - len(frame)
+    frame = _tidy(frame, info)
     if len(frame.columns) == 0 or len(frame) == 0:
         raise InputError(f"{file}: no rows found")
-    frame.columns = [str(c) for c in frame.columns]
-    frame, converted = convert_legacy_column(frame)
-    info.notes.extend(converted)
     return frame, info
 
 

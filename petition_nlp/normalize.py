@@ -26,6 +26,9 @@ _VOWELS = set("aeiouy")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _NOT_WORD_RE = re.compile(r"[^\w\s]+|_+", re.UNICODE)
 _SPACE_RE = re.compile(r"\s+", re.UNICODE)
+_PLAIN_VIETNAMESE = re.compile(
+    "[a-z0-9 đàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]*"
+)
 
 
 def strip_diacritics(text: str) -> str:
@@ -86,6 +89,7 @@ def _tone_position(letters: list[tuple[str, set[str], str | None]]) -> int | Non
     return cluster[1]
 
 
+@lru_cache(maxsize=200_000)
 def _fix_word(word: str) -> str:
     letters = _decompose_word(word)
     if not letters:
@@ -130,20 +134,20 @@ def _abbreviation_tables() -> tuple[dict[str, str], dict[str, str], dict[str, st
     return exact, ci, fold
 
 
+@lru_cache(maxsize=200_000)
+def _expand_token(token: str) -> str:
+    exact, ci, fold = _abbreviation_tables()
+    if token in exact:
+        return exact[token]
+    low = token.lower()
+    if low in ci:
+        return ci[low]
+    return fold.get(strip_diacritics(low), token)
+
+
 def expand_abbreviations(text: str) -> str:
     """Expand domain abbreviations and chat spellings listed in ``abbreviations.tsv``."""
-    exact, ci, fold = _abbreviation_tables()
-
-    def repl(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token in exact:
-            return exact[token]
-        low = token.lower()
-        if low in ci:
-            return ci[low]
-        return fold.get(strip_diacritics(low), token)
-
-    return _WORD_RE.sub(repl, text)
+    return _WORD_RE.sub(lambda m: _expand_token(m.group(0)), text)
 
 
 def _normalize_once(text: str) -> str:
@@ -164,6 +168,8 @@ def normalize_text(text: str) -> str:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     result = _normalize_once(text)
+    if _PLAIN_VIETNAMESE.fullmatch(result):
+        return result  # only lower-case Vietnamese letters, digits and spaces: already a fixed point
     for _ in range(3):  # reach a fixed point on exotic Unicode (case mapping can add marks)
         again = _normalize_once(result)
         if again == result:

@@ -1,0 +1,69 @@
+"""Classify a whole file in chunks, writing the output as it goes (bounded memory)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from petition_nlp.io import InputError, TableInfo, atomic_output, detect_text_column, iter_table
+
+__all__ = ["classify_file", "STREAM_OUTPUTS"]
+
+STREAM_OUTPUTS = (".csv", ".jsonl")
+
+
+def classify_file(
+    input_path: str | Path,
+    output_path: str | Path,
+    *,
+    model: Any = None,
+    text_column: str | None = None,
+    chunk_rows: int = 50_000,
+    overwrite: bool = False,
+    progress: Callable[[int], None] | None = None,
+    on_column: Callable[[str], None] | None = None,
+) -> tuple[pd.DataFrame, TableInfo]:
+    """Classify ``input_path`` into ``output_path`` (.csv or .jsonl) chunk by chunk.
+
+    Every input row is written, in order, with its original columns plus the classification
+    columns (see :meth:`PetitionClassifier.classify`); the output appears atomically when
+    all rows are done. Memory stays bounded by ``chunk_rows`` for CSV inputs.
+
+    Returns:
+        the ``category`` / ``needs_review`` / ``status`` columns of every row (for the summary)
+        and what the reader found about the input.
+    """
+    target = Path(output_path)
+    suffix = target.suffix.lower()
+    if suffix not in STREAM_OUTPUTS:
+        raise InputError(f"{target}: streaming output must be one of {', '.join(STREAM_OUTPUTS)}")
+    if model is None:
+        from petition_nlp.modelstore import load_model
+
+        model = load_model()
+    info, chunks = iter_table(input_path, chunk_rows=chunk_rows)
+    kept: list[pd.DataFrame] = []
+    column = text_column
+    with atomic_output(target, overwrite=overwrite, protect=[input_path]) as temp:
+        with open(temp, "w", encoding="utf-8-sig" if suffix == ".csv" else "utf-8", newline="") as handle:
+            for number, chunk in enumerate(chunks):
+                if column is None:
+                    try:
+                        column = detect_text_column(chunk)
+                    except InputError as exc:
+                        raise InputError(f"{input_path}: {exc}") from None
+                    if on_column:
+                        on_column(column)
+                elif column not in chunk.columns:
+                    found = ", ".join(map(str, chunk.columns))
+                    raise InputError(f"{input_path}: no column '{column}' (columns: {found})")
+                result = model.classify(chunk, text_column=column, progress=progress)
+                if suffix == ".csv":
+                    result.to_csv(handle, index=False, header=number == 0)
+                else:
+                    result.to_json(handle, orient="records", lines=True, force_ascii=False)
+                kept.append(result[["category", "needs_review", "status"]])
+    return pd.concat(kept, ignore_index=True), info
