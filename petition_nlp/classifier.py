@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from petition_nlp.features import build_features, preprocess
+from petition_nlp.segment import PARALLEL_MIN_TEXTS
 from petition_nlp.resources import category_name
 from petition_nlp.validation import STATUS_OK, as_text, row_status
 
@@ -158,8 +161,28 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X: Iterable[Any]) -> pd.DataFrame:
-        """Probability of each code (one column per code, rows in input order)."""
-        proba = self.model_.predict_proba(self.views(X))
+        """Probability of each code (one column per code, rows in input order).
+
+        Large batches of texts are split across worker processes (``n_jobs``), each running
+        the whole pipeline — normalisation, segmentation, features, classifier — on its part.
+        """
+        if isinstance(X, pd.DataFrame):
+            proba = self.model_.predict_proba(self.views(X))
+            return pd.DataFrame(proba, columns=list(self.classes_))
+        texts = [as_text(t) for t in X]
+        workers = (os.cpu_count() or 1) if self.n_jobs is None or self.n_jobs < 0 else self.n_jobs
+        if workers > 1 and len(texts) >= PARALLEL_MIN_TEXTS:
+            from joblib import Parallel, delayed
+
+            single = copy.copy(self)
+            single.n_jobs = 1
+            size = -(-len(texts) // (workers * 2))
+            parts = Parallel(n_jobs=workers, backend="loky")(
+                delayed(_predict_chunk)(single, texts[i : i + size]) for i in range(0, len(texts), size)
+            )
+            proba = np.vstack(parts)
+        else:
+            proba = self.model_.predict_proba(self.views(texts))
         return pd.DataFrame(proba, columns=list(self.classes_))
 
     def predict(self, X: Iterable[Any]) -> np.ndarray:
@@ -228,6 +251,10 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         return load_model(path)
 
 
+def _predict_chunk(model: PetitionClassifier, texts: list[str]) -> np.ndarray:
+    return model.model_.predict_proba(model.views(texts))
+
+
 def classify_partition(
     partition: pd.DataFrame, model: PetitionClassifier, *, text_column: str
 ) -> pd.DataFrame:
@@ -235,8 +262,6 @@ def classify_partition(
 
     Segmentation stays in-process (``n_jobs=1``): the cluster provides the parallelism.
     """
-    import copy
-
     local = copy.copy(model)  # shallow: shares the fitted pipeline, leaves the caller's model as it was
     local.n_jobs = 1
     return local.classify(partition, text_column=text_column)
