@@ -26,14 +26,13 @@ def main() -> int:
     args = parser.parse_args()
 
     from petition_nlp import PetitionClassifier
-    from petition_nlp.shortlist import assign_groups, select_questions
+    from petition_nlp.shortlist import group_and_select
     from petition_nlp.shortlist_metrics import compare_with_baselines
 
     frame = pd.read_csv(args.file, dtype=str, keep_default_na=False)
     survey = frame.drop(columns=["issue_id", "category"])  # what the tool sees
     model = PetitionClassifier.load()
-    groups = assign_groups(survey, text_column="text", model=model)
-    chosen = select_questions(groups, args.n, text_column="text")
+    groups, chosen = group_and_select(survey, args.n, text_column="text", model=model)
     table = compare_with_baselines(frame, groups, chosen, text_column="text")
     print(f"{len(frame)} petitions, {frame['unit'].nunique()} units, {frame['issue_id'].nunique()} issues; n = {args.n}\n")
     columns = list(table.columns)

@@ -281,7 +281,7 @@ def shortlist(
     print_table: Annotated[bool, typer.Option("--print", help="Also print the shortlist when writing -o.")] = False,
 ) -> None:
     """Group petitions raising the same issue and choose N representative questions."""
-    from petition_nlp.shortlist import assign_groups, parse_quota, select_questions
+    from petition_nlp.shortlist import group_and_select, parse_quota
 
     with _handled():
         quota_value = parse_quota(quota)
@@ -290,8 +290,9 @@ def shortlist(
         clf = _load_model(model)
         with _progress(len(frame), "classifying") as tick:
             classified = clf.classify(frame, text_column=column, progress=tick)
-        groups = assign_groups(classified, text_column=column, category_column="category")
-        chosen = select_questions(groups, n, text_column=column, quota=quota_value, exclude=exclude.split(","))
+        groups, chosen = group_and_select(
+            classified, n, text_column=column, category_column="category", quota=quota_value, exclude=exclude.split(",")
+        )
         if groups_output is not None:
             _write_or_print(groups, groups_output, [input], overwrite, "classify", column)
         _write_or_print(chosen, output, [input], overwrite, "shortlist", column)

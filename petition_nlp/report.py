@@ -15,7 +15,7 @@ import pandas as pd
 
 from petition_nlp.io import atomic_output
 from petition_nlp.resources import category_name, load_stopwords
-from petition_nlp.shortlist import assign_groups, parse_quota, select_questions
+from petition_nlp.shortlist import group_and_select
 from petition_nlp.summary import category_summary, detect_unit_column, unit_summary
 
 __all__ = ["build_report", "write_html", "characteristic_words", "category_chart_svg"]
@@ -118,9 +118,8 @@ def build_report(
 
         model = load_model()
     classified = model.classify(frame, text_column=text_column)
-    groups = assign_groups(classified, text_column=text_column, category_column="category")
-    chosen = select_questions(
-        groups, n, text_column=text_column, quota=parse_quota(quota) if isinstance(quota, str) else quota, exclude=exclude
+    groups, chosen = group_and_select(
+        classified, n, text_column=text_column, category_column="category", quota=quota, exclude=exclude
     )
     summary = category_summary(classified)
     unit_col = detect_unit_column(classified)

@@ -32,6 +32,7 @@ __all__ = [
     "shortlist",
     "assign_groups",
     "select_questions",
+    "group_and_select",
     "allocate_seats",
     "parse_quota",
     "petition_vectors",
@@ -174,6 +175,18 @@ def assign_groups(
         model: a loaded :class:`~petition_nlp.PetitionClassifier` (default model if needed).
         threshold: clustering distance threshold (lower: smaller, tighter groups).
     """
+    return _assign(data, text_column=text_column, category_column=category_column, model=model, threshold=threshold)[0]
+
+
+def _assign(
+    data: pd.DataFrame | Iterable[Any],
+    *,
+    text_column: str | None = None,
+    category_column: str | None = None,
+    model: Any = None,
+    threshold: float = DEFAULT_GROUP_THRESHOLD,
+) -> tuple[pd.DataFrame, sp.csr_matrix]:
+    """:func:`assign_groups` plus the grouping vectors, one row per input row (zeros if unusable)."""
     frame, column = _frame(data, text_column)
     given = category_column or _find_named(list(frame.columns), CATEGORY_COLUMN_NAMES)
     if given is not None and frame[given].astype(str).str.strip().ne("").all():
@@ -191,6 +204,7 @@ def assign_groups(
     texts = [as_text(t) for t in frame[column]]
     usable = np.flatnonzero((out["status"] == STATUS_OK).to_numpy())
     groups = np.full(len(out), "", dtype=object)
+    vectors = sp.csr_matrix((len(out), 0))
     if len(usable):
         views = preprocess([texts[i] for i in usable])
         vectors = petition_vectors(views)
@@ -204,8 +218,10 @@ def assign_groups(
             names = {lab: f"{code}-{k + 1:03d}" for k, lab in enumerate(ordered)}
             for i, lab in zip(local, labels):
                 groups[usable[i]] = names[lab]
+        place = sp.csr_matrix((np.ones(len(usable)), (usable, np.arange(len(usable)))), shape=(len(out), len(usable)))
+        vectors = (place @ vectors).tocsr()
     out["group_id"] = groups
-    return out
+    return out, vectors
 
 
 def _clarity(texts: list[str], vectors: sp.csr_matrix) -> np.ndarray:
@@ -236,6 +252,7 @@ def select_questions(
     unit_column: str | None = None,
     group_similarity: float = 0.3,
     support_similarity: float | None = 0.3,
+    vectors: sp.csr_matrix | None = None,
 ) -> pd.DataFrame:
     """Choose ``n`` questions from the output of :func:`assign_groups` (see module docstring).
 
@@ -264,9 +281,15 @@ def select_questions(
     seats = allocate_seats(counts, n, quota=quota)
     group_sizes = pool.groupby("group_id").size()
     texts = frame[column].map(as_text)
-    views = preprocess(texts[pool.index].tolist()) if len(pool) else None
-    vectors = petition_vectors(views) if views is not None else None
-    row_of = {idx: k for k, idx in enumerate(pool.index)}
+    if vectors is None or vectors.shape[0] != len(frame):  # not handed over by group_and_select
+        vectors = sp.csr_matrix((len(frame), 0))
+        if len(pool):
+            pooled = petition_vectors(preprocess(texts[pool.index].tolist()))
+            rows = [frame.index.get_loc(i) for i in pool.index]
+            place = sp.csr_matrix((np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(len(frame), len(rows)))
+            vectors = (place @ pooled).tocsr()
+    row_of = {idx: frame.index.get_loc(idx) for idx in pool.index}
+    member_index = {g: list(idx) for g, idx in pool.groupby("group_id").groups.items()}
 
     ordered_groups: dict[str, list[str]] = {}
     support: dict[str, float] = {}
@@ -278,7 +301,7 @@ def select_questions(
             rows = [row_of[i] for i in pool.index[pool["category"] == code]]
             block = vectors[rows]
             for g in gids:
-                local = [row_of[i] for i in pool.index[pool["group_id"] == g]]
+                local = [row_of[i] for i in member_index[g]]
                 c = np.asarray(vectors[local].mean(axis=0)).ravel()
                 c /= np.linalg.norm(c) or 1.0
                 support[g] = float((block @ c >= support_similarity).sum())
@@ -301,7 +324,7 @@ def select_questions(
     chosen_vecs: list[Any] = []
 
     def members_of(gid: str) -> list[Any]:
-        return pool.index[pool["group_id"] == gid].tolist()
+        return member_index[gid]
 
     def centroid(gid: str) -> np.ndarray:
         c = np.asarray(vectors[[row_of[i] for i in members_of(gid)]].mean(axis=0)).ravel()
@@ -342,7 +365,7 @@ def select_questions(
             pick_representative(gid)
     rows = []
     for gid, idx in chosen:
-        members = pool.index[pool["group_id"] == gid].tolist()
+        members = member_index[gid]
         row = frame.loc[idx].to_dict()
         row["represents"] = len(members)
         row["member_ids"] = ", ".join(ids[members].tolist())
@@ -391,8 +414,29 @@ def shortlist(
         ``category_name``, ``represents``, ``group_id``, ``member_ids`` (and ``units`` when a
         unit column exists), best first.
     """
+    return group_and_select(
+        data, n, text_column=text_column, quota=quota, exclude=exclude, model=model, threshold=threshold
+    )[1]
+
+
+def group_and_select(
+    data: pd.DataFrame | Iterable[Any],
+    n: int = 15,
+    *,
+    text_column: str | None = None,
+    category_column: str | None = None,
+    quota: str | dict[str, int] = "proportional",
+    exclude: Iterable[str] = (),
+    model: Any = None,
+    threshold: float = DEFAULT_GROUP_THRESHOLD,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both tables at once, computing the grouping vectors once: every row with its
+    ``group_id`` (as :func:`assign_groups`) and the shortlist (as :func:`shortlist`)."""
     if isinstance(quota, str):
         quota = parse_quota(quota)
-    groups = assign_groups(data, text_column=text_column, model=model, threshold=threshold)
-    column = text_column if text_column is not None else ("text" if not isinstance(data, pd.DataFrame) else detect_text_column(data))
-    return select_questions(groups, n, text_column=column, quota=quota, exclude=exclude)
+    frame, column = _frame(data, text_column)
+    groups, vectors = _assign(
+        frame, text_column=column, category_column=category_column, model=model, threshold=threshold
+    )
+    chosen = select_questions(groups, n, text_column=column, quota=quota, exclude=exclude, vectors=vectors)
+    return groups, chosen
