@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -238,9 +239,11 @@ def train(
         from tqdm import tqdm
 
         with tqdm(total=1, desc="training (cross-validation + final fit)", file=sys.stderr, disable=None, leave=False) as bar:
-            _, target, report = train_model(
-                files or [], only=only, text_column=text_column, label_column=label_column, output=output
-            )
+            with warnings.catch_warnings():  # reported below in one line of our own
+                warnings.simplefilter("ignore", UserWarning)
+                _, target, report = train_model(
+                    files or [], only=only, text_column=text_column, label_column=label_column, output=output
+                )
             bar.update(1)
         v = report["validation"]
         _err(
@@ -390,8 +393,6 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:  #
 
 
 def main() -> None:  # console-script entry point
-    import warnings
-
     warnings.formatwarning = _one_line_warning
     app()
 
