@@ -1,6 +1,6 @@
 """Benchmarks for petition-nlp (not a test). Writes benchmarks/results.json and results.md.
 
-    .venv/bin/python benchmarks/run.py              # full run (about 20 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py              # full run (about 35 minutes on 2 cores)
     .venv/bin/python benchmarks/run.py --quick      # 1k / 10k only, fewer repeats
 
 Every figure is the median of several runs. Petitions for the large sizes are drawn from
