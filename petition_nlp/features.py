@@ -1,7 +1,7 @@
 """Feature extraction: text views of a petition and the vectorisers that read them.
 
-``PetitionPreprocessor`` turns raw texts into three views (one normalisation, one
-segmentation pass per text):
+:func:`preprocess` turns raw texts into three views (one normalisation, one
+segmentation pass per text, shared by cross-validation and the final fit):
 
 * ``seg``   – normalised, word-segmented text (``nhà_ở xã_hội``) for word n-grams;
 * ``plain`` – normalised text without diacritics, for character and syllable n-grams that
@@ -29,7 +29,7 @@ from petition_nlp.normalize import normalize_text, strip_diacritics
 from petition_nlp.resources import load_taxonomy
 from petition_nlp.segment import segment_texts
 
-__all__ = ["PetitionPreprocessor", "KeywordFeatures", "build_features", "preprocess"]
+__all__ = ["KeywordFeatures", "build_features", "preprocess"]
 
 
 def preprocess(texts: Iterable[Any], *, n_jobs: int | None = None, cache: bool = True) -> pd.DataFrame:
@@ -38,22 +38,6 @@ def preprocess(texts: Iterable[Any], *, n_jobs: int | None = None, cache: bool =
     seg = segment_texts(norm, n_jobs=n_jobs, cache=cache)
     plain = [strip_diacritics(t) for t in norm]
     return pd.DataFrame({"norm": norm, "seg": seg, "plain": plain})
-
-
-class PetitionPreprocessor(BaseEstimator, TransformerMixin):
-    """Stateless transformer: texts -> DataFrame of text views. Passes DataFrames through."""
-
-    def __init__(self, *, n_jobs: int | None = None, cache: bool = True) -> None:
-        self.n_jobs = n_jobs
-        self.cache = cache
-
-    def fit(self, X: Any, y: Any = None) -> PetitionPreprocessor:
-        return self
-
-    def transform(self, X: Any) -> pd.DataFrame:
-        if isinstance(X, pd.DataFrame) and {"norm", "seg", "plain"} <= set(X.columns):
-            return X
-        return preprocess(list(X), n_jobs=self.n_jobs, cache=self.cache)
 
 
 class KeywordFeatures(BaseEstimator, TransformerMixin):
@@ -97,7 +81,7 @@ def build_features(
     keyword_weight: float = 0.15,
     min_df: int = 1,
 ) -> ColumnTransformer:
-    """The feature union applied to the views produced by :class:`PetitionPreprocessor`."""
+    """The feature union applied to the views produced by :func:`preprocess`."""
     return ColumnTransformer(
         [
             (
