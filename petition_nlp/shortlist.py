@@ -119,31 +119,48 @@ def petition_vectors(views: pd.DataFrame) -> sp.csr_matrix:
     return l2_normalize(sp.hstack([blocks[0], blocks[1] * 0.8]).tocsr())
 
 
+DENSE_CLUSTER_LIMIT = 3000
+"""Largest block clustered exactly (a dense n × n distance matrix); larger categories are first
+partitioned by k-means on a reduced representation, then each part is clustered exactly."""
+
+
 def _cluster(vectors: sp.csr_matrix, threshold: float) -> np.ndarray:
+    """Average-linkage clustering on cosine distance, cut at ``threshold``."""
     n = vectors.shape[0]
     if n == 1:
         return np.zeros(1, dtype=int)
+    parts = _partitions(vectors) if n > DENSE_CLUSTER_LIMIT else None
+    if parts is not None:
+        labels = np.empty(n, dtype=int)
+        offset = 0
+        for part in np.unique(parts):
+            rows = np.flatnonzero(parts == part)
+            local = _cluster(vectors[rows], threshold)
+            labels[rows] = local + offset
+            offset += int(local.max()) + 1
+        return labels
     from sklearn.cluster import AgglomerativeClustering
 
-    if n <= 4000:
-        sim = (vectors @ vectors.T).toarray()
-        distance = np.clip(1.0 - sim, 0.0, 2.0)
-        np.fill_diagonal(distance, 0.0)
-        model = AgglomerativeClustering(
-            n_clusters=None, metric="precomputed", linkage="average", distance_threshold=threshold
-        )
-        return model.fit_predict(distance)
-    from sklearn.decomposition import TruncatedSVD
-    from sklearn.neighbors import kneighbors_graph
+    sim = (vectors @ vectors.T).toarray()
+    distance = np.clip(1.0 - sim, 0.0, 2.0)
+    np.fill_diagonal(distance, 0.0)
+    model = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average", distance_threshold=threshold)
+    return model.fit_predict(distance)
 
-    dense = TruncatedSVD(n_components=min(128, vectors.shape[1] - 1), random_state=0).fit_transform(vectors)
-    dense = l2_normalize(dense)
-    graph = kneighbors_graph(dense, n_neighbors=min(15, n - 1), metric="cosine", include_self=False)
-    model = AgglomerativeClustering(
-        n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold,
-        connectivity=graph, compute_full_tree=True,
-    )
-    return model.fit_predict(dense)
+
+def _partitions(vectors: sp.csr_matrix) -> np.ndarray | None:
+    """k-means parts of about DENSE_CLUSTER_LIMIT / 2 rows (``None`` if it cannot split them)."""
+    from sklearn.cluster import MiniBatchKMeans
+    from sklearn.decomposition import TruncatedSVD
+
+    n = vectors.shape[0]
+    if vectors.shape[1] < 3:
+        return None
+    reduced = TruncatedSVD(n_components=min(100, vectors.shape[1] - 1), random_state=0).fit_transform(vectors)
+    parts = MiniBatchKMeans(
+        n_clusters=-(-n // (DENSE_CLUSTER_LIMIT // 2)), random_state=0, n_init=3, batch_size=2048
+    ).fit_predict(l2_normalize(reduced))
+    return parts if len(np.unique(parts)) > 1 else None
 
 
 def _frame(data: pd.DataFrame | Iterable[Any], text_column: str | None) -> tuple[pd.DataFrame, str]:

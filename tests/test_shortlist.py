@@ -95,3 +95,18 @@ def test_cli_shortlist_sample(tmp_path) -> None:
     assert len(everyone) == 145 and everyone["group_id"].notna().all()
     for _, row in chosen.iterrows():
         assert row["represents"] == (everyone["group_id"] == row["group_id"]).sum()
+
+
+def test_large_categories_are_partitioned_not_collapsed(monkeypatch, corpus) -> None:
+    import importlib
+
+    from petition_nlp.features import preprocess
+
+    S = importlib.import_module("petition_nlp.shortlist")  # the module (the package exports the function)
+
+    monkeypatch.setattr(S, "DENSE_CLUSTER_LIMIT", 40)
+    base = corpus[corpus["label"] == "housing"]["text"].head(100).tolist()
+    texts = base + [t + " ạ" for t in base[:10]]  # ten near-copies
+    labels = S._cluster(S.petition_vectors(preprocess(texts)), S.DEFAULT_GROUP_THRESHOLD)
+    assert len(set(labels)) >= 40  # distinct petitions stay apart
+    assert all(labels[i] == labels[100 + i] for i in range(10))  # near-copies land together
