@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from petition_nlp.io import InputError, TableInfo, atomic_output, detect_text_column, iter_table
+from petition_nlp.io import InputError, TableInfo, atomic_output, iter_table, resolve_text_column
 
 __all__ = ["classify_file", "STREAM_OUTPUTS"]
 
@@ -46,20 +46,14 @@ def classify_file(
         model = load_model()
     info, chunks = iter_table(input_path, chunk_rows=chunk_rows)
     kept: list[pd.DataFrame] = []
-    column = text_column
+    column = text_column  # resolved on the first chunk (every chunk has the same columns)
     with atomic_output(target, overwrite=overwrite, protect=[input_path]) as temp:
         with open(temp, "w", encoding="utf-8-sig" if suffix == ".csv" else "utf-8", newline="") as handle:
             for number, chunk in enumerate(chunks):
-                if column is None:
-                    try:
-                        column = detect_text_column(chunk)
-                    except InputError as exc:
-                        raise InputError(f"{input_path}: {exc}") from None
-                    if on_column:
+                if number == 0:
+                    column = resolve_text_column(chunk, text_column, source=input_path)
+                    if on_column and text_column is None:
                         on_column(column)
-                elif column not in chunk.columns:
-                    found = ", ".join(map(str, chunk.columns))
-                    raise InputError(f"{input_path}: no column '{column}' (columns: {found})")
                 result = model.classify(chunk, text_column=column, progress=progress)
                 if suffix == ".csv":
                     result.to_csv(handle, index=False, header=number == 0)

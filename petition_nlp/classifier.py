@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from petition_nlp.features import build_features, preprocess
-from petition_nlp.segment import PARALLEL_MIN_TEXTS
+from petition_nlp.segment import PARALLEL_MIN_TEXTS, worker_count
 from petition_nlp.resources import category_name
 from petition_nlp.validation import STATUS_OK, as_text, row_status
 
@@ -170,7 +169,7 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
             proba = self.model_.predict_proba(self.views(X))
             return pd.DataFrame(proba, columns=list(self.classes_))
         texts = [as_text(t) for t in X]
-        workers = (os.cpu_count() or 1) if self.n_jobs is None or self.n_jobs < 0 else self.n_jobs
+        workers = worker_count(self.n_jobs)
         if workers > 1 and len(texts) >= PARALLEL_MIN_TEXTS:
             from joblib import Parallel, delayed
 

@@ -85,18 +85,11 @@ def _notes(path: Path, info: Any) -> None:
 
 
 def _text_column(frame: Any, given: Optional[str], path: Path) -> str:
-    from petition_nlp.io import InputError, detect_text_column
+    from petition_nlp.io import resolve_text_column
 
-    if given is not None:
-        if given not in frame.columns:
-            found = ", ".join(map(str, frame.columns))
-            raise InputError(f"{path}: no column '{given}' (columns: {found})")
-        return given
-    try:
-        column = detect_text_column(frame)
-    except InputError as exc:
-        raise InputError(f"{path}: {exc}") from None
-    _err(f"text column: '{column}'")
+    column = resolve_text_column(frame, given, source=path)
+    if given is None:
+        _err(f"text column: '{column}'")
     return column
 
 

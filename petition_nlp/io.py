@@ -36,6 +36,7 @@ __all__ = [
     "write_table",
     "atomic_output",
     "detect_text_column",
+    "resolve_text_column",
     "detect_label_column",
     "READ_EXTENSIONS",
     "WRITE_EXTENSIONS",
@@ -104,6 +105,19 @@ def detect_text_column(frame: pd.DataFrame) -> Any:
         found = ", ".join(str(c) for c in frame.columns) or "none"
         raise InputError(f"no text column found (columns: {found}); use --text-column")
     return best
+
+
+def resolve_text_column(frame: pd.DataFrame, given: str | None, *, source: str | Path) -> Any:
+    """``given`` if ``frame`` has it, else the detected text column; errors name ``source``."""
+    if given is not None:
+        if given not in frame.columns:
+            found = ", ".join(map(str, frame.columns))
+            raise InputError(f"{source}: no column '{given}' (columns: {found})")
+        return given
+    try:
+        return detect_text_column(frame)
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}") from None
 
 
 def detect_label_column(frame: pd.DataFrame) -> Any | None:

@@ -156,8 +156,13 @@ def segment_texts(
     return [done[t] for t in texts]
 
 
+def worker_count(n_jobs: int | None) -> int:
+    """Processes to use: ``None`` or a negative value means every core."""
+    return (os.cpu_count() or 1) if n_jobs is None or n_jobs < 0 else n_jobs
+
+
 def _segment_parallel(texts: list[str], *, n_jobs: int | None) -> list[str]:
-    workers = (os.cpu_count() or 1) if n_jobs is None or n_jobs < 0 else n_jobs
+    workers = worker_count(n_jobs)
     if workers <= 1 or len(texts) < PARALLEL_MIN_TEXTS:
         return _segment_chunk(texts)
     from joblib import Parallel, delayed

@@ -235,10 +235,15 @@ def _assign(
             names = {lab: f"{code}-{k + 1:03d}" for k, lab in enumerate(ordered)}
             for i, lab in zip(local, labels):
                 groups[usable[i]] = names[lab]
-        place = sp.csr_matrix((np.ones(len(usable)), (usable, np.arange(len(usable)))), shape=(len(out), len(usable)))
-        vectors = (place @ vectors).tocsr()
+        vectors = _spread_rows(vectors, usable, len(out))
     out["group_id"] = groups
     return out, vectors
+
+
+def _spread_rows(matrix: sp.csr_matrix, rows: Any, n: int) -> sp.csr_matrix:
+    """``matrix`` (one row per entry of ``rows``) placed at those positions of an ``n``-row matrix."""
+    place = sp.csr_matrix((np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(n, len(rows)))
+    return (place @ matrix).tocsr()
 
 
 def _clarity(texts: list[str], vectors: sp.csr_matrix) -> np.ndarray:
@@ -302,9 +307,7 @@ def select_questions(
         vectors = sp.csr_matrix((len(frame), 0))
         if len(pool):
             pooled = petition_vectors(preprocess(texts[pool.index].tolist()))
-            rows = [frame.index.get_loc(i) for i in pool.index]
-            place = sp.csr_matrix((np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(len(frame), len(rows)))
-            vectors = (place @ pooled).tocsr()
+            vectors = _spread_rows(pooled, [frame.index.get_loc(i) for i in pool.index], len(frame))
     row_of = {idx: frame.index.get_loc(idx) for idx in pool.index}
     member_index = {g: list(idx) for g, idx in pool.groupby("group_id").groups.items()}
 

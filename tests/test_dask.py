@@ -3,7 +3,6 @@
 import pandas as pd
 import pytest
 
-from conftest import FIXTURES
 
 dd = pytest.importorskip("dask.dataframe", reason="optional extra [dask] not installed")
 distributed = pytest.importorskip("distributed", reason="optional extra [dask] not installed")

@@ -3,7 +3,6 @@
 import json
 import shutil
 import threading
-import warnings
 
 import pytest
 

@@ -5,10 +5,9 @@ import shutil
 import subprocess
 
 import openpyxl
-import pandas as pd
 import pytest
 
-from conftest import ROOT, SAMPLE_XLSX, run_cli
+from conftest import SAMPLE_XLSX, run_cli
 from petition_nlp.excel import SHEET_ALL, SHEET_SUMMARY
 
 pytestmark = pytest.mark.skipif(not SAMPLE_XLSX.exists(), reason="sample survey not built")

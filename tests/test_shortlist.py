@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from conftest import FIXTURES, SAMPLE_XLSX, run_cli
+from conftest import SAMPLE_XLSX, run_cli
 from petition_nlp import shortlist
 from petition_nlp.io import InputError
 from petition_nlp.shortlist import allocate_seats, assign_groups, parse_quota

@@ -4,7 +4,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from conftest import FIXTURES, run_cli
 from petition_nlp import PetitionClassifier
