@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -168,21 +169,36 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         if isinstance(X, pd.DataFrame):
             proba = self.model_.predict_proba(self.views(X))
             return pd.DataFrame(proba, columns=list(self.classes_))
-        texts = [as_text(t) for t in X]
-        workers = worker_count(self.n_jobs)
-        if workers > 1 and len(texts) >= PARALLEL_MIN_TEXTS:
-            from joblib import Parallel, delayed
-
-            single = copy.copy(self)
-            single.n_jobs = 1
-            size = -(-len(texts) // (workers * 2))
-            parts = Parallel(n_jobs=workers, backend="loky")(
-                delayed(_predict_chunk)(single, texts[i : i + size]) for i in range(0, len(texts), size)
-            )
-            proba = np.vstack(parts)
-        else:
-            proba = self.model_.predict_proba(self.views(texts))
+        proba = self._proba([as_text(t) for t in X])
         return pd.DataFrame(proba, columns=list(self.classes_))
+
+    def _proba(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        workers = worker_count(self.n_jobs)
+        if workers <= 1 or len(texts) < PARALLEL_MIN_TEXTS:
+            proba = self.model_.predict_proba(self.views(texts))
+            if progress:
+                progress(len(texts))
+            return proba
+        # small tasks, so the last one ends soon after the others; the fitted pipeline is written
+        # once to a temporary file that each worker loads once, not pickled with every task
+        import tempfile
+
+        import joblib
+        from joblib import Parallel, delayed
+
+        size = max(200, min(TASK_TEXTS, -(-len(texts) // (workers * 4))))
+        parts = []
+        with tempfile.TemporaryDirectory(prefix="petition-nlp-") as folder:
+            shipped = str(Path(folder) / "pipeline.joblib")
+            joblib.dump(self.model_, shipped)
+            for part in Parallel(n_jobs=workers, backend="loky", return_as="generator")(
+                delayed(_predict_chunk)(shipped, texts[i : i + size], self.cache)
+                for i in range(0, len(texts), size)
+            ):
+                parts.append(part)
+                if progress:
+                    progress(len(part))
+        return np.vstack(parts)
 
     def predict(self, X: Iterable[Any]) -> np.ndarray:
         """The most probable code for each text."""
@@ -195,7 +211,7 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         data: pd.DataFrame | Iterable[Any],
         *,
         text_column: str | None = None,
-        batch_size: int = 20_000,
+        batch_size: int = 50_000,
         progress: Callable[[int], None] | None = None,
     ) -> pd.DataFrame:
         """Classify every row; returns the input columns plus ``category``, ``category_name``,
@@ -205,7 +221,7 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
             data: a DataFrame (then ``text_column`` is required or detected) or texts.
             text_column: the column holding the petition; detected when ``None``.
             batch_size: rows processed at a time (bounds memory on huge inputs).
-            progress: called with the number of rows finished after each batch.
+            progress: called with the number of rows finished, as they finish.
         """
         from petition_nlp.io import detect_text_column
 
@@ -220,13 +236,13 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         category = np.full(len(texts), "", dtype=object)
         confidence = np.full(len(texts), np.nan)
         usable = [i for i, s in enumerate(statuses) if s == STATUS_OK]
+        if progress and len(usable) < len(texts):
+            progress(len(texts) - len(usable))  # unusable rows need no work
         for start in range(0, len(usable), batch_size):
             idx = usable[start : start + batch_size]
-            proba = self.predict_proba([as_text(texts[i]) for i in idx]).to_numpy()
+            proba = self._proba([as_text(texts[i]) for i in idx], progress)
             category[idx] = np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
             confidence[idx] = proba.max(axis=1).round(4)
-            if progress:
-                progress(len(idx))
         ok = np.array([s == STATUS_OK for s in statuses], dtype=bool)
         frame["category"] = category
         frame["category_name"] = [category_name(c) if c else "" for c in category]
@@ -250,8 +266,21 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         return load_model(path)
 
 
-def _predict_chunk(model: PetitionClassifier, texts: list[str]) -> np.ndarray:
-    return model.model_.predict_proba(model.views(texts))
+TASK_TEXTS = 1000
+"""Texts per worker task in parallel prediction (small enough that the last task ends soon)."""
+
+
+@lru_cache(maxsize=2)
+def _shipped_pipeline(path: str) -> Pipeline:
+    import joblib
+
+    return joblib.load(path)
+
+
+def _predict_chunk(path: str, texts: list[str], cache: bool) -> np.ndarray:
+    """Worker side of :meth:`PetitionClassifier._predict_parallel` (one process, one core)."""
+    views = preprocess(texts, n_jobs=1, cache=cache)
+    return _shipped_pipeline(path).predict_proba(views)
 
 
 def classify_partition(
