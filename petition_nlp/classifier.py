@@ -181,18 +181,18 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
             return proba
         # small tasks, so the last one ends soon after the others; the fitted pipeline is written
         # once to a temporary file that each worker loads once, not pickled with every task
+        import pickle
         import tempfile
 
-        import joblib
         from joblib import Parallel, delayed
 
         size = max(200, min(TASK_TEXTS, -(-len(texts) // (workers * 4))))
         parts = []
         with tempfile.TemporaryDirectory(prefix="petition-nlp-") as folder:
-            shipped = str(Path(folder) / "pipeline.joblib")
-            joblib.dump(self.model_, shipped)
+            shipped = Path(folder) / "pipeline.pkl"
+            shipped.write_bytes(pickle.dumps(self.model_, protocol=pickle.HIGHEST_PROTOCOL))
             for part in Parallel(n_jobs=workers, backend="loky", return_as="generator")(
-                delayed(_predict_chunk)(shipped, texts[i : i + size], self.cache)
+                delayed(_predict_chunk)(str(shipped), texts[i : i + size], self.cache)
                 for i in range(0, len(texts), size)
             ):
                 parts.append(part)
@@ -272,9 +272,9 @@ TASK_TEXTS = 1000
 
 @lru_cache(maxsize=2)
 def _shipped_pipeline(path: str) -> Pipeline:
-    import joblib
+    import pickle
 
-    return joblib.load(path)
+    return pickle.loads(Path(path).read_bytes())
 
 
 def _predict_chunk(path: str, texts: list[str], cache: bool) -> np.ndarray:

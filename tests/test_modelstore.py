@@ -22,36 +22,37 @@ def saved(tmp_path, small_model):
 
 def test_save_writes_manifest_with_hashes_and_versions(saved) -> None:
     manifest = json.loads((saved / "manifest.json").read_text(encoding="utf-8"))
-    assert set(manifest["artefacts"]) == {"model.joblib"}
-    assert len(manifest["artefacts"]["model.joblib"]) == 64
+    assert set(manifest["artefacts"]) == {"model.pkl.gz"}
+    assert len(manifest["artefacts"]["model.pkl.gz"]) == 64
     assert {"scikit-learn", "underthesea", "python"} <= set(manifest["versions"])
     assert sorted(manifest["labels"]) == sorted(["housing", "social_insurance", "skills_training", "security", "party_building", "other"])
     assert load_model(saved).predict(["Đề nghị xây nhà ở xã hội"])[0] == "housing"
 
 
 def test_modified_model_is_refused_before_unpickling(saved) -> None:
-    data = bytearray((saved / "model.joblib").read_bytes())
+    data = bytearray((saved / "model.pkl.gz").read_bytes())
     data[len(data) // 2] ^= 0xFF
-    (saved / "model.joblib").write_bytes(bytes(data))
+    (saved / "model.pkl.gz").write_bytes(bytes(data))
     with pytest.raises(ModelError, match="sha256 does not match"):
         load_model(saved)
 
 
 def test_truncated_model_is_refused(saved) -> None:
-    data = (saved / "model.joblib").read_bytes()
-    (saved / "model.joblib").write_bytes(data[:100])
+    data = (saved / "model.pkl.gz").read_bytes()
+    (saved / "model.pkl.gz").write_bytes(data[:100])
     with pytest.raises(ModelError, match="sha256 does not match"):
         load_model(saved)
 
 
 def test_foreign_pickle_is_refused(saved, tmp_path) -> None:
-    import joblib
+    import gzip
+    import pickle
 
     class Evil:
         def __reduce__(self):
             return (open, (str(tmp_path / "pwned"), "w"))
 
-    joblib.dump(Evil(), saved / "model.joblib")
+    (saved / "model.pkl.gz").write_bytes(gzip.compress(pickle.dumps(Evil())))
     with pytest.raises(ModelError):
         load_model(saved)
     assert not (tmp_path / "pwned").exists()  # the payload never ran
@@ -129,8 +130,25 @@ def test_promote_refuses_a_broken_candidate(tmp_path, saved) -> None:
     root = tmp_path / "models"
     promote_model(saved, root=root)
     broken = shutil.copytree(saved, tmp_path / "broken")
-    (broken / "model.joblib").write_bytes(b"junk")
+    (broken / "model.pkl.gz").write_bytes(b"junk")
     with pytest.raises(ModelError):
         promote_model(broken, root=root)
     verify_model_dir(root / "default")
     assert not (root / "previous").exists()
+
+
+def test_model_directory_of_earlier_versions_still_loads(tmp_path, small_model) -> None:
+    """Directories written before model.pkl.gz hold model.joblib: verified, then loaded."""
+    import hashlib
+
+    import joblib
+
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    joblib.dump(small_model, legacy / "model.joblib", compress=3)
+    digest = hashlib.sha256((legacy / "model.joblib").read_bytes()).hexdigest()
+    (legacy / "manifest.json").write_text(json.dumps({"format": 1, "artefacts": {"model.joblib": digest}}), encoding="utf-8")
+    assert load_model(legacy).predict(["Đề nghị xây nhà ở xã hội"])[0] == "housing"
+    (legacy / "model.joblib").write_bytes(b"junk")
+    with pytest.raises(ModelError, match="sha256 does not match"):
+        load_model(legacy)
