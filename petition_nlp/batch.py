@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -45,19 +46,23 @@ def classify_file(
 
         model = load_model()
     info, chunks = iter_table(input_path, chunk_rows=chunk_rows)
+    first = next(chunks, None)
+    column = text_column
+    if first is not None:
+        column = resolve_text_column(first, text_column, source=input_path)
+        if on_column and text_column is None:
+            on_column(column)
     kept: list[pd.DataFrame] = []
-    column = text_column  # resolved on the first chunk (every chunk has the same columns)
     with atomic_output(target, overwrite=overwrite, protect=[input_path]) as temp:
         with open(temp, "w", encoding="utf-8-sig" if suffix == ".csv" else "utf-8", newline="") as handle:
-            for number, chunk in enumerate(chunks):
-                if number == 0:
-                    column = resolve_text_column(chunk, text_column, source=input_path)
-                    if on_column and text_column is None:
-                        on_column(column)
-                result = model.classify(chunk, text_column=column, progress=progress)
-                if suffix == ".csv":
-                    result.to_csv(handle, index=False, header=number == 0)
-                else:
-                    result.to_json(handle, orient="records", lines=True, force_ascii=False)
-                kept.append(result[["category", "needs_review", "status"]])
+            if first is not None:
+                stream = model.classify_stream(chain([first], chunks), text_column=column, progress=progress)
+                for number, result in enumerate(stream):
+                    if suffix == ".csv":
+                        result.to_csv(handle, index=False, header=number == 0)
+                    else:
+                        result.to_json(handle, orient="records", lines=True, force_ascii=False)
+                    kept.append(result[["category", "needs_review", "status"]])
+    if not kept:
+        return pd.DataFrame(columns=["category", "needs_review", "status"]), info
     return pd.concat(kept, ignore_index=True), info

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -11,11 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
-from sklearn.svm import LinearSVC
 
 from petition_nlp.features import build_features, preprocess
 from petition_nlp.segment import PARALLEL_MIN_TEXTS, worker_count
@@ -94,6 +92,9 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
 
     # -- construction -------------------------------------------------------------------
     def _make_model(self, n_min: int) -> Pipeline:
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.svm import LinearSVC
+
         svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
         folds = max(2, min(self.calibration_cv, n_min))
         return Pipeline(
@@ -120,6 +121,9 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
     # -- scikit-learn API ---------------------------------------------------------------
     def fit(self, X: Iterable[Any], y: Iterable[Any]) -> PetitionClassifier:
         """Fit on texts ``X`` and codes ``y``. Every code needs at least two rows."""
+        from sklearn.metrics import f1_score  # imported here: classifying needs neither (start-up time)
+        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
         views = self.views(X)
         labels = np.asarray([as_text(v).strip() for v in y], dtype=object)
         if len(labels) != len(views):
@@ -173,32 +177,67 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         return pd.DataFrame(proba, columns=list(self.classes_))
 
     def _proba(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        return next(self._proba_stream([texts], progress))
+
+    def _proba_stream(
+        self, batches: Iterable[list[str]], progress: Callable[[int], None] | None = None
+    ) -> Iterator[np.ndarray]:
+        """Probabilities for each batch of texts, in order.
+
+        With several workers, every batch is cut into small tasks fed to one pool of worker
+        processes, so the next batch is being classified while the caller handles the
+        previous one, and only the very last task leaves a core idle. The fitted pipeline is
+        written once to a temporary file that each worker loads once (not pickled per task).
+        """
+        batches = iter(batches)
+        first = next(batches, None)
+        if first is None:
+            return
+        second = next(batches, None)
         workers = worker_count(self.n_jobs)
-        if workers <= 1 or len(texts) < PARALLEL_MIN_TEXTS:
-            proba = self.model_.predict_proba(self.views(texts))
-            if progress:
-                progress(len(texts))
-            return proba
-        # small tasks, so the last one ends soon after the others; the fitted pipeline is written
-        # once to a temporary file that each worker loads once, not pickled with every task
+        if workers <= 1 or (second is None and len(first) < PARALLEL_MIN_TEXTS):
+            for texts in chain([first], [] if second is None else [second], batches):
+                proba = self.model_.predict_proba(self.views(texts)) if texts else self._no_rows()
+                if progress:
+                    progress(len(texts))
+                yield proba
+            return
         import pickle
         import tempfile
 
         from joblib import Parallel, delayed
 
-        size = max(200, min(TASK_TEXTS, -(-len(texts) // (workers * 4))))
-        parts = []
+        pending: deque[list[Any]] = deque()  # [tasks left, parts] per batch, in order
+
+        def tasks(path: str) -> Iterator[Any]:
+            for texts in chain([first], [] if second is None else [second], batches):
+                size = max(200, min(TASK_TEXTS, -(-len(texts) // (workers * 4))))
+                starts = range(0, len(texts), size)
+                pending.append([len(starts), []])
+                for i in starts:
+                    yield delayed(_predict_chunk)(path, texts[i : i + size], self.cache)
+
         with tempfile.TemporaryDirectory(prefix="petition-nlp-") as folder:
             shipped = Path(folder) / "pipeline.pkl"
             shipped.write_bytes(pickle.dumps(self.model_, protocol=pickle.HIGHEST_PROTOCOL))
-            for part in Parallel(n_jobs=workers, backend="loky", return_as="generator")(
-                delayed(_predict_chunk)(str(shipped), texts[i : i + size], self.cache)
-                for i in range(0, len(texts), size)
-            ):
-                parts.append(part)
+            for part in Parallel(n_jobs=workers, backend="loky", return_as="generator")(tasks(str(shipped))):
+                while pending[0][0] == 0:  # batches without texts, before this one
+                    pending.popleft()
+                    yield self._no_rows()
+                entry = pending[0]
+                entry[0] -= 1
+                entry[1].append(part)
                 if progress:
                     progress(len(part))
-        return np.vstack(parts)
+                if entry[0] == 0:
+                    pending.popleft()
+                    yield np.vstack(entry[1])
+        while pending:
+            pending.popleft()
+            yield self._no_rows()
+
+    def _no_rows(self) -> np.ndarray:
+        return np.zeros((0, len(self.classes_)))
 
     def predict(self, X: Iterable[Any]) -> np.ndarray:
         """The most probable code for each text."""
@@ -226,23 +265,56 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         from petition_nlp.io import detect_text_column
 
         if isinstance(data, pd.DataFrame):
-            frame = data.copy()
+            frame = data  # copied by classify_stream: the caller's frame is left as it was
             column = text_column or detect_text_column(frame)
-            texts = frame[column].tolist()
         else:
-            texts = list(data)
-            frame = pd.DataFrame({"text": texts})
-        statuses = [row_status(t) for t in texts]
-        category = np.full(len(texts), "", dtype=object)
-        confidence = np.full(len(texts), np.nan)
-        usable = [i for i, s in enumerate(statuses) if s == STATUS_OK]
-        if progress and len(usable) < len(texts):
-            progress(len(texts) - len(usable))  # unusable rows need no work
-        for start in range(0, len(usable), batch_size):
-            idx = usable[start : start + batch_size]
-            proba = self._proba([as_text(texts[i]) for i in idx], progress)
-            category[idx] = np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
-            confidence[idx] = proba.max(axis=1).round(4)
+            frame = pd.DataFrame({"text": list(data)})
+            column = "text"
+        if len(frame) <= batch_size:
+            return next(self.classify_stream([frame], text_column=column, progress=progress))
+        parts = (frame.iloc[i : i + batch_size] for i in range(0, len(frame), batch_size))
+        return pd.concat(list(self.classify_stream(parts, text_column=column, progress=progress)))
+
+    def classify_stream(
+        self,
+        frames: Iterable[pd.DataFrame],
+        *,
+        text_column: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> Iterator[pd.DataFrame]:
+        """Classify a sequence of DataFrames (the chunks of a large file), yielding each one
+        classified (as :meth:`classify`), in order, as soon as it is done; with several workers
+        the following chunks are already being classified meanwhile.
+
+        Args:
+            frames: DataFrames that all hold ``text_column``.
+            text_column: the column holding the petition.
+            progress: called with the number of rows finished, as they finish.
+        """
+        prepared: deque[tuple[pd.DataFrame, list[str], list[int]]] = deque()
+
+        def usable_texts() -> Iterator[list[str]]:
+            for frame in frames:
+                texts = frame[text_column].tolist()
+                statuses = [row_status(t) for t in texts]
+                usable = [i for i, s in enumerate(statuses) if s == STATUS_OK]
+                prepared.append((frame, statuses, usable))
+                if progress and len(usable) < len(texts):
+                    progress(len(texts) - len(usable))  # unusable rows need no work
+                yield [as_text(texts[i]) for i in usable]
+
+        for proba in self._proba_stream(usable_texts(), progress):
+            frame, statuses, usable = prepared.popleft()
+            yield self._with_classification(frame.copy(), statuses, usable, proba)
+
+    def _with_classification(
+        self, frame: pd.DataFrame, statuses: list[str], usable: list[int], proba: np.ndarray
+    ) -> pd.DataFrame:
+        category = np.full(len(frame), "", dtype=object)
+        confidence = np.full(len(frame), np.nan)
+        if len(usable):
+            category[usable] = np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
+            confidence[usable] = proba.max(axis=1).round(4)
         ok = np.array([s == STATUS_OK for s in statuses], dtype=bool)
         frame["category"] = category
         frame["category_name"] = [category_name(c) if c else "" for c in category]
@@ -278,7 +350,7 @@ def _shipped_pipeline(path: str) -> Pipeline:
 
 
 def _predict_chunk(path: str, texts: list[str], cache: bool) -> np.ndarray:
-    """Worker side of :meth:`PetitionClassifier._predict_parallel` (one process, one core)."""
+    """Worker side of :meth:`PetitionClassifier._proba_stream` (one process, one core)."""
     views = preprocess(texts, n_jobs=1, cache=cache)
     return _shipped_pipeline(path).predict_proba(views)
 
