@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Iterable
@@ -146,9 +147,11 @@ def petition_vectors(views: pd.DataFrame) -> sp.csr_matrix:
 
     stop = load_stopwords()
     concepts = [concept_tokens(p) for p in views["plain"]]
+    plain_word = lru_cache(maxsize=None)(strip_diacritics)  # words repeat: strip each once
 
     def words_and_concepts(i: int) -> list[str]:
-        words = [w for w in strip_diacritics(views["seg"].iat[i]).split() if w not in stop and not w.isdigit()]
+        words = [plain_word(w) for w in views["seg"].iat[i].split()]
+        words = [w for w in words if w not in stop and not w.isdigit()]
         return words + [f"@{c}" for c in concepts[i]] * CONCEPT_WORDS
 
     rows = list(range(len(views)))
@@ -174,22 +177,29 @@ partitioned by k-means on a reduced representation, then each part is clustered 
 
 
 def _cluster(vectors: sp.csr_matrix, threshold: float) -> np.ndarray:
-    """Average-linkage clustering on cosine distance, cut at ``threshold``."""
+    """Average-linkage clustering on cosine distance, cut at ``threshold`` (large inputs: within
+    k-means parts of at most DENSE_CLUSTER_LIMIT rows where k-means can split them)."""
     n = vectors.shape[0]
     if n == 1:
         return np.zeros(1, dtype=int)
     parts = _partitions(vectors) if n > DENSE_CLUSTER_LIMIT else None
-    if parts is not None:
-        labels = np.empty(n, dtype=int)
-        offset = 0
-        for part in np.unique(parts):
-            rows = np.flatnonzero(parts == part)
-            local = _cluster(vectors[rows], threshold)
-            labels[rows] = local + offset
-            offset += int(local.max()) + 1
-        return labels
+    if parts is None:
+        return _dense_cluster(vectors, threshold)
+    labels = np.empty(n, dtype=int)
+    offset = 0
+    for part in np.unique(parts):
+        rows = np.flatnonzero(parts == part)
+        local = _dense_cluster(vectors[rows], threshold)
+        labels[rows] = local + offset
+        offset += int(local.max()) + 1
+    return labels
+
+
+def _dense_cluster(vectors: sp.csr_matrix, threshold: float) -> np.ndarray:
     from sklearn.cluster import AgglomerativeClustering
 
+    if vectors.shape[0] == 1:
+        return np.zeros(1, dtype=int)
     sim = (vectors @ vectors.T).toarray()
     distance = np.clip(1.0 - sim, 0.0, 2.0)
     np.fill_diagonal(distance, 0.0)
@@ -198,18 +208,33 @@ def _cluster(vectors: sp.csr_matrix, threshold: float) -> np.ndarray:
 
 
 def _partitions(vectors: sp.csr_matrix) -> np.ndarray | None:
-    """k-means parts of about DENSE_CLUSTER_LIMIT / 2 rows (``None`` if it cannot split them)."""
+    """k-means parts of about DENSE_CLUSTER_LIMIT / 2 rows (``None`` if it cannot split them).
+
+    One reduced representation (TruncatedSVD) for the whole block; a part still larger than
+    DENSE_CLUSTER_LIMIT is split again by k-means in that same space (not by a new SVD)."""
     from sklearn.cluster import MiniBatchKMeans
     from sklearn.decomposition import TruncatedSVD
 
     n = vectors.shape[0]
     if vectors.shape[1] < 3:
         return None
-    reduced = TruncatedSVD(n_components=min(100, vectors.shape[1] - 1), random_state=0).fit_transform(vectors)
-    parts = MiniBatchKMeans(
-        n_clusters=-(-n // (DENSE_CLUSTER_LIMIT // 2)), random_state=0, n_init=3, batch_size=2048
-    ).fit_predict(l2_normalize(reduced))
-    return parts if len(np.unique(parts)) > 1 else None
+    reduced = l2_normalize(TruncatedSVD(n_components=min(100, vectors.shape[1] - 1), random_state=0).fit_transform(vectors))
+    parts = np.zeros(n, dtype=int)
+    count = 0
+    todo = [np.arange(n)]
+    while todo:
+        rows = todo.pop(0)
+        split = None
+        if len(rows) > DENSE_CLUSTER_LIMIT:
+            split = MiniBatchKMeans(
+                n_clusters=-(-len(rows) // (DENSE_CLUSTER_LIMIT // 2)), random_state=0, n_init=3, batch_size=2048
+            ).fit_predict(reduced[rows])
+        if split is None or len(np.unique(split)) < 2:
+            parts[rows] = count
+            count += 1
+            continue
+        todo.extend(rows[split == k] for k in np.unique(split))
+    return parts if count > 1 else None
 
 
 def _frame(data: pd.DataFrame | Iterable[Any], text_column: str | None) -> tuple[pd.DataFrame, str]:
@@ -434,14 +459,20 @@ def select_questions(
     for code, k in seats.items():
         taken = 0
         centroids: list[np.ndarray] = []
+        # greedy on marginal support: next, the group whose support adds the most petitions not
+        # yet represented (ties: the order above); gains only shrink, so stale heap keys are
+        # re-checked lazily instead of rescoring every group after each pick
         covered: set[int] = set()
-        remaining = list(ordered_groups[code])
-        while taken < k and remaining:
-            gid = remaining[0]
-            if MARGINAL_SUPPORT and support_sets:
-                # the group that adds the most petitions not yet represented (ties: list order)
-                gid = max(remaining, key=lambda g: (len(support_sets[g] - covered), -remaining.index(g)))
-            remaining.remove(gid)
+        marginal = MARGINAL_SUPPORT and bool(support_sets)
+        heap = [(-len(support_sets.get(g, ())) if marginal else 0, r, g) for r, g in enumerate(ordered_groups[code])]
+        heapq.heapify(heap)
+        while taken < k and heap:
+            key, r, gid = heapq.heappop(heap)
+            if marginal:
+                gain = len(support_sets[gid] - covered)
+                if -gain != key and heap and (-gain, r) > heap[0][:2]:
+                    heapq.heappush(heap, (-gain, r, gid))
+                    continue
             c = centroid(gid)
             if any(float(c @ other) >= group_similarity for other in centroids):
                 continue  # most likely a fragment of an issue already on the shortlist
