@@ -7,7 +7,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["load_taxonomy", "load_abbreviations", "load_stopwords", "category_names", "category_name", "CATEGORY_CODES"]
+__all__ = ["load_taxonomy", "load_abbreviations", "load_stopwords", "load_concepts", "category_names", "category_name", "CATEGORY_CODES"]
 
 CATEGORY_CODES: tuple[str, ...] = (
     "housing",
@@ -61,3 +61,20 @@ def load_stopwords() -> frozenset[str]:
         for line in _read("stopwords.txt").splitlines()
         if line.strip() and not line.startswith("#")
     )
+
+
+@lru_cache(maxsize=1)
+def load_concepts() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Rows ``(concept, (phrase, ...))`` from ``concepts.tsv``: ways of saying the same thing
+    (e.g. ``nợ đóng`` / ``chậm đóng`` / ``chốt sổ``) that the shortlist groups together."""
+    rows = []
+    for line in _read("concepts.tsv").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        code, sep, phrases = line.partition("\t")
+        if not sep or code == "concept":
+            continue
+        words = tuple(p.strip() for p in phrases.split("|") if p.strip())
+        if words:
+            rows.append((code.strip(), words))
+    return tuple(rows)

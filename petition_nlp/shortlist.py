@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -24,7 +26,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 
 from petition_nlp.features import preprocess
 from petition_nlp.io import InputError, _find_named, detect_text_column
-from petition_nlp.resources import category_name, load_stopwords
+from petition_nlp.resources import category_name, load_concepts, load_stopwords
 from petition_nlp.summary import detect_unit_column
 from petition_nlp.validation import STATUS_OK, as_text, row_status
 
@@ -42,6 +44,8 @@ __all__ = [
 DEFAULT_GROUP_THRESHOLD = 0.75
 """Cosine distance below which (average linkage) petitions are taken to raise the same issue."""
 NEAR_DUPLICATE_SIMILARITY = 0.6
+MARGINAL_SUPPORT = True
+"""Take next the group whose support adds the most petitions not yet represented."""
 ID_COLUMN_NAMES = ("id", "stt", "so tt", "ma kien nghi", "ma so")
 CATEGORY_COLUMN_NAMES = ("category", "ma chu de")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -99,24 +103,72 @@ def allocate_seats(counts: dict[str, int], n: int, *, quota: str | dict[str, int
     return {c: s for c, s in seats.items() if s > 0}
 
 
+CHAR_WEIGHT = 0.8
+"""Weight of the diacritic-free character n-grams against the content words."""
+CONCEPT_WORDS = 2
+"""Each concept a petition expresses (``concepts.tsv``) counts as this many extra content words."""
+CONCEPT_WEIGHT = 0.3
+"""Weight of the separate concept block (the concepts alone) against the content words.
+These three were chosen on the sample survey's known issues, not on the evaluation survey."""
+
+
+@lru_cache(maxsize=1)
+def _concept_matcher() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
+    """One alternation of every concept phrase (diacritic-free, normalised, longest first) and
+    the concepts each phrase stands for."""
+    from petition_nlp.normalize import normalize_text, strip_diacritics
+
+    concepts_of: dict[str, list[str]] = {}
+    for code, phrases in load_concepts():
+        for phrase in phrases:
+            key = normalize_text(strip_diacritics(phrase))
+            if key and code not in concepts_of.setdefault(key, []):
+                concepts_of[key].append(code)
+    alternation = "|".join(re.escape(k) for k in sorted(concepts_of, key=len, reverse=True)) or r"(?!x)x"
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), {k: tuple(v) for k, v in concepts_of.items()}
+
+
+def concept_tokens(plain: str) -> list[str]:
+    """Concepts (``concepts.tsv``) a diacritic-free normalised text expresses, in order of appearance."""
+    pattern, concepts_of = _concept_matcher()
+    found: dict[str, None] = {}
+    for match in pattern.finditer(plain):
+        for code in concepts_of[match.group(0)]:
+            found[code] = None
+    return list(found)
+
+
 def petition_vectors(views: pd.DataFrame) -> sp.csr_matrix:
-    """L2-normalised TF-IDF vectors for grouping: content words + diacritic-free char n-grams."""
+    """L2-normalised vectors for grouping: TF-IDF of the content words plus the domain concepts
+    each petition expresses (``concepts.tsv``), of diacritic-free char n-grams, and of the
+    concepts alone, so that paraphrases in different words (``nợ đóng BHXH`` / ``không chốt
+    được sổ``) still meet. ``views`` holds the ``seg`` and ``plain`` views of :func:`preprocess`."""
+    from petition_nlp.normalize import strip_diacritics
+
     stop = load_stopwords()
+    concepts = [concept_tokens(p) for p in views["plain"]]
+    plain_word = lru_cache(maxsize=None)(strip_diacritics)  # words repeat: strip each once
 
-    def content_words(seg: str) -> list[str]:
-        from petition_nlp.normalize import strip_diacritics
+    def words_and_concepts(i: int) -> list[str]:
+        words = [plain_word(w) for w in views["seg"].iat[i].split()]
+        words = [w for w in words if w not in stop and not w.isdigit()]
+        return words + [f"@{c}" for c in concepts[i]] * CONCEPT_WORDS
 
-        return [w for w in strip_diacritics(seg).split() if w not in stop and not w.isdigit()]
-
-    words = TfidfVectorizer(analyzer=content_words, sublinear_tf=True, ngram_range=(1, 1))
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2)
+    rows = list(range(len(views)))
+    parts = (
+        (TfidfVectorizer(analyzer=words_and_concepts, sublinear_tf=True), rows, 1.0),
+        (TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2), views["plain"], CHAR_WEIGHT),
+        (TfidfVectorizer(analyzer=lambda i: concepts[i], sublinear_tf=True), rows, CONCEPT_WEIGHT),
+    )
     blocks = []
-    for vec, column in ((words, "seg"), (chars, "plain")):
+    for vec, data, weight in parts:
+        if weight <= 0:
+            continue
         try:
-            blocks.append(vec.fit_transform(views[column]))
+            blocks.append(vec.fit_transform(data) * weight)
         except ValueError:  # empty vocabulary (tiny or empty input)
             blocks.append(sp.csr_matrix((len(views), 0)))
-    return l2_normalize(sp.hstack([blocks[0], blocks[1] * 0.8]).tocsr())
+    return l2_normalize(sp.hstack(blocks).tocsr())
 
 
 DENSE_CLUSTER_LIMIT = 3000
@@ -125,22 +177,29 @@ partitioned by k-means on a reduced representation, then each part is clustered 
 
 
 def _cluster(vectors: sp.csr_matrix, threshold: float) -> np.ndarray:
-    """Average-linkage clustering on cosine distance, cut at ``threshold``."""
+    """Average-linkage clustering on cosine distance, cut at ``threshold`` (large inputs: within
+    k-means parts of at most DENSE_CLUSTER_LIMIT rows where k-means can split them)."""
     n = vectors.shape[0]
     if n == 1:
         return np.zeros(1, dtype=int)
     parts = _partitions(vectors) if n > DENSE_CLUSTER_LIMIT else None
-    if parts is not None:
-        labels = np.empty(n, dtype=int)
-        offset = 0
-        for part in np.unique(parts):
-            rows = np.flatnonzero(parts == part)
-            local = _cluster(vectors[rows], threshold)
-            labels[rows] = local + offset
-            offset += int(local.max()) + 1
-        return labels
+    if parts is None:
+        return _dense_cluster(vectors, threshold)
+    labels = np.empty(n, dtype=int)
+    offset = 0
+    for part in np.unique(parts):
+        rows = np.flatnonzero(parts == part)
+        local = _dense_cluster(vectors[rows], threshold)
+        labels[rows] = local + offset
+        offset += int(local.max()) + 1
+    return labels
+
+
+def _dense_cluster(vectors: sp.csr_matrix, threshold: float) -> np.ndarray:
     from sklearn.cluster import AgglomerativeClustering
 
+    if vectors.shape[0] == 1:
+        return np.zeros(1, dtype=int)
     sim = (vectors @ vectors.T).toarray()
     distance = np.clip(1.0 - sim, 0.0, 2.0)
     np.fill_diagonal(distance, 0.0)
@@ -149,18 +208,33 @@ def _cluster(vectors: sp.csr_matrix, threshold: float) -> np.ndarray:
 
 
 def _partitions(vectors: sp.csr_matrix) -> np.ndarray | None:
-    """k-means parts of about DENSE_CLUSTER_LIMIT / 2 rows (``None`` if it cannot split them)."""
+    """k-means parts of about DENSE_CLUSTER_LIMIT / 2 rows (``None`` if it cannot split them).
+
+    One reduced representation (TruncatedSVD) for the whole block; a part still larger than
+    DENSE_CLUSTER_LIMIT is split again by k-means in that same space (not by a new SVD)."""
     from sklearn.cluster import MiniBatchKMeans
     from sklearn.decomposition import TruncatedSVD
 
     n = vectors.shape[0]
     if vectors.shape[1] < 3:
         return None
-    reduced = TruncatedSVD(n_components=min(100, vectors.shape[1] - 1), random_state=0).fit_transform(vectors)
-    parts = MiniBatchKMeans(
-        n_clusters=-(-n // (DENSE_CLUSTER_LIMIT // 2)), random_state=0, n_init=3, batch_size=2048
-    ).fit_predict(l2_normalize(reduced))
-    return parts if len(np.unique(parts)) > 1 else None
+    reduced = l2_normalize(TruncatedSVD(n_components=min(100, vectors.shape[1] - 1), random_state=0).fit_transform(vectors))
+    parts = np.zeros(n, dtype=int)
+    count = 0
+    todo = [np.arange(n)]
+    while todo:
+        rows = todo.pop(0)
+        split = None
+        if len(rows) > DENSE_CLUSTER_LIMIT:
+            split = MiniBatchKMeans(
+                n_clusters=-(-len(rows) // (DENSE_CLUSTER_LIMIT // 2)), random_state=0, n_init=3, batch_size=2048
+            ).fit_predict(reduced[rows])
+        if split is None or len(np.unique(split)) < 2:
+            parts[rows] = count
+            count += 1
+            continue
+        todo.extend(rows[split == k] for k in np.unique(split))
+    return parts if count > 1 else None
 
 
 def _frame(data: pd.DataFrame | Iterable[Any], text_column: str | None) -> tuple[pd.DataFrame, str]:
@@ -246,20 +320,34 @@ def _spread_rows(matrix: sp.csr_matrix, rows: Any, n: int) -> sp.csr_matrix:
     return (place @ matrix).tocsr()
 
 
+CLARITY_WEIGHTS = (0.7, 0.18, 0.12)
+"""Weights of centrality, completeness and diacritics when choosing a group's representative."""
+
+
 def _clarity(texts: list[str], vectors: sp.csr_matrix) -> np.ndarray:
-    """How well each text represents its group: central, complete, typed with diacritics."""
+    """How well each text represents its group: central, complete, typed with diacritics.
+
+    Centrality is the mean cosine similarity to the *other* members (so that in a group that
+    mixes a main issue with a stray petition, the stray one is not central), relative to the
+    most central member."""
     n = len(texts)
-    centre = np.asarray(vectors.mean(axis=0)).ravel()
-    centrality = vectors @ centre / (np.linalg.norm(centre) or 1.0) if n > 1 else np.ones(1)
+    if n > 1:
+        total = np.asarray(vectors.sum(axis=0)).ravel()
+        own = np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel()
+        centrality = (np.asarray(vectors @ total).ravel() - own) / (n - 1)
+        centrality = centrality / (centrality.max() if centrality.max() > 0 else 1.0)
+    else:
+        centrality = np.ones(1)
+    w_central, w_complete, w_diacritics = CLARITY_WEIGHTS
     scores = []
-    for text, central in zip(texts, np.asarray(centrality).ravel()):
+    for text, central in zip(texts, centrality):
         words = len(text.split())
         completeness = min(words, 35) / 35 if words >= 8 else words / 20
         letters = _LETTERS.findall(text)
         accented = sum(1 for ch in letters if not ch.isascii()) / max(1, len(letters))
         diacritics = min(1.0, accented / 0.15)
         overlong = max(0.0, (words - 80) / 80)
-        scores.append(0.45 * central + 0.35 * completeness + 0.2 * diacritics - 0.2 * min(1.0, overlong))
+        scores.append(w_central * central + w_complete * completeness + w_diacritics * diacritics - 0.2 * min(1.0, overlong))
     return np.asarray(scores)
 
 
@@ -313,18 +401,23 @@ def select_questions(
 
     ordered_groups: dict[str, list[str]] = {}
     support: dict[str, float] = {}
+    support_sets: dict[str, set[int]] = {}
     if not isinstance(quota, dict):  # categories without a seat may still receive spare seats
         seats = {**seats, **{c: 0 for c in sorted(counts, key=lambda c: (-counts[c], c)) if c not in seats}}
     for code in seats:
         gids = pool.loc[pool["category"] == code, "group_id"].unique().tolist()
         if support_similarity is not None:
             rows = [row_of[i] for i in pool.index[pool["category"] == code]]
+            position = {r: p for p, r in enumerate(rows)}
             block = vectors[rows]
             for g in gids:
                 local = [row_of[i] for i in member_index[g]]
                 c = np.asarray(vectors[local].mean(axis=0)).ravel()
                 c /= np.linalg.norm(c) or 1.0
-                support[g] = float((block @ c >= support_similarity).sum())
+                near = set(np.flatnonzero(block @ c >= support_similarity).tolist())
+                near |= {position[r] for r in local}
+                support_sets[g] = near
+                support[g] = float(len(near))
         ordered_groups[code] = sorted(gids, key=lambda g: (-support.get(g, 0), -group_sizes[g], g))
     # seats a category cannot fill (too few groups) go to the categories with the next largest groups
     spare = sum(max(0, s - len(ordered_groups[c])) for c, s in seats.items())
@@ -366,14 +459,27 @@ def select_questions(
     for code, k in seats.items():
         taken = 0
         centroids: list[np.ndarray] = []
-        for gid in ordered_groups[code]:
-            if taken >= k:
-                break
+        # greedy on marginal support: next, the group whose support adds the most petitions not
+        # yet represented (ties: the order above); gains only shrink, so stale heap keys are
+        # re-checked lazily instead of rescoring every group after each pick
+        covered: set[int] = set()
+        marginal = MARGINAL_SUPPORT and bool(support_sets)
+        heap = [(-len(support_sets.get(g, ())) if marginal else 0, r, g) for r, g in enumerate(ordered_groups[code])]
+        heapq.heapify(heap)
+        while taken < k and heap:
+            key, r, gid = heapq.heappop(heap)
+            if marginal:
+                gain = len(support_sets[gid] - covered)
+                if -gain != key and heap and (-gain, r) > heap[0][:2]:
+                    heapq.heappush(heap, (-gain, r, gid))
+                    continue
             c = centroid(gid)
             if any(float(c @ other) >= group_similarity for other in centroids):
                 continue  # most likely a fragment of an issue already on the shortlist
             centroids.append(c)
-            taken += pick_representative(gid)
+            if pick_representative(gid):
+                taken += 1
+                covered |= support_sets.get(gid, set())
     if not isinstance(quota, dict) and len(chosen) < n:
         # seats left empty because the remaining groups looked like fragments: fill them with the
         # best remaining groups of any seated category (still never the same group twice)
