@@ -4,7 +4,8 @@
 
 Reads ../shared/benchmarks/uit_vsfc/ (never copied into the project). Prints weighted and
 macro F1 for petition-nlp and, side by side on the same split, underthesea_core.TextClassifier,
-plus training times (CLI train includes 5-fold cross-validation; the API fit alone excludes it).
+plus training times (CLI train includes 5-fold cross-validation, which also chooses ``use_idf``;
+the API fit alone excludes it and reuses the chosen value).
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ def main() -> int:
         manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
         params = {k: v for k, v in manifest["params"].items() if k in PetitionClassifier().get_params()}
         params["review_threshold"] = 0.5  # no cross-validation: time of the final fit alone
-        for k in ("word_ngram_range", "char_ngram_range"):
-            params[k] = tuple(params[k])
+        params["use_idf"] = manifest["metrics"]["cross_validation"].get("use_idf", params.get("use_idf"))
+        for k in ("word_ngram_range", "syllable_ngram_range", "char_ngram_range"):
+            if params.get(k) is not None:
+                params[k] = tuple(params[k])
         clf = PetitionClassifier(**params)
         views = clf.views(train["text"].tolist())  # cached by the CLI run
         t0 = time.perf_counter()

@@ -83,6 +83,7 @@ def find_label_issues(
     Out-of-fold probabilities come from :class:`PetitionClassifier`; a row is flagged when
     cleanlab's ``find_label_issues`` (confident learning, ``filter_by="both"``) marks it and the
     out-of-fold prediction is another code with probability at least ``min_confidence``.
+    ``params`` go to the classifier (default here: character n-grams 2-5 on).
 
     Returns:
         one row per input row: ``text``, ``label``, ``label_issue`` (bool),
@@ -93,7 +94,9 @@ def find_label_issues(
 
     texts = [as_text(t) for t in texts]
     y = [as_text(v).strip() for v in labels]
-    clf = PetitionClassifier(cv=cv, random_state=random_state, **(params or {}))
+    # The character block is off in the default classifier (prediction speed) but is kept here:
+    # check-labels runs on small labelled sets, where it finds more of the wrong labels.
+    clf = PetitionClassifier(cv=cv, random_state=random_state, **{"char_ngram_range": (2, 5), **(params or {})})
     clf.fit(texts, y)
     oof = clf.cv_predictions_
     codes = list(oof.columns)

@@ -1,12 +1,12 @@
-"""The petition classifier: preprocessing + TF-IDF features + calibrated linear SVM."""
+"""The petition classifier: preprocessing + word / syllable n-gram features + calibrated linear SVM."""
 
 from __future__ import annotations
 
 import copy
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from itertools import chain
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +48,15 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
     Args:
         C: regularisation of the linear SVM.
         word_ngram_range: n-gram range over segmented words.
-        char_ngram_range: character n-gram range over the diacritic-free text.
+        syllable_ngram_range: n-gram range over syllables (diacritic-free, and accented).
+        accented_syllables: add syllable n-grams that keep diacritics (besides the diacritic-free ones).
+        char_ngram_range: character n-gram range over the diacritic-free text; ``None`` (default): no
+            character block.
         keyword_weight: weight of the taxonomy keyword features.
+        use_idf: inverse-document-frequency weighting of the n-gram blocks (``False``: sublinear tf
+            only), or ``"auto"`` (default): both are cross-validated on the training rows and the one
+            with the higher macro-F1 is kept (``use_idf_``; ties keep IDF). Neither wins everywhere:
+            IDF is better on the petitions, plain tf on a public benchmark (UIT-VSFC topics).
         class_weight: passed to ``LinearSVC`` (``"balanced"`` by default).
         calibration_cv: folds used by ``CalibratedClassifierCV``.
         review_threshold: float, or ``"auto"`` to choose it by cross-validation on the
@@ -64,10 +71,13 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        C: float = 1.0,
-        word_ngram_range: tuple[int, int] = (1, 2),
-        char_ngram_range: tuple[int, int] = (2, 5),
+        C: float = 0.5,
+        word_ngram_range: tuple[int, int] = (1, 3),
+        syllable_ngram_range: tuple[int, int] = (1, 2),
+        accented_syllables: bool = True,
+        char_ngram_range: tuple[int, int] | None = None,
         keyword_weight: float = 0.15,
+        use_idf: bool | str = "auto",
         class_weight: str | None = "balanced",
         calibration_cv: int = 3,
         review_threshold: float | str = "auto",
@@ -79,8 +89,11 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
     ) -> None:
         self.C = C
         self.word_ngram_range = word_ngram_range
+        self.syllable_ngram_range = syllable_ngram_range
+        self.accented_syllables = accented_syllables
         self.char_ngram_range = char_ngram_range
         self.keyword_weight = keyword_weight
+        self.use_idf = use_idf
         self.class_weight = class_weight
         self.calibration_cv = calibration_cv
         self.review_threshold = review_threshold
@@ -90,8 +103,17 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.cache = cache
 
+    # Parameters added after the first saved models, with the values that reproduce how those
+    # models were built (so get_params / clone of an older pickle describe it truthfully).
+    _LEGACY_PARAMS = {"syllable_ngram_range": (1, 2), "accented_syllables": False, "use_idf": True}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in self._LEGACY_PARAMS.items():
+            state.setdefault(name, value)
+        self.__dict__.update(state)
+
     # -- construction -------------------------------------------------------------------
-    def _make_model(self, n_min: int) -> Pipeline:
+    def _make_model(self, n_min: int, use_idf: bool | None = None) -> Pipeline:
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.svm import LinearSVC
 
@@ -103,8 +125,11 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
                     "features",
                     build_features(
                         word_ngram_range=tuple(self.word_ngram_range),
-                        char_ngram_range=tuple(self.char_ngram_range),
+                        syllable_ngram_range=tuple(self.syllable_ngram_range),
+                        accented_syllables=self.accented_syllables,
+                        char_ngram_range=None if self.char_ngram_range is None else tuple(self.char_ngram_range),
                         keyword_weight=self.keyword_weight,
+                        use_idf=self.use_idf_ if use_idf is None else use_idf,
                     ),
                 ),
                 # ensemble=False: one SVM fitted on all rows, the sigmoid fitted on out-of-fold scores
@@ -135,30 +160,47 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
             rare = ", ".join(c for c, n in zip(codes, counts) if n < 2)
             raise ValueError(f"every code needs at least 2 labelled rows; too few for: {rare}")
         self.cv_report_: dict[str, Any] | None = None
-        if self.review_threshold == "auto":
+        if self.use_idf == "auto":
+            options = [True, False]
+        elif isinstance(self.use_idf, (bool, np.bool_)):
+            options = [bool(self.use_idf)]
+        else:
+            raise ValueError(f"use_idf must be True, False or 'auto', not {self.use_idf!r}")
+        if self.review_threshold == "auto" or len(options) > 1:
             folds = StratifiedKFold(
                 n_splits=max(2, min(self.cv, int(counts.min()))), shuffle=True, random_state=self.random_state
             )
-            oof = cross_val_predict(
-                self._make_model(int(counts.min()) - 1), views, labels, cv=folds, method="predict_proba"
-            )
-            pred = codes[oof.argmax(axis=1)]
+            candidates = {}
+            for use_idf in options:  # same folds for every candidate
+                oof = cross_val_predict(
+                    self._make_model(int(counts.min()) - 1, use_idf), views, labels, cv=folds, method="predict_proba"
+                )
+                pred = codes[oof.argmax(axis=1)]
+                candidates[use_idf] = (float(f1_score(labels, pred, average="macro")), oof, pred)
+            self.use_idf_ = max(options, key=lambda o: candidates[o][0])  # first option on ties
+            macro, oof, pred = candidates[self.use_idf_]
             conf = oof.max(axis=1)
-            self.review_threshold_ = choose_review_threshold(
-                conf, pred == labels, target_precision=self.review_precision
-            )
+            if self.review_threshold == "auto":
+                self.review_threshold_ = choose_review_threshold(
+                    conf, pred == labels, target_precision=self.review_precision
+                )
+            else:
+                self.review_threshold_ = float(self.review_threshold)
             self.cv_report_ = {
                 "folds": folds.get_n_splits(),
-                "macro_f1": float(f1_score(labels, pred, average="macro")),
+                "macro_f1": macro,
                 "weighted_f1": float(f1_score(labels, pred, average="weighted")),
                 "accuracy": float((pred == labels).mean()),
                 "per_class_f1": {
                     c: float(s) for c, s in zip(codes, f1_score(labels, pred, average=None, labels=codes))
                 },
                 "review_rate": float((conf < self.review_threshold_).mean()),
+                "use_idf": self.use_idf_,
+                "macro_f1_by_use_idf": {str(o).lower(): candidates[o][0] for o in options},
             }
             self.cv_predictions_ = pd.DataFrame(oof, columns=codes)
         else:
+            self.use_idf_ = options[0]
             self.review_threshold_ = float(self.review_threshold)
         self.model_ = self._make_model(int(counts.min())).fit(views, labels)
         self.classes_ = self.model_.classes_
