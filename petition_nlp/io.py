@@ -303,7 +303,8 @@ def _tidy(frame: pd.DataFrame, info: TableInfo) -> pd.DataFrame:
     """Drop fully blank rows (counted), name columns as text, convert legacy-font cells."""
     before = len(frame)
     if before:
-        blank = frame.apply(lambda r: all(str(v).strip() in ("", "nan", "None", "<NA>") for v in r), axis=1)
+        cells = frame.apply(lambda column: column.astype(str).str.strip().fillna(""))  # by column: fast
+        blank = cells.isin(["", "nan", "None", "<NA>"]).all(axis=1)
         frame = frame[~blank.to_numpy(dtype=bool)].reset_index(drop=True)
     info.blank_rows_skipped += before - len(frame)
     frame.columns = [str(c) for c in frame.columns]
