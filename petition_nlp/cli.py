@@ -249,6 +249,9 @@ def train(
             _err(f"warning: new codes not in the taxonomy: {', '.join(v['unknown_codes'])}")
         cv = report["cv"]
         typer.echo(f"cross-validated macro-F1 {cv['macro_f1']:.3f} ({cv['folds']} folds), weighted-F1 {cv['weighted_f1']:.3f}")
+        if len(cv.get("macro_f1_by_use_idf", {})) > 1:
+            tried = ", ".join(f"IDF {'on' if k == 'true' else 'off'} {v:.3f}" for k, v in cv["macro_f1_by_use_idf"].items())
+            typer.echo(f"  term weighting chosen by cross-validation: {tried}")
         for code, f1 in cv["per_class_f1"].items():
             typer.echo(f"  {code:<20} F1 {f1:.3f}")
         typer.echo(f"review threshold {report['review_threshold']:.3f}; time {report['seconds']['total']:.1f} s")

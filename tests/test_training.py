@@ -53,6 +53,7 @@ def test_retraining_with_a_new_code_end_to_end(tmp_path, small_training) -> None
     assert result.exit_code == 0, result.output
     assert "new codes not in the taxonomy: lactation_room" in result.stderr
     assert "cross-validated macro-F1" in result.stdout
+    assert "term weighting chosen by cross-validation: IDF on" in result.stdout
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert "lactation_room" in manifest["labels"]
     assert manifest["training_data"]["rows"] == len(small_training) + len(NEW_CODE_ROWS)
