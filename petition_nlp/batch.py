@@ -62,7 +62,8 @@ def classify_file(
                         result.to_csv(handle, index=False, header=number == 0)
                     else:
                         result.to_json(handle, orient="records", lines=True, force_ascii=False)
-                    kept.append(result[["category", "needs_review", "status"]])
+                    # an own, compact copy: a column selection may keep the whole chunk (texts included) alive
+                    kept.append(result[["category", "needs_review", "status"]].copy(deep=True))
     if not kept:
         return pd.DataFrame(columns=["category", "needs_review", "status"]), info
     return pd.concat(kept, ignore_index=True), info

@@ -44,8 +44,6 @@ __all__ = [
 DEFAULT_GROUP_THRESHOLD = 0.75
 """Cosine distance below which (average linkage) petitions are taken to raise the same issue."""
 NEAR_DUPLICATE_SIMILARITY = 0.6
-MARGINAL_SUPPORT = True
-"""Take next the group whose support adds the most petitions not yet represented."""
 ID_COLUMN_NAMES = ("id", "stt", "so tt", "ma kien nghi", "ma so")
 CATEGORY_COLUMN_NAMES = ("category", "ma chu de")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -463,7 +461,7 @@ def select_questions(
         # yet represented (ties: the order above); gains only shrink, so stale heap keys are
         # re-checked lazily instead of rescoring every group after each pick
         covered: set[int] = set()
-        marginal = MARGINAL_SUPPORT and bool(support_sets)
+        marginal = bool(support_sets)  # support_similarity=None: by group size alone
         heap = [(-len(support_sets.get(g, ())) if marginal else 0, r, g) for r, g in enumerate(ordered_groups[code])]
         heapq.heapify(heap)
         while taken < k and heap:
