@@ -198,7 +198,8 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
                 "use_idf": self.use_idf_,
                 "macro_f1_by_use_idf": {str(o).lower(): candidates[o][0] for o in options},
             }
-            self.cv_predictions_ = pd.DataFrame(oof, columns=codes)
+            # object-dtype labels: a pandas "str" index would make the pickled model need pyarrow
+            self.cv_predictions_ = pd.DataFrame(oof, columns=pd.Index(codes, dtype=object))
         else:
             self.use_idf_ = options[0]
             self.review_threshold_ = float(self.review_threshold)

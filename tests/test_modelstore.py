@@ -3,6 +3,7 @@
 import json
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +153,12 @@ def test_model_directory_of_earlier_versions_still_loads(tmp_path, small_model) 
     (legacy / "model.joblib").write_bytes(b"junk")
     with pytest.raises(ModelError, match="sha256 does not match"):
         load_model(legacy)
+
+
+def test_saved_models_do_not_need_pyarrow(saved) -> None:
+    """pyarrow is optional for pandas: a model pickled with a pandas "str" index would not load
+    where it is missing (it is installed here by the dask extra, not by the base install)."""
+    import gzip
+
+    for directory in (saved, Path(__file__).resolve().parent.parent / "models" / "default"):
+        assert b"pyarrow" not in gzip.decompress((directory / "model.pkl.gz").read_bytes()), directory
