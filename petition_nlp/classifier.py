@@ -237,9 +237,10 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         if first is None:
             return
         second = next(batches, None)
+        every = chain([first], [] if second is None else [second], batches)
         workers = worker_count(self.n_jobs)
         if workers <= 1 or (second is None and len(first) < PARALLEL_MIN_TEXTS):
-            for texts in chain([first], [] if second is None else [second], batches):
+            for texts in every:
                 proba = self.model_.predict_proba(self.views(texts)) if texts else self._no_rows()
                 if progress:
                     progress(len(texts))
@@ -253,7 +254,7 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         pending: deque[list[Any]] = deque()  # [tasks left, parts] per batch, in order
 
         def tasks(path: str) -> Iterator[Any]:
-            for texts in chain([first], [] if second is None else [second], batches):
+            for texts in every:
                 size = max(200, min(TASK_TEXTS, -(-len(texts) // (workers * 4))))
                 starts = range(0, len(texts), size)
                 pending.append([len(starts), []])
