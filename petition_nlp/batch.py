@@ -46,24 +46,19 @@ def classify_file(
 
         model = load_model()
     info, chunks = iter_table(input_path, chunk_rows=chunk_rows)
-    first = next(chunks, None)
-    column = text_column
-    if first is not None:
-        column = resolve_text_column(first, text_column, source=input_path)
-        if on_column and text_column is None:
-            on_column(column)
+    first = next(chunks)  # iter_table raises InputError when the file holds no rows
+    column = resolve_text_column(first, text_column, source=input_path)
+    if on_column and text_column is None:
+        on_column(column)
     kept: list[pd.DataFrame] = []
     with atomic_output(target, overwrite=overwrite, protect=[input_path]) as temp:
         with open(temp, "w", encoding="utf-8-sig" if suffix == ".csv" else "utf-8", newline="") as handle:
-            if first is not None:
-                stream = model.classify_stream(chain([first], chunks), text_column=column, progress=progress)
-                for number, result in enumerate(stream):
-                    if suffix == ".csv":
-                        result.to_csv(handle, index=False, header=number == 0)
-                    else:
-                        result.to_json(handle, orient="records", lines=True, force_ascii=False)
-                    # an own, compact copy: a column selection may keep the whole chunk (texts included) alive
-                    kept.append(result[["category", "needs_review", "status"]].copy(deep=True))
-    if not kept:
-        return pd.DataFrame(columns=["category", "needs_review", "status"]), info
+            stream = model.classify_stream(chain([first], chunks), text_column=column, progress=progress)
+            for number, result in enumerate(stream):
+                if suffix == ".csv":
+                    result.to_csv(handle, index=False, header=number == 0)
+                else:
+                    result.to_json(handle, orient="records", lines=True, force_ascii=False)
+                # an own copy: a column selection may keep the whole chunk (texts included) alive
+                kept.append(result[["category", "needs_review", "status"]].copy(deep=True))
     return pd.concat(kept, ignore_index=True), info

@@ -4,9 +4,9 @@ A model directory holds ``model.pkl.gz`` (a gzip-compressed pickle; directories 
 earlier versions hold ``model.joblib``, still readable) and ``manifest.json``. Unpickling
 runs code, so :func:`load_model` checks every artefact against the sha256 recorded in the
 manifest *before* unpickling — and unpickles the very bytes it checked — refusing anything
-modified, truncated or foreign. Only
-load model directories you trust: the manifest protects against accidents and swapped
-files, not against someone who can rewrite both the model and its manifest.
+modified, truncated or foreign. Only load model directories you trust: the manifest
+protects against accidents and swapped files, not against someone who can rewrite both the
+model and its manifest.
 """
 
 from __future__ import annotations
@@ -144,19 +144,24 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def verify_model_dir(path: str | Path) -> dict[str, Any]:
-    """Check every artefact against its sha256; returns the manifest or raises ``ModelError``."""
+def verify_model_dir(path: str | Path, *, read: dict[str, bytes] | None = None) -> dict[str, Any]:
+    """Check every artefact against its sha256; returns the manifest or raises ``ModelError``.
+
+    ``read``: artefacts already read into memory (by name); their bytes are checked, not the file.
+    """
     root = Path(path)
     manifest = read_manifest(root)
+    read = read or {}
     if not {MODEL_FILE, LEGACY_MODEL_FILE} & set(manifest["artefacts"]):
         raise ModelError(f"{root}: manifest does not list {MODEL_FILE}")
     for name, expected in manifest["artefacts"].items():
         file = root / name
         if Path(name).is_absolute() or ".." in Path(name).parts:
             raise ModelError(f"{root}: manifest names a file outside the model directory: {name}")
-        if not file.is_file():
+        if name not in read and not file.is_file():
             raise ModelError(f"{file}: missing model artefact")
-        if _sha256(file) != expected:
+        digest = hashlib.sha256(read[name]).hexdigest() if name in read else _sha256(file)
+        if digest != expected:
             raise ModelError(
                 f"{file}: sha256 does not match the manifest (modified, truncated or foreign file); refusing to load"
             )
@@ -182,12 +187,14 @@ def load_model(path: str | Path | None = None) -> Any:
     root = Path(path) if path is not None else default_model_dir()
     if not root.exists():
         raise ModelError(f"{root}: model directory not found")
-    manifest = verify_model_dir(root)
+    name = MODEL_FILE if MODEL_FILE in read_manifest(root)["artefacts"] else LEGACY_MODEL_FILE
+    try:
+        data = (root / name).read_bytes()
+    except OSError:
+        data = None  # reported by the verification below
+    # the bytes unpickled are the very bytes verified (no window for the file to change between)
+    manifest = verify_model_dir(root, read={name: data} if data is not None else None)
     _warn_on_version_change(manifest, root)
-    name = MODEL_FILE if MODEL_FILE in manifest["artefacts"] else LEGACY_MODEL_FILE
-    data = (root / name).read_bytes()
-    if hashlib.sha256(data).hexdigest() != manifest["artefacts"][name]:  # changed since verified
-        raise ModelError(f"{root / name}: sha256 does not match the manifest; refusing to load")
     try:
         if name == MODEL_FILE:
             model = pickle.loads(gzip.decompress(data))

@@ -398,8 +398,11 @@ def select_questions(
     member_index = {g: list(idx) for g, idx in pool.groupby("group_id").groups.items()}
 
     ordered_groups: dict[str, list[str]] = {}
-    support: dict[str, float] = {}
-    support_sets: dict[str, set[int]] = {}
+    support_sets: dict[str, set[int]] = {}  # a group's support: the petitions near its centroid
+
+    def support(gid: str) -> int:
+        return len(support_sets.get(gid, ()))
+
     if not isinstance(quota, dict):  # categories without a seat may still receive spare seats
         seats = {**seats, **{c: 0 for c in sorted(counts, key=lambda c: (-counts[c], c)) if c not in seats}}
     for code in seats:
@@ -415,8 +418,7 @@ def select_questions(
                 near = set(np.flatnonzero(block @ c >= support_similarity).tolist())
                 near |= {position[r] for r in local}
                 support_sets[g] = near
-                support[g] = float(len(near))
-        ordered_groups[code] = sorted(gids, key=lambda g: (-support.get(g, 0), -group_sizes[g], g))
+        ordered_groups[code] = sorted(gids, key=lambda g: (-support(g), -group_sizes[g], g))
     # seats a category cannot fill (too few groups) go to the categories with the next largest groups
     spare = sum(max(0, s - len(ordered_groups[c])) for c, s in seats.items())
     seats = {c: min(s, len(ordered_groups[c])) for c, s in seats.items()}
@@ -462,7 +464,7 @@ def select_questions(
         # re-checked lazily instead of rescoring every group after each pick
         covered: set[int] = set()
         marginal = bool(support_sets)  # support_similarity=None: by group size alone
-        heap = [(-len(support_sets.get(g, ())) if marginal else 0, r, g) for r, g in enumerate(ordered_groups[code])]
+        heap = [(-support(g) if marginal else 0, r, g) for r, g in enumerate(ordered_groups[code])]
         heapq.heapify(heap)
         while taken < k and heap:
             key, r, gid = heapq.heappop(heap)
@@ -483,7 +485,7 @@ def select_questions(
         # best remaining groups of any seated category (still never the same group twice)
         taken_groups = {g for g, _ in chosen}
         rest = [g for code in seats for g in ordered_groups[code] if g not in taken_groups]  # all categories
-        for gid in sorted(rest, key=lambda g: (-support.get(g, 0), -group_sizes[g], g)):
+        for gid in sorted(rest, key=lambda g: (-support(g), -group_sizes[g], g)):
             if len(chosen) >= n:
                 break
             pick_representative(gid)
