@@ -27,6 +27,11 @@ PARALLEL_MIN_TEXTS = 3000
 
 CHUNK_SIZE = 1000
 
+FAST_MIN_TEXTS = 500
+"""From this many texts in one call (or once loaded in this process), segment with
+:mod:`petition_nlp.crfseg`: the same output as underthesea, 2-3x faster per text, but about 1 s
+to load once per process."""
+
 
 @lru_cache(maxsize=1)
 def segmenter_version() -> str:
@@ -43,7 +48,10 @@ def _word_tokenize() -> Callable[[str], str]:
 
 
 def _segment_chunk(texts: list[str]) -> list[str]:
-    tokenize = _word_tokenize()
+    from . import crfseg
+
+    fast = crfseg.load_segmenter() if len(texts) >= FAST_MIN_TEXTS or crfseg.is_loaded() else None
+    tokenize = fast.segment if fast is not None else _word_tokenize()
     out = []
     for text in texts:
         try:
