@@ -123,14 +123,29 @@ def no_cache_env() -> dict[str, str]:
     return {**os.environ, "PETITION_NLP_CACHE": "0"}
 
 
-def segmentation_alone(texts: list[str]) -> float:
-    """Seconds for underthesea alone, one core, on the normalised texts."""
+def segmentation_alone(texts: list[str], *, ours: bool = False) -> float:
+    """Seconds to segment the normalised texts on one core, model load excluded.
+
+    ``ours=False``: ``underthesea.word_tokenize`` (the issue's floor); ``ours=True``: the same
+    CRF decoded by ``petition_nlp.crfseg`` (identical output), starting with an empty memo.
+    """
+    from underthesea import word_tokenize
+
+    from petition_nlp import crfseg
     from petition_nlp.normalize import normalize_text
-    from petition_nlp.segment import _segment_chunk
 
     norm = [normalize_text(t) for t in texts]
+    if ours:
+        segmenter = crfseg.load_segmenter.__wrapped__()
+        assert segmenter is not None, "crfseg cannot read the installed underthesea model"
+        segment = segmenter.segment
+    else:
+        word_tokenize("khởi động", format="text")  # load the model before timing
+        segment = lambda text: word_tokenize(text, format="text")  # noqa: E731
     start = time.perf_counter()
-    _segment_chunk(norm)
+    for text in norm:
+        if text.strip():
+            segment(text)
     return time.perf_counter() - start
 
 
@@ -160,11 +175,14 @@ def bench_classify(sizes: list[int], runs: int, tmp: Path, results: dict) -> Non
             t1 = time.perf_counter()
             model.predict_proba(views)
             seg_shares.append((t1 - t0) / (time.perf_counter() - t0))
-        seg_times = [segmentation_alone(texts[: min(n, 10_000)]) * (n / min(n, 10_000)) for _ in range(r if n <= 10_000 else 1)]
+        m = min(n, 10_000)
+        seg_times = [segmentation_alone(texts[:m]) * (n / m) for _ in range(r if n <= 10_000 else 1)]
+        ours_times = [segmentation_alone(texts[:m], ours=True) * (n / m) for _ in range(r if n <= 10_000 else 1)]
         results["classify"][str(n)] = {
             "cli_petitions_per_s": round(n / statistics.median(cli_times), 1),
             "api_petitions_per_s": round(n / statistics.median(api_times), 1),
             "segmentation_alone_1core_per_s": round(n / statistics.median(seg_times), 1),
+            "crfseg_alone_1core_per_s": round(n / statistics.median(ours_times), 1),
             "share_of_api_time_in_preprocessing": round(statistics.median(seg_shares), 3),
             "cli_peak_memory_mb": round(statistics.median(cli_mem) / 2**20, 1),
             "runs": r,
@@ -297,6 +315,7 @@ def markdown(results: dict) -> str:
         lines.append(f"| classify {int(n):,} petitions, CLI (petitions/s) | {row['cli_petitions_per_s']:,} |")
         lines.append(f"| classify {int(n):,} petitions, API (petitions/s) | {row['api_petitions_per_s']:,} |")
         lines.append(f"| underthesea segmentation alone, 1 core (petitions/s) | {row['segmentation_alone_1core_per_s']:,} |")
+        lines.append(f"| the same CRF through petition_nlp.crfseg, 1 core (petitions/s) | {row['crfseg_alone_1core_per_s']:,} |")
         lines.append(f"| CLI / segmentation alone; API / CLI ({int(n):,}) | {row['cli_vs_segmentation']} ; {row['api_vs_cli']} |")
         lines.append(f"| share of API time in preprocessing + segmentation ({int(n):,}) | {row['share_of_api_time_in_preprocessing']:.0%} |")
         lines.append(f"| peak memory, CLI incl. workers ({int(n):,}) | {row['cli_peak_memory_mb']} MB |")
