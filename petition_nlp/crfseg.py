@@ -41,7 +41,7 @@ class CRFSegmenter:
     Args:
         templates: feature templates (``"T[-1,0].lower"`` ...), as in underthesea's ``features.bin``.
         dictionary: lower-cased words for the ``is_in_dict`` templates.
-        weights: attribute string -> (weight for ``B-W``, weight for ``I-W``).
+        weights: attribute string -> weight for ``B-W`` + weight for ``I-W`` * 1j.
         transitions: ((B->B, B->I), (I->B, I->I)) transition weights.
     """
 
@@ -49,7 +49,7 @@ class CRFSegmenter:
         self,
         templates: Sequence[str],
         dictionary: set[str],
-        weights: dict[str, tuple[float, float]],
+        weights: dict[str, complex],
         transitions: tuple[tuple[float, float], tuple[float, float]],
     ) -> None:
         self.templates = list(templates)
@@ -72,13 +72,12 @@ class CRFSegmenter:
         self._widths = sorted(widths.items())
         self._offsets = dict(self._widths)
         self._pad = max(max(abs(a), abs(b)) for a, b in spans)
-        self._memo: dict[int, dict[tuple, tuple[tuple[float, ...], tuple[float, ...]]]] = {
-            w: {} for w in widths
-        }
+        self._memo: dict[int, dict[tuple, tuple[complex, ...]]] = {w: {} for w in widths}
+        self._token_memo: dict[str, str] = {}
 
     def _span_scores(
         self, width: int, key: tuple[str | None, ...]
-    ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    ) -> tuple[complex, ...]:
         if _BOS in key or _EOS in key:
             edge = "BOS" if _BOS in key else "EOS"
             values = dict.fromkeys(("", "lower", "isdigit", "istitle", "is_in_dict"), edge)
@@ -87,22 +86,20 @@ class CRFSegmenter:
             lower = span.lower()
             values = {"": span, "lower": lower, "isdigit": str(span.isdigit()),
                       "istitle": str(_istitle(span)), "is_in_dict": str(lower in self.dictionary)}
-        scores_b, scores_i = [], []
+        scores = []
         for _, group in self._offsets[width]:
-            b = i = 0.0
+            score = 0j  # B-W score + I-W score * 1j: one addition updates both exactly
             for name, fn in group:
                 w = self.weights.get(f"{name}={values[fn]}")
                 if w is not None:
-                    b += w[0]
-                    i += w[1]
-            scores_b.append(b)
-            scores_i.append(i)
-        scores = (tuple(scores_b), tuple(scores_i))
+                    score += w
+            scores.append(score)
+        result = tuple(scores)
         memo = self._memo[width]
         if len(memo) >= _MEMO_LIMIT:
             memo.clear()
-        memo[key] = scores
-        return scores
+        memo[key] = result
+        return result
 
     def tag(self, tokens: Sequence[str]) -> list[bool]:
         """For each syllable, True when it starts a word (``B-W``), False when it continues one."""
@@ -111,17 +108,16 @@ class CRFSegmenter:
             return []
         pad = self._pad
         padded = [_BOS] * pad + list(tokens) + [_EOS] * pad
-        score_b = [0.0] * n
-        score_i = [0.0] * n
+        score = [0j] * n  # B-W score + I-W score * 1j, per syllable
         for width, offsets in self._widths:
-            memo = self._memo[width]
-            get = memo.get
+            get = self._memo[width].get
             keys = list(zip(*(padded[k:] for k in range(width))))
             rows = [get(key) or self._span_scores(width, key) for key in keys]
             for j, (a, _) in enumerate(offsets):
                 window = rows[pad + a : pad + a + n]  # the span starting at pos + a, per pos
-                score_b = [x + r[0][j] for x, r in zip(score_b, window)]
-                score_i = [x + r[1][j] for x, r in zip(score_i, window)]
+                score = [x + r[j] for x, r in zip(score, window)]
+        score_b = [x.real for x in score]
+        score_i = [x.imag for x in score]
         # Viterbi over the two labels
         (bb, bi), (ib, ii) = self.transitions
         best_b, best_i = score_b[0], score_i[0]
@@ -142,11 +138,25 @@ class CRFSegmenter:
         labels.reverse()
         return labels
 
+    def tokenize(self, text: str) -> list[str]:
+        """Syllables and symbols as underthesea's ``regex_tokenize.tokenize`` gives them."""
+        from underthesea.pipeline.word_tokenize import regex_tokenize as rt
+
+        memo = self._token_memo
+        tokens = []
+        for match in rt.patterns.finditer(rt.normalize_characters_in_text(text)):
+            token = match.group(0)
+            normal = memo.get(token)
+            if normal is None:
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                normal = memo[token] = rt.token_normalize(token)
+            tokens.append(normal)
+        return tokens
+
     def segment(self, text: str) -> str:
         """Segment one text: words joined by ``_``, like ``word_tokenize(text, format="text")``."""
-        from underthesea.pipeline.word_tokenize.regex_tokenize import tokenize
-
-        tokens = tokenize(text)
+        tokens = self.tokenize(text)
         words: list[str] = []
         for k, (token, begins) in enumerate(zip(tokens, self.tag(tokens))):
             if begins or k == 0:
@@ -187,7 +197,7 @@ def load_segmenter() -> CRFSegmenter | None:
         segmenter = CRFSegmenter(
             joblib.load(folder / "features.bin"),
             joblib.load(folder / "dictionary.bin"),
-            {a: (w[0], w[1]) for a, w in weights.items()},
+            {a: complex(w[0], w[1]) for a, w in weights.items()},
             ((t.get(("B-W", "B-W"), 0.0), t.get(("B-W", "I-W"), 0.0)),
              (t.get(("I-W", "B-W"), 0.0), t.get(("I-W", "I-W"), 0.0))),
         )
