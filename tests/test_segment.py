@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pandas as pd
 import pytest
 from underthesea import word_tokenize
@@ -87,3 +89,23 @@ def test_cache_is_bounded(tmp_path) -> None:
     kept = cache.get_many(keys)
     assert 0 < len(kept) <= 10
     assert all(k in kept for k in keys[-6:])  # the newest entries survive
+
+
+ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+
+
+def _random_texts(rng: random.Random, n: int) -> list[str]:
+    pieces = [*ALPHABET, *ALPHABET.upper(), " ", " ", " ", ".", ",", "-", "/", ":", "(", ")", "%", "'", "0", "1", "9",
+              "@", "_", "=>", "...", "http://", "www.", "Tp.", "v.v", "x", "\u0301", "\u00a0", "🙂"]
+    texts = []
+    for _ in range(n):
+        length = rng.randint(0, 60)
+        texts.append("".join(rng.choice(pieces) for _ in range(length)))
+    return texts
+
+
+def test_fast_segmenter_equals_underthesea_on_random_text(fast) -> None:
+    """Random syllable soup with symbols, URLs, numbers, combining marks and emoji."""
+    rng = random.Random(20261202)
+    texts = _random_texts(rng, 1500)
+    assert [t for t in texts if fast.segment(t) != word_tokenize(t, format="text")] == []
