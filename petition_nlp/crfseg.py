@@ -12,10 +12,14 @@ underthesea directly) when the model files or their template grammar are not wha
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 __all__ = ["CRFSegmenter", "load_segmenter", "is_loaded"]
 
@@ -172,39 +176,86 @@ def _model_dir() -> Path:
     return Path(wt.__file__).parent / "models" / "ws_crf_vlsp2013_20230727"
 
 
+def _read_model() -> dict[str, Any] | None:
+    """underthesea's model files as plain data, or None when they are not the kind known here."""
+    import joblib
+    import pycrfsuite
+
+    folder = _model_dir()
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(folder / "models.bin"))
+    try:
+        if sorted(tagger.labels()) != ["B-W", "I-W"]:
+            return None
+        info = tagger.info()
+    finally:
+        tagger.close()
+    weights: dict[str, list[float]] = {}
+    for (attribute, label), w in info.state_features.items():
+        weights.setdefault(attribute, [0.0, 0.0])[label == "I-W"] += w
+    t = info.transitions
+    return {
+        "templates": list(joblib.load(folder / "features.bin")),
+        "dictionary": sorted(joblib.load(folder / "dictionary.bin")),
+        "weights": weights,
+        "transitions": [[t.get(("B-W", "B-W"), 0.0), t.get(("B-W", "I-W"), 0.0)],
+                         [t.get(("I-W", "B-W"), 0.0), t.get(("I-W", "I-W"), 0.0)]],
+    }
+
+
+def _from_data(data: dict[str, Any]) -> CRFSegmenter:
+    (bb, bi), (ib, ii) = data["transitions"]
+    return CRFSegmenter(
+        data["templates"],
+        set(data["dictionary"]),
+        {a: complex(b, i) for a, (b, i) in data["weights"].items()},
+        ((bb, bi), (ib, ii)),
+    )
+
+
+def _cache_file() -> Path | None:
+    from .segment import cache_enabled, cache_dir, segmenter_version
+
+    if not cache_enabled():
+        return None
+    model = _model_dir() / "models.bin"
+    stamp = hashlib.sha256(f"{segmenter_version()}|{model.stat().st_size}|{model.stat().st_mtime_ns}".encode())
+    return cache_dir() / f"crfseg-{stamp.hexdigest()[:16]}.json"
+
+
 @lru_cache(maxsize=1)
 def load_segmenter() -> CRFSegmenter | None:
     """The segmenter for the installed underthesea model, or None when it cannot be matched.
 
     None means: the model files are missing or unknown, ``python-crfsuite`` is absent, or the
-    result differs from ``underthesea.word_tokenize`` on the probe sentences.
+    result differs from ``underthesea.word_tokenize`` on the probe sentences. The model read
+    (~0.6 s) is kept as JSON beside the segmentation cache once it passed the probes, so later
+    processes load in a fraction of that (``PETITION_NLP_CACHE=0`` turns this off too).
     """
     try:
-        import joblib
-        import pycrfsuite
+        cached = _cache_file()
+        if cached is not None and cached.is_file():
+            try:
+                return _from_data(json.loads(cached.read_text(encoding="utf-8")))
+            except (ValueError, KeyError, TypeError, OSError):
+                pass  # unreadable: rebuild it below
         from underthesea import word_tokenize
 
-        folder = _model_dir()
-        tagger = pycrfsuite.Tagger()
-        tagger.open(str(folder / "models.bin"))
-        info = tagger.info()
-        if sorted(tagger.labels()) != ["B-W", "I-W"]:
+        data = _read_model()
+        if data is None:
             return None
-        weights: dict[str, list[float]] = {}
-        for (attribute, label), w in info.state_features.items():
-            weights.setdefault(attribute, [0.0, 0.0])[label == "I-W"] += w
-        t = info.transitions
-        segmenter = CRFSegmenter(
-            joblib.load(folder / "features.bin"),
-            joblib.load(folder / "dictionary.bin"),
-            {a: complex(w[0], w[1]) for a, w in weights.items()},
-            ((t.get(("B-W", "B-W"), 0.0), t.get(("B-W", "I-W"), 0.0)),
-             (t.get(("I-W", "B-W"), 0.0), t.get(("I-W", "I-W"), 0.0))),
-        )
-        tagger.close()
+        segmenter = _from_data(data)
         for probe in _PROBES:
             if segmenter.segment(probe) != word_tokenize(probe, format="text"):
                 return None
+        if cached is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                partial = cached.with_suffix(f".{os.getpid()}.part")
+                partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+                os.replace(partial, cached)  # atomic: concurrent processes never read half a file
+            except OSError:
+                pass
         return segmenter
     except Exception:  # any mismatch with what this module knows: use underthesea itself
         return None

@@ -61,7 +61,8 @@ def _segment_chunk(texts: list[str]) -> list[str]:
     return out
 
 
-def _default_cache_dir() -> Path:
+def cache_dir() -> Path:
+    """Folder of the on-disk caches (``PETITION_NLP_CACHE_DIR``, default ``~/.cache/petition-nlp``)."""
     env = os.environ.get("PETITION_NLP_CACHE_DIR")
     return Path(env) if env else Path.home() / ".cache" / "petition-nlp"
 
@@ -75,7 +76,7 @@ class SegmentCache:
     """Bounded on-disk cache of segmented texts (SQLite, safe for concurrent processes)."""
 
     def __init__(self, path: Path | None = None, *, max_entries: int = 2_000_000) -> None:
-        self.path = Path(path) if path else _default_cache_dir() / "segments.sqlite"
+        self.path = Path(path) if path else cache_dir() / "segments.sqlite"
         self.max_entries = max_entries
         self._conn: sqlite3.Connection | None = None
 

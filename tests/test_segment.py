@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pandas as pd
@@ -49,7 +50,8 @@ def test_unknown_template_is_refused() -> None:
         crfseg.CRFSegmenter(["W[0]"], set(), {}, ((0.0, 0.0), (0.0, 0.0)))
 
 
-def test_without_python_crfsuite_falls_back_to_underthesea(monkeypatch) -> None:
+def test_without_python_crfsuite_falls_back_to_underthesea(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("PETITION_NLP_CACHE_DIR", str(tmp_path))  # no kept model read either
     monkeypatch.setitem(__import__("sys").modules, "pycrfsuite", None)
     assert crfseg.load_segmenter.__wrapped__() is None
 
@@ -109,3 +111,24 @@ def test_fast_segmenter_equals_underthesea_on_random_text(fast) -> None:
     rng = random.Random(20261202)
     texts = _random_texts(rng, 1500)
     assert [t for t in texts if fast.segment(t) != word_tokenize(t, format="text")] == []
+
+
+def test_model_read_is_kept_beside_the_cache_and_a_broken_copy_is_rebuilt(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("PETITION_NLP_CACHE_DIR", str(tmp_path))
+    first = crfseg.load_segmenter.__wrapped__()
+    (kept,) = tmp_path.glob("crfseg-*.json")
+    text = "cty no bhxh 6 thang roi bao gio moi chot so"
+
+    def no_model_read():
+        raise AssertionError("read the model again")
+
+    monkeypatch.setattr(crfseg, "_read_model", no_model_read)
+    second = crfseg.load_segmenter.__wrapped__()
+    assert second is not None and second.segment(text) == first.segment(text) == word_tokenize(text, format="text")
+
+    kept.write_text("{not json", encoding="utf-8")
+    assert crfseg.load_segmenter.__wrapped__() is None  # rebuilding needs the model read: refused here
+    monkeypatch.undo()
+    monkeypatch.setenv("PETITION_NLP_CACHE_DIR", str(tmp_path))
+    assert crfseg.load_segmenter.__wrapped__() is not None
+    assert json.loads(kept.read_text(encoding="utf-8"))["templates"] == first.templates
