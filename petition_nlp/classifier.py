@@ -390,13 +390,16 @@ TASK_TEXTS = 1000
 def _shipped_pipeline(path: str) -> Pipeline:
     import pickle
 
+    from petition_nlp import crfseg
+
+    crfseg.load_segmenter()  # a worker serves many tasks: segment them all the fast way
     return pickle.loads(Path(path).read_bytes())
 
 
 def _predict_chunk(path: str, texts: list[str], cache: bool) -> np.ndarray:
     """Worker side of :meth:`PetitionClassifier._proba_stream` (one process, one core)."""
-    views = preprocess(texts, n_jobs=1, cache=cache)
-    return _shipped_pipeline(path).predict_proba(views)
+    pipeline = _shipped_pipeline(path)
+    return pipeline.predict_proba(preprocess(texts, n_jobs=1, cache=cache))
 
 
 def classify_partition(
