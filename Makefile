@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-dev: pyproject.toml scripts/install-test-deps.sh | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
-	bash scripts/install-test-deps.sh
+	bash scripts/install-test-deps.sh $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed

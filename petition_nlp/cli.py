@@ -36,10 +36,11 @@ def _handled() -> Iterator[None]:
     """Turn expected failures into one-line messages and meaningful exit codes."""
     from petition_nlp.io import InputError
     from petition_nlp.modelstore import ModelError
+    from petition_nlp.neural import MissingExtra
 
     try:
         yield
-    except (InputError, ModelError) as exc:
+    except (InputError, ModelError, MissingExtra) as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_INPUT) from None
     except KeyboardInterrupt:
@@ -224,6 +225,7 @@ def train(
     promote: Annotated[bool, typer.Option("--promote", help="Make it the default model if not worse on the test split.")] = False,
     test: Annotated[Optional[Path], typer.Option("--test", help="Test file for --promote (default data/labeled/test.csv).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Promote even if worse.")] = False,
+    neural_weight: Annotated[float, typer.Option("--neural-weight", min=0.0, max=1.0, help="Average the linear model with a BiLSTM trained from scratch, with this weight (e.g. 0.4; needs the [neural] extra). 0: linear only.")] = 0.0,
 ) -> None:
     """Train a model with cross-validation and write a versioned model directory."""
     from petition_nlp.training import promote_if_better, train_model
@@ -235,7 +237,8 @@ def train(
             with warnings.catch_warnings():  # reported below in one line of our own
                 warnings.simplefilter("ignore", UserWarning)
                 _, target, report = train_model(
-                    files or [], only=only, text_column=text_column, label_column=label_column, output=output
+                    files or [], only=only, text_column=text_column, label_column=label_column, output=output,
+                    params={"neural_weight": neural_weight} if neural_weight else None,
                 )
             bar.update(1)
         v = report["validation"]
@@ -252,6 +255,8 @@ def train(
         if len(cv.get("macro_f1_by_use_idf", {})) > 1:
             tried = ", ".join(f"IDF {'on' if k == 'true' else 'off'} {v:.3f}" for k, v in cv["macro_f1_by_use_idf"].items())
             typer.echo(f"  term weighting chosen by cross-validation: {tried}")
+        if cv.get("neural_weight"):
+            typer.echo(f"  ensemble: linear x {1 - cv['neural_weight']:g} + BiLSTM x {cv['neural_weight']:g} (scores above are the ensemble's)")
         for code, f1 in cv["per_class_f1"].items():
             typer.echo(f"  {code:<20} F1 {f1:.3f}")
         typer.echo(f"review threshold {report['review_threshold']:.3f}; time {report['seconds']['total']:.1f} s")
