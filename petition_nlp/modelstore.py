@@ -45,6 +45,7 @@ LEGACY_MODEL_FILE = "model.joblib"
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 TRACKED_LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "underthesea", "petition-nlp")
+_MODULES = {"scikit-learn": "sklearn", "petition-nlp": "petition_nlp"}  # distribution -> module, where they differ
 
 
 class ModelError(RuntimeError):
@@ -74,8 +75,10 @@ def library_versions() -> dict[str, str]:
     """Versions of the libraries a model depends on, plus Python's."""
     found = {"python": platform.python_version()}
     for name in TRACKED_LIBRARIES:
+        module = sys.modules.get(_MODULES.get(name, name))
+        known = getattr(module, "__version__", None)  # already imported: no metadata scan (start-up time)
         try:
-            found[name] = version(name)
+            found[name] = known if isinstance(known, str) else version(name)
         except PackageNotFoundError:
             found[name] = "unknown"
     return found
