@@ -22,7 +22,7 @@ def classify_file(
     *,
     model: Any = None,
     text_column: str | None = None,
-    chunk_rows: int = 50_000,
+    chunk_rows: int = 25_000,
     overwrite: bool = False,
     progress: Callable[[int], None] | None = None,
     on_column: Callable[[str], None] | None = None,

@@ -25,7 +25,7 @@ __all__ = ["CRFSegmenter", "load_segmenter", "is_loaded"]
 
 _TEMPLATE = re.compile(r"T\[(-?\d+)(?:,(-?\d+))?\](?:\.(lower|isdigit|istitle|is_in_dict))?$")
 _BOS, _EOS = None, ""  # padding sentinels; a real token is never None or empty
-_MEMO_LIMIT = 50_000  # per span width; ~470 bytes an entry, so at most ~70 MB a process
+_MEMO_LIMIT = 30_000  # per span width; with the model itself ~50 MB a process at most
 _PROBES = (
     "Đề nghị UBND tỉnh Bắc Ninh sớm xây dựng nhà ở xã hội cho công nhân KCN Quế Võ.",
     "cty no bhxh 6 thang roi, bao gio moi chot so cho anh em?",

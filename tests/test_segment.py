@@ -132,3 +132,12 @@ def test_model_read_is_kept_beside_the_cache_and_a_broken_copy_is_rebuilt(monkey
     monkeypatch.setenv("PETITION_NLP_CACHE_DIR", str(tmp_path))
     assert crfseg.load_segmenter.__wrapped__() is not None
     assert json.loads(kept.read_text(encoding="utf-8"))["templates"] == first.templates
+
+
+def test_memos_stay_bounded_and_results_unchanged(monkeypatch, corpus) -> None:
+    monkeypatch.setattr(crfseg, "_MEMO_LIMIT", 50)
+    segmenter = crfseg.load_segmenter.__wrapped__()
+    texts = [normalize_text(t) for t in corpus["text"].tolist()[:150]]
+    assert [segmenter.segment(t) for t in texts] == [word_tokenize(t, format="text") for t in texts]
+    assert all(len(memo) <= 50 for memo in segmenter._memo.values())
+    assert len(segmenter._token_memo) <= 50
