@@ -200,8 +200,11 @@ def bench_cold_start(runs: int, tmp: Path, results: dict) -> None:
             "import pandas, sklearn, joblib, numpy; from underthesea import word_tokenize; "
             "word_tokenize('Đề nghị xây dựng nhà ở xã hội cho công nhân khu công nghiệp')"]
     cli = [CLI, "classify", str(one)]
-    bare_t = median_of(lambda: run_timed(bare, env=no_cache_env())[0], runs)
-    cli_t = median_of(lambda: run_timed(cli, env=no_cache_env())[0], runs)
+    bare_times, cli_times = [], []
+    for _ in range(runs):  # interleaved, so a drift in the machine's speed hits both alike
+        bare_times.append(run_timed(bare, env=no_cache_env())[0])
+        cli_times.append(run_timed(cli, env=no_cache_env())[0])
+    bare_t, cli_t = statistics.median(bare_times), statistics.median(cli_times)
     results["cold_start"] = {"bare_python_s": round(bare_t, 3), "cli_classify_one_s": round(cli_t, 3), "ratio": round(cli_t / bare_t, 2)}
     print("cold start", results["cold_start"], flush=True)
 
