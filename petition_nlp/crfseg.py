@@ -69,12 +69,11 @@ class CRFSegmenter:
             b = int(m.group(2)) if m.group(2) is not None else a
             spans.setdefault((a, b), []).append((name, m.group(3) or ""))
         # Templates over the same number of neighbouring syllables share one memo: the key is
-        # those syllables, the value one (B, I) score pair per span offset.
+        # those syllables, the value one complex score (B + I*1j) per span offset.
         widths: dict[int, list[tuple[int, list[tuple[str, str]]]]] = {}
         for (a, b), group in sorted(spans.items()):
             widths.setdefault(b - a + 1, []).append((a, group))
-        self._widths = sorted(widths.items())
-        self._offsets = dict(self._widths)
+        self._offsets = dict(sorted(widths.items()))  # width -> [(first offset, templates)]
         self._pad = max(max(abs(a), abs(b)) for a, b in spans)
         self._memo: dict[int, dict[tuple, tuple[complex, ...]]] = {w: {} for w in widths}
         self._token_memo: dict[str, str] = {}
@@ -113,7 +112,7 @@ class CRFSegmenter:
         pad = self._pad
         padded = [_BOS] * pad + list(tokens) + [_EOS] * pad
         score = [0j] * n  # B-W score + I-W score * 1j, per syllable
-        for width, offsets in self._widths:
+        for width, offsets in self._offsets.items():
             get = self._memo[width].get
             keys = list(zip(*(padded[k:] for k in range(width))))
             rows = [get(key) or self._span_scores(width, key) for key in keys]
@@ -218,8 +217,8 @@ def _cache_file() -> Path | None:
 
     if not cache_enabled():
         return None
-    model = _model_dir() / "models.bin"
-    stamp = hashlib.sha256(f"{segmenter_version()}|{model.stat().st_size}|{model.stat().st_mtime_ns}".encode())
+    model = (_model_dir() / "models.bin").stat()
+    stamp = hashlib.sha256(f"{segmenter_version()}|{model.st_size}|{model.st_mtime_ns}".encode())
     return cache_dir() / f"crfseg-{stamp.hexdigest()[:16]}.json"
 
 
