@@ -11,6 +11,7 @@ model and its manifest.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import hashlib
 import io
@@ -22,6 +23,8 @@ import shutil
 import sys
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -185,6 +188,18 @@ def _warn_on_version_change(manifest: dict[str, Any], where: Path) -> None:
             )
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Switch the cyclic garbage collector off for the block (restored after, as it was)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def load_model(path: str | Path | None = None) -> Any:
     """Verify then load a model directory (default: :func:`default_model_dir`)."""
     root = Path(path) if path is not None else default_model_dir()
@@ -199,12 +214,13 @@ def load_model(path: str | Path | None = None) -> Any:
     manifest = verify_model_dir(root, read={name: data} if data is not None else None)
     _warn_on_version_change(manifest, root)
     try:
-        if name == MODEL_FILE:
-            model = pickle.loads(gzip.decompress(data))
-        else:
-            import joblib
+        with gc_paused():  # unpickling makes ~10^5 long-lived objects: GC passes over them find nothing
+            if name == MODEL_FILE:
+                model = pickle.loads(gzip.decompress(data))
+            else:
+                import joblib
 
-            model = joblib.load(io.BytesIO(data))
+                model = joblib.load(io.BytesIO(data))
     except Exception as exc:  # verified bytes that still fail: incompatible library versions
         raise ModelError(f"{root / name}: cannot be loaded ({exc.__class__.__name__}: {exc})") from None
     model.manifest_ = manifest

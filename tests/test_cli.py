@@ -97,3 +97,25 @@ def test_sample_survey_classifies(tmp_path) -> None:
     assert result.exit_code == 0
     frame = pd.read_csv(tmp_path / "s.csv", encoding="utf-8-sig")
     assert len(frame) == 145 and frame["category"].nunique() >= 5
+
+
+def test_cli_start_up_turns_the_garbage_collector_back_on_before_the_work(monkeypatch) -> None:
+    # main() switches the cyclic GC off while it imports; a long command must not run without it
+    import gc
+
+    from petition_nlp import cli
+
+    seen = []
+
+    def command() -> None:  # stands for any command: imports first, then its work under _handled
+        seen.append(gc.isenabled())
+        with cli._handled():
+            seen.append(gc.isenabled())
+
+    monkeypatch.setattr(cli, "app", command)
+    try:
+        cli.main()
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    assert seen == [False, True]

@@ -162,3 +162,16 @@ def test_saved_models_do_not_need_pyarrow(saved) -> None:
 
     for directory in (saved, Path(__file__).resolve().parent.parent / "models" / "default"):
         assert b"pyarrow" not in gzip.decompress((directory / "model.pkl.gz").read_bytes()), directory
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_load_model_leaves_the_garbage_collector_as_it_found_it(saved, enabled) -> None:
+    import gc
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        load_model(saved)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
