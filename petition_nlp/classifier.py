@@ -64,9 +64,10 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         review_precision: target precision of predictions not flagged ``needs_review``.
         cv: folds of that cross-validation (also reported as ``cv_report_``).
         neural_weight: 0 (default): linear model only. Above 0: the final probabilities are
-            ``(1 - w) * linear + w * neural``, the neural part a bidirectional LSTM over the segmented
-            words trained from scratch (:class:`petition_nlp.neural.BiRNNClassifier`; needs the
-            ``[neural]`` extra, PyTorch). Its final fit took 33 s on 11,000 short texts (2.6 s without).
+            ``(1 - w) * linear + w * neural``, the neural part a bidirectional LSTM over the
+            normalised syllables trained from scratch (:class:`petition_nlp.neural.BiRNNClassifier`;
+            needs the ``[neural]`` extra, PyTorch). Its final fit took 29 s on 11,000 short texts
+            (2.3 s without; benchmarks/uit_vsfc.py).
         random_state: seed for every random step (training is deterministic).
         n_jobs: processes for segmentation of large batches (``None``: all cores).
         cache: use the on-disk segmentation cache.
@@ -154,7 +155,7 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         require_torch()  # fail before any work when the extra is missing
         w = float(self.neural_weight)
         return VotingClassifier(
-            [("linear", linear), ("neural", BiRNNClassifier(column="seg", random_state=self.random_state))],
+            [("linear", linear), ("neural", BiRNNClassifier(random_state=self.random_state))],
             voting="soft",
             weights=[1 - w, w],
         )

@@ -80,12 +80,15 @@ class BiRNNClassifier(ClassifierMixin, BaseEstimator):
     """Bidirectional LSTM (or GRU) over whitespace tokens, with max- and mean-pooling.
 
     Args:
-        column: when ``X`` is a DataFrame, the column to read (``"seg"``: segmented words).
+        column: when ``X`` is a DataFrame, the column to read (``"norm"``: normalised syllables;
+            ``"seg"``: segmented words).
         cell: ``"lstm"`` or ``"gru"``.
         emb_dim: embedding size.
         hidden: hidden size per direction.
         dropout: dropout on the embeddings and on the pooled vector.
         max_len: tokens kept per text.
+        min_count: tokens seen fewer times in training are read as the unknown token, so that its
+            embedding is trained too (unseen tokens at prediction time get that embedding).
         epochs: passes over the training rows (fixed; no early stopping on held-out data).
         batch_size: texts per step (batches are bucketed by length).
         lr: Adam learning rate.
@@ -96,12 +99,13 @@ class BiRNNClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        column: str = "seg",
+        column: str = "norm",
         cell: str = "lstm",
         emb_dim: int = 128,
         hidden: int = 96,
         dropout: float = 0.5,
-        max_len: int = 80,
+        max_len: int = 160,
+        min_count: int = 2,
         epochs: int = 8,
         batch_size: int = 64,
         lr: float = 2e-3,
@@ -114,6 +118,7 @@ class BiRNNClassifier(ClassifierMixin, BaseEstimator):
         self.hidden = hidden
         self.dropout = dropout
         self.max_len = max_len
+        self.min_count = min_count
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -151,7 +156,8 @@ class BiRNNClassifier(ClassifierMixin, BaseEstimator):
         texts = self._texts(X)
         self.classes_, y_index = np.unique(np.asarray(y, dtype=object), return_inverse=True)
         counts = Counter(t for text in texts for t in text.split())
-        self.vocabulary_ = {t: i + 2 for i, t in enumerate(sorted(counts))}
+        kept = sorted(t for t, n in counts.items() if n >= self.min_count)
+        self.vocabulary_ = {t: i + 2 for i, t in enumerate(kept)}
         seqs = self._encode(texts)
         lengths = np.array([len(s) for s in seqs])
         targets = torch.as_tensor(y_index, dtype=torch.long)

@@ -12,7 +12,7 @@ from sklearn.base import clone
 
 from conftest import run_cli
 from petition_nlp import PetitionClassifier
-from petition_nlp.neural import BiRNNClassifier, MissingExtra
+from petition_nlp.neural import OOV, BiRNNClassifier, MissingExtra
 
 TOY = (
     [f"xin nhà_ở xã_hội cho công_nhân số {i}" for i in range(30)]
@@ -50,8 +50,17 @@ def test_network_learns_a_toy_task_deterministically_and_survives_pickling() -> 
     assert np.array_equal(restored.predict_proba(TOY), proba)
     assert first.predict_proba([]).shape == (0, 2)
     assert first.get_params()["hidden"] == 16  # constructor arguments stored unchanged
-    frame = pd.DataFrame({"seg": TOY})
-    assert np.array_equal(first.predict_proba(frame), proba)  # reads the "seg" view of a DataFrame
+    frame = pd.DataFrame({"norm": TOY, "seg": ["unrelated"] * len(TOY)})
+    assert np.array_equal(first.predict_proba(frame), proba)  # reads the "norm" view of a DataFrame
+
+
+def test_rare_tokens_train_the_unknown_token() -> None:
+    # every number appears twice in TOY (once per class); the words 30 times each
+    rare = BiRNNClassifier(epochs=1, hidden=8, emb_dim=8, min_count=3).fit(TOY, TOY_LABELS)
+    kept = BiRNNClassifier(epochs=1, hidden=8, emb_dim=8, min_count=1).fit(TOY, TOY_LABELS)
+    assert "7" not in rare.vocabulary_ and "nhà_ở" in rare.vocabulary_
+    assert "7" in kept.vocabulary_
+    assert rare._encode(["nhà_ở 7"])[0] == [rare.vocabulary_["nhà_ở"], OOV]
 
 
 def test_petition_classifier_averages_linear_and_neural(small_training) -> None:
