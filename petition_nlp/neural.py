@@ -218,3 +218,7 @@ class BiRNNClassifier(ClassifierMixin, BaseEstimator):
         state = self.__dict__.copy()
         state["_network"] = None  # rebuilt from state_dict_ on first use
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("min_count", 1)  # networks saved before min_count kept every token
+        super().__setstate__(state)

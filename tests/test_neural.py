@@ -85,3 +85,14 @@ def test_cross_validation_report_describes_the_ensemble(small_training) -> None:
     assert ensemble.cv_report_["neural_weight"] == 0.5
     assert ensemble.cv_predictions_.shape == linear.cv_predictions_.shape
     assert not np.allclose(ensemble.cv_predictions_.to_numpy(), linear.cv_predictions_.to_numpy())
+
+
+def test_network_pickled_before_min_count_still_loads_and_clones() -> None:
+    old = BiRNNClassifier(epochs=1, hidden=8, emb_dim=8, min_count=1).fit(TOY, TOY_LABELS)
+    state = old.__getstate__()
+    del state["min_count"]
+    restored = BiRNNClassifier.__new__(BiRNNClassifier)
+    restored.__setstate__(state)
+    assert restored.get_params()["min_count"] == 1
+    assert clone(restored).min_count == 1
+    assert np.array_equal(restored.predict_proba(TOY), old.predict_proba(TOY))
