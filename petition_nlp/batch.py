@@ -22,7 +22,7 @@ def classify_file(
     *,
     model: Any = None,
     text_column: str | None = None,
-    chunk_rows: int = 25_000,
+    chunk_rows: int = 10_000,
     overwrite: bool = False,
     progress: Callable[[int], None] | None = None,
     on_column: Callable[[str], None] | None = None,
@@ -59,6 +59,7 @@ def classify_file(
                     result.to_csv(handle, index=False, header=number == 0)
                 else:
                     result.to_json(handle, orient="records", lines=True, force_ascii=False)
-                # an own copy: a column selection may keep the whole chunk (texts included) alive
-                kept.append(result[["category", "needs_review", "status"]].copy(deep=True))
+                # an own, compact copy (a column selection may keep the whole chunk alive; a
+                # million strings would hold ~50 MB): categorical codes, a few bytes a row
+                kept.append(result[["category", "needs_review", "status"]].astype({"category": "category", "status": "category"}))
     return pd.concat(kept, ignore_index=True), info
