@@ -6,13 +6,16 @@ The input holds ``--rows`` petitions drawn, with light perturbation, from the la
 ``--distinct`` different texts are cycled (each row keeps its own id and unit), so the run
 finishes in minutes: repeated texts are segmented once (segmentation cache), but every row is
 still read, normalised, vectorised, classified and written. Memory is the peak resident size
-of the CLI process and its worker processes, sampled every 50 ms.
+of the CLI process and its worker processes, sampled every 50 ms (summed: shared library pages
+count once per process), and the peak of their summed proportional set sizes (PSS: each shared
+page split between the processes that share it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import CLI, ROOT, perturbed_petitions, run_timed  # noqa: E402
+from run import CLI, ROOT, PeakRSS, perturbed_petitions  # noqa: E402
 
 
 def main() -> int:
@@ -39,12 +42,19 @@ def main() -> int:
                     {"id": range(start + 1, start + n + 1), "text": [base[(start + i) % len(base)] for i in range(n)]}
                 ).to_csv(fh, index=False, header=start == 0)
         size_mb = src.stat().st_size / 2**20
-        seconds, peak = run_timed([CLI, "classify", str(src), "-o", str(out)])
+        start = time.perf_counter()
+        proc = subprocess.Popen([CLI, "classify", str(src), "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        with PeakRSS(proc.pid, track_pss=True) as mem:
+            _, err = proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"classify failed: {err.decode()[-500:]}")
+        seconds = time.perf_counter() - start
         with open(out, encoding="utf-8-sig") as fh:
             rows_out = sum(1 for _ in fh) - 1
     result = {
         "rows": args.rows, "distinct_texts": args.distinct, "input_mb": round(size_mb, 1),
-        "rows_out": rows_out, "seconds": round(seconds, 1), "peak_memory_mb": round(peak / 2**20, 1),
+        "rows_out": rows_out, "seconds": round(seconds, 1), "peak_memory_mb": round(mem.peak / 2**20, 1),
+        "peak_pss_mb": round(mem.peak_pss / 2**20, 1),
         "date": time.strftime("%Y-%m-%d %H:%M"),
     }
     print(json.dumps(result, indent=2))

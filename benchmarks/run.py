@@ -55,10 +55,16 @@ def perturbed_petitions(n: int, seed: int = 0) -> list[str]:
 
 
 class PeakRSS:
-    """Samples the resident memory of a process and all its descendants (Linux /proc)."""
+    """Samples the resident memory of a process and all its descendants (Linux /proc).
 
-    def __init__(self, pid: int) -> None:
+    ``peak``: the largest sum of resident sizes (shared library pages count once per process);
+    ``peak_pss``: the largest sum of proportional set sizes (shared pages split between the
+    processes sharing them), when ``track_pss`` and the kernel has ``smaps_rollup``.
+    """
+
+    def __init__(self, pid: int, *, track_pss: bool = False) -> None:
         self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self.track_pss, self.peak_pss = track_pss, 0
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _tree(self) -> list[int]:
@@ -78,21 +84,24 @@ class PeakRSS:
             todo.extend(children.get(p, []))
         return seen
 
-    def _rss(self) -> int:
-        total = 0
-        for p in self._tree():
-            try:
-                with open(f"/proc/{p}/status") as fh:
-                    for line in fh:
-                        if line.startswith("VmRSS:"):
-                            total += int(line.split()[1]) * 1024
-            except OSError:
-                pass
-        return total
+    @staticmethod
+    def _field(path: str, name: str) -> int:
+        try:
+            with open(path) as fh:
+                for line in fh:
+                    if line.startswith(name):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._rss())
+            tree = self._tree()
+            self.peak = max(self.peak, sum(self._field(f"/proc/{p}/status", "VmRSS:") for p in tree))
+            if self.track_pss:
+                pss = sum(self._field(f"/proc/{p}/smaps_rollup", "Pss:") for p in tree)
+                self.peak_pss = max(self.peak_pss, pss)
             time.sleep(0.05)
 
     def __enter__(self) -> PeakRSS:
