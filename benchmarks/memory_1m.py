@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import CLI, ROOT, PeakRSS, perturbed_petitions  # noqa: E402
+from run import CLI, ROOT, perturbed_petitions, run_measured  # noqa: E402
 
 
 def main() -> int:
@@ -42,13 +41,7 @@ def main() -> int:
                     {"id": range(start + 1, start + n + 1), "text": [base[(start + i) % len(base)] for i in range(n)]}
                 ).to_csv(fh, index=False, header=start == 0)
         size_mb = src.stat().st_size / 2**20
-        start = time.perf_counter()
-        proc = subprocess.Popen([CLI, "classify", str(src), "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        with PeakRSS(proc.pid, track_pss=True) as mem:
-            _, err = proc.communicate()
-        if proc.returncode != 0:
-            raise RuntimeError(f"classify failed: {err.decode()[-500:]}")
-        seconds = time.perf_counter() - start
+        seconds, mem = run_measured([CLI, "classify", str(src), "-o", str(out)], track_pss=True)
         with open(out, encoding="utf-8-sig") as fh:
             rows_out = sum(1 for _ in fh) - 1
     result = {

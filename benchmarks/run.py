@@ -113,15 +113,21 @@ class PeakRSS:
         self._thread.join()
 
 
-def run_timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Wall time and peak memory (bytes, process tree) of a command."""
+def run_measured(cmd: list[str], env: dict[str, str] | None = None, *, track_pss: bool = False) -> tuple[float, PeakRSS]:
+    """Wall time of a command and the memory sampler that watched its process tree."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    with PeakRSS(proc.pid) as mem:
+    with PeakRSS(proc.pid, track_pss=track_pss) as mem:
         _, err = proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd} failed: {err.decode()[-500:]}")
-    return time.perf_counter() - start, mem.peak
+    return time.perf_counter() - start, mem
+
+
+def run_timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Wall time and peak memory (bytes, summed resident size of the process tree) of a command."""
+    seconds, mem = run_measured(cmd, env)
+    return seconds, mem.peak
 
 
 def median_of(fn: Callable[[], float], runs: int) -> float:
