@@ -26,6 +26,8 @@ VIETNAMESE_HEADERS = {
     "status": "Trạng thái",
     "rank": "Thứ tự",
     "represents": "Số kiến nghị đại diện",
+    "issue": "Vấn đề (theo danh mục)",
+    "unit_count": "Số đơn vị nêu",
     "group_id": "Nhóm vấn đề",
     "member_ids": "Các kiến nghị trong nhóm",
     "units": "Các đơn vị nêu",

@@ -158,12 +158,14 @@ def build_report(
         {
             "TT": chosen["rank"],
             "Chủ đề": chosen["category_name"],
+            "Vấn đề": chosen["issue"] if "issue" in chosen else "",
             "Nội dung câu hỏi": chosen[text_column],
             "Số kiến nghị đại diện": chosen["represents"],
+            "Số đơn vị nêu": chosen["unit_count"] if "unit_count" in chosen else "",
             "Đơn vị nêu": chosen["units"] if "units" in chosen else chosen["member_ids"],
         }
     )
-    parts.append(f"<div id='shortlist'>{_table(shortlist_view, numeric=['TT', 'Số kiến nghị đại diện'])}</div>")
+    parts.append(f"<div id='shortlist'>{_table(shortlist_view, numeric=['TT', 'Số kiến nghị đại diện', 'Số đơn vị nêu'])}</div>")
     if unit_col is not None:
         units = unit_summary(classified, unit_col)
         units.columns = [("Tổng" if c == "total" else category_name(c) if c else "(không phân loại)") for c in units.columns]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -24,6 +24,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
+from petition_nlp.catalogue import issue_titles
 from petition_nlp.features import preprocess
 from petition_nlp.io import InputError, _find_named, detect_text_column
 from petition_nlp.resources import category_name, load_concepts, load_stopwords
@@ -136,11 +137,13 @@ def concept_tokens(plain: str) -> list[str]:
     return list(found)
 
 
-def petition_vectors(views: pd.DataFrame) -> sp.csr_matrix:
+def petition_vectors(views: pd.DataFrame, *, issues: Sequence[str] | None = None) -> sp.csr_matrix:
     """L2-normalised vectors for grouping: TF-IDF of the content words plus the domain concepts
     each petition expresses (``concepts.tsv``), of diacritic-free char n-grams, and of the
     concepts alone, so that paraphrases in different words (``nợ đóng BHXH`` / ``không chốt
-    được sổ``) still meet. ``views`` holds the ``seg`` and ``plain`` views of :func:`preprocess`."""
+    được sổ``) still meet. ``views`` holds the ``seg`` and ``plain`` views of :func:`preprocess`.
+    ``issues``: the catalogue issue each petition matches (:func:`match_issues`; ``""`` for
+    none), added as a one-hot block of weight ISSUE_WEIGHT."""
     from petition_nlp.normalize import strip_diacritics
 
     stop = load_stopwords()
@@ -158,6 +161,8 @@ def petition_vectors(views: pd.DataFrame) -> sp.csr_matrix:
         (TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2), views["plain"], CHAR_WEIGHT),
         (TfidfVectorizer(analyzer=lambda i: concepts[i], sublinear_tf=True), rows, CONCEPT_WEIGHT),
     )
+    if issues is not None:  # one "word" per matched issue; binary, so the block is one-hot
+        parts += ((TfidfVectorizer(analyzer=lambda i: [issues[i]] if issues[i] else [], use_idf=False), rows, ISSUE_WEIGHT),)
     blocks = []
     for vec, data, weight in parts:
         if weight <= 0:
@@ -294,22 +299,70 @@ def _assign(
     usable = np.flatnonzero((out["status"] == STATUS_OK).to_numpy())
     groups = np.full(len(out), "", dtype=object)
     vectors = sp.csr_matrix((len(out), 0))
+    issues = np.full(len(out), "", dtype=object)
     if len(usable):
         views = preprocess([texts[i] for i in usable])
-        vectors = petition_vectors(views)
+        matched = match_issues(views)
+        vectors = petition_vectors(views, issues=matched)
         cats = out["category"].to_numpy()[usable]
         for code in sorted(set(cats)):
             local = np.flatnonzero(cats == code)
-            labels = _cluster(vectors[local], threshold)
+            labels = _merge_by_issue(_cluster(vectors[local], threshold), matched[local])
             sizes = pd.Series(labels).value_counts()
             first = {lab: i for i, lab in reversed(list(enumerate(labels)))}
             ordered = sorted(sizes.index, key=lambda lab: (-sizes[lab], first[lab]))
             names = {lab: f"{code}-{k + 1:03d}" for k, lab in enumerate(ordered)}
             for i, lab in zip(local, labels):
                 groups[usable[i]] = names[lab]
+            for lab in sizes.index:
+                members = local[labels == lab]
+                issues[usable[members]] = _group_issue(matched[members])
         vectors = _spread_rows(vectors, usable, len(out))
     out["group_id"] = groups
+    titles = issue_titles()
+    out["issue"] = [titles.get(i, "") for i in issues]
     return out, vectors
+
+
+ISSUE_WEIGHT = 1.0
+"""Weight of the catalogue-issue block of the grouping vectors against the word blocks: two
+petitions matching the same catalogue issue have cosine similarity of at least 1/2 from it alone."""
+GROUP_ISSUE_SHARE = 0.5
+"""A group is named after (and merged with other groups raising) the catalogue issue that more
+than this share of its members match."""
+
+
+def match_issues(views: pd.DataFrame) -> np.ndarray:
+    """The catalogue issue each petition raises (``""``: none), from :func:`preprocess` views."""
+    from petition_nlp.catalogue import default_matcher
+
+    matcher = default_matcher()
+    if matcher is None or len(views) == 0:
+        return np.full(len(views), "", dtype=object)
+    return matcher.match(plain=views["plain"].tolist())[0]
+
+
+def _group_issue(matched: np.ndarray) -> str:
+    """The catalogue issue most members of a group match, if more than GROUP_ISSUE_SHARE do."""
+    found = pd.Series(matched[matched != ""]).value_counts()
+    if len(found) and found.iloc[0] > GROUP_ISSUE_SHARE * len(matched):
+        return str(found.index[0])
+    return ""
+
+
+def _merge_by_issue(labels: np.ndarray, matched: np.ndarray) -> np.ndarray:
+    """Clusters named after the same catalogue issue become one group (one issue, one count)."""
+    merged = labels.copy()
+    owner: dict[str, int] = {}
+    for lab in pd.unique(labels):
+        issue = _group_issue(matched[labels == lab])
+        if not issue:
+            continue
+        if issue in owner:
+            merged[labels == lab] = owner[issue]
+        else:
+            owner[issue] = lab
+    return merged
 
 
 def _spread_rows(matrix: sp.csr_matrix, rows: Any, n: int) -> sp.csr_matrix:
@@ -443,9 +496,16 @@ def select_questions(
         c = np.asarray(vectors[[row_of[i] for i in members_of(gid)]].mean(axis=0)).ravel()
         return c / (np.linalg.norm(c) or 1.0)
 
+    issue_of = frame["issue"] if "issue" in frame.columns else None
+    chosen_issues: set[str] = set()
+
     def pick_representative(gid: str) -> bool:
-        """Add the group's clearest petition unless every member nearly duplicates a chosen one."""
+        """Add the group's clearest petition unless every member nearly duplicates a chosen one
+        (or its catalogue issue is already on the shortlist, e.g. from another category)."""
         members = members_of(gid)
+        issue = as_text(issue_of[members[0]]) if issue_of is not None else ""
+        if issue and issue in chosen_issues:
+            return False
         local = [row_of[i] for i in members]
         scores = _clarity(texts[members].tolist(), vectors[local])
         for pick in np.argsort(-scores, kind="stable"):
@@ -453,6 +513,8 @@ def select_questions(
             if all((candidate @ v.T).toarray()[0, 0] < NEAR_DUPLICATE_SIMILARITY for v in chosen_vecs):
                 chosen.append((gid, members[pick]))
                 chosen_vecs.append(candidate)
+                if issue:
+                    chosen_issues.add(issue)
                 return True
         return False
 
@@ -496,9 +558,12 @@ def select_questions(
         row["represents"] = len(members)
         row["member_ids"] = ", ".join(ids[members].tolist())
         if unit_col is not None:
-            row["units"] = "; ".join(dict.fromkeys(as_text(u) for u in frame.loc[members, unit_col] if as_text(u)))
+            units = list(dict.fromkeys(as_text(u) for u in frame.loc[members, unit_col] if as_text(u)))
+            row["unit_count"] = len(units)
+            row["units"] = "; ".join(units)
         rows.append(row)
-    result = pd.DataFrame(rows, columns=list(frame.columns) + ["represents", "member_ids"] + (["units"] if unit_col is not None else []))
+    unit_columns = ["unit_count", "units"] if unit_col is not None else []
+    result = pd.DataFrame(rows, columns=list(frame.columns) + ["represents", "member_ids"] + unit_columns)
     if result.empty:
         result["rank"] = pd.Series(dtype=int)
         return result
@@ -506,7 +571,8 @@ def select_questions(
     result["_order"] = result["category"].map(cat_order)
     result = result.sort_values(["represents", "_order", "group_id"], ascending=[False, True, True]).drop(columns="_order")
     result.insert(0, "rank", range(1, len(result) + 1))
-    front = ["rank", "category", "category_name", "represents", "group_id", "member_ids"]
+    front = ["rank", "category", "category_name", "issue", "represents", "unit_count", "group_id", "member_ids"]
+    front = [c for c in front if c in result.columns]
     rest = [c for c in result.columns if c not in front]
     original = [c for c in frame.columns if c not in front and c in rest]
     extra = [c for c in rest if c not in original]
