@@ -3,6 +3,10 @@
 Sheets: ``Kiến nghị`` (all petitions, first so the file can be fed back to ``train``),
 ``Tổng hợp`` (count and share per category, and per unit when a unit column exists), then
 one sheet per category. The code column keeps the machine codes (header ``Mã chủ đề``).
+
+Every cell is data, never a formula: a petition typed as ``=HYPERLINK(...)`` or ``=1+2 ...``
+is stored as a text cell and shown exactly as typed (see :func:`_text_only`). Blank cells
+(``NaN`` / ``None`` / ``pd.NA``) stay blank.
 """
 
 from __future__ import annotations
@@ -58,8 +62,7 @@ def _format_sheet(ws: Any, frame: pd.DataFrame, review: pd.Series | None) -> Non
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for j, column in enumerate(frame.columns, start=1):
-        values = frame[column].astype(str).head(500)
-        longest = max([len(str(column))] + [len(v) for v in values]) if len(values) else len(str(column))
+        longest = max([len(str(column))] + [len(_display(v)) for v in frame[column].head(500).tolist()])
         width = min(80, max(8, longest + 2))
         ws.column_dimensions[get_column_letter(j)].width = width
         if width >= 40:
@@ -73,6 +76,25 @@ def _format_sheet(ws: Any, frame: pd.DataFrame, review: pd.Series | None) -> Non
                     cell.fill = fill
 
 
+def _display(value: Any) -> str:
+    """The text a cell shows: blank for a missing value (pandas 3 keeps NaN through ``astype(str)``)."""
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def _text_only(ws: Any) -> None:
+    """Store every cell openpyxl took for a formula (a string starting with ``=``) as plain text.
+
+    openpyxl turns any string that starts with ``=`` into a formula cell; a petition is data,
+    so the cell type goes back to text and the value is kept exactly as typed.
+    """
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def _vietnamese(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     if "needs_review" in out:
@@ -81,13 +103,19 @@ def _vietnamese(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_workbook(frame: pd.DataFrame, path: str | Path, *, kind: str = "classify") -> None:
-    """Write ``frame`` (classify or shortlist output) as a formatted workbook at ``path``."""
+    """Write ``frame`` (classify, shortlist or suggest output) as a formatted workbook at ``path``.
+
+    Without a ``category`` column (``suggest``) only the first sheet is written.
+    """
     used: set[str] = set()
     review = frame["needs_review"] if "needs_review" in frame else None
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         main_title = _sheet_title("Danh sách câu hỏi" if kind == "shortlist" else SHEET_ALL, used)
         _vietnamese(frame).to_excel(writer, sheet_name=main_title, index=False)
         _format_sheet(writer.sheets[main_title], frame, review)
+        _text_only(writer.sheets[main_title])
+        if "category" not in frame.columns:  # e.g. `suggest`: petitions to label, no topics yet
+            return
 
         summary = category_summary(frame)
         summary_vi = pd.DataFrame(
@@ -115,6 +143,7 @@ def write_workbook(frame: pd.DataFrame, path: str | Path, *, kind: str = "classi
             for cell in ws[start + 1]:
                 cell.font = Font(bold=True)
         _format_sheet(ws, summary_vi, None)
+        _text_only(ws)
 
         for code in summary["category"]:
             if not code:
@@ -123,6 +152,7 @@ def write_workbook(frame: pd.DataFrame, path: str | Path, *, kind: str = "classi
             name = _sheet_title(category_name(code), used)
             _vietnamese(part).to_excel(writer, sheet_name=name, index=False)
             _format_sheet(writer.sheets[name], part, part["needs_review"] if "needs_review" in part else None)
+            _text_only(writer.sheets[name])
 
 
 def workbook_writer(kind: str) -> Callable[[pd.DataFrame, Path], None]:

@@ -92,3 +92,62 @@ def test_report_renders_in_headless_chromium(report, tmp_path) -> None:
     done = subprocess.run([_chromium(), *flags, "--window-size=1200,1600", f"--screenshot={shot}", report.as_uri()],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and shot.exists() and shot.stat().st_size > 20_000
+
+
+# ----------------------------------------------------------------------------- issue 15, item 0
+@pytest.fixture(scope="module")
+def ragged_sheet(tmp_path_factory):
+    """The sample survey with blank cells everywhere, an empty notes column, formulas, dates and numbers."""
+    import datetime
+
+    wb = openpyxl.load_workbook(SAMPLE_XLSX)
+    ws = wb.active
+    last = ws.max_column
+    ws.cell(1, last + 1, "Ghi chú")  # a column with no value at all
+    ws.cell(1, last + 2, "Ngày nhận")
+    ws.cell(1, last + 3, "Số người ký")
+    for r in range(2, ws.max_row + 1):
+        if r % 3 == 0:
+            ws.cell(r, 4).value = None  # "Người tổng hợp" blank
+        if r % 7 == 0:
+            ws.cell(r, 2).value = None  # unit blank
+        if r % 11 == 0:
+            ws.cell(r, 1).value = f"=ROW()-1"  # a formula without cached value: read as blank
+        ws.cell(r, last + 2, datetime.date(2026, 11, 1 + r % 28) if r % 2 else None)
+        ws.cell(r, last + 3, (r * 7) % 50 if r % 5 else None)
+    ws.cell(5, 3).value = None  # one petition blank too
+    path = tmp_path_factory.mktemp("ragged") / "ragged.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "command, suffix",
+    [
+        (("classify",), ".xlsx"),
+        (("classify",), ".csv"),
+        (("classify",), ".jsonl"),
+        (("shortlist", "-n", "10"), ".xlsx"),
+        (("shortlist", "-n", "10"), ".csv"),
+        (("suggest", "-n", "10"), ".xlsx"),
+        (("suggest", "-n", "10"), ".jsonl"),
+    ],
+)
+def test_every_output_format_survives_blank_cells(ragged_sheet, tmp_path, command, suffix) -> None:
+    out = tmp_path / f"out{suffix}"
+    result = run_cli(*command, ragged_sheet, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert out.exists() and out.stat().st_size > 0
+    if command[0] == "classify":
+        from petition_nlp.io import read_table
+
+        back, _ = read_table(out)
+        assert len(back) == 145  # every row out, in order, the blank petition included
+    if suffix == ".xlsx":
+        wb = openpyxl.load_workbook(out)
+        ws = wb[wb.sheetnames[0]]
+        header = [c.value for c in ws[1]]
+        if "Ghi chú" in header:  # the blank column stays blank, not "nan"
+            j = header.index("Ghi chú") + 1
+            assert all(ws.cell(r, j).value is None for r in range(2, ws.max_row + 1))
+        assert not any(c.value in ("nan", "NaN", "<NA>", "None") for row in ws.iter_rows() for c in row)
