@@ -1,0 +1,70 @@
+"""How well the issue matcher recognises catalogue issues, measured on the catalogue itself.
+
+    .venv/bin/python benchmarks/catalogue_eval.py [--folds 4]
+
+Two cross-validations over ``petition_nlp/data/issue_catalogue.jsonl`` (no evaluation survey is
+read, so ``IssueMatcher.min_score`` can be chosen here without touching the evaluation data):
+
+* paraphrase folds: every issue keeps part of its paraphrases for training and is asked to
+  recognise the rest (wording it has not seen) -> match accuracy and how often a held-out
+  paraphrase is wrongly matched to a *near-miss* issue;
+* issue folds: whole issues are held out, so their paraphrases raise an issue the matcher does
+  not know -> how often such a petition is (wrongly) matched to some issue anyway.
+
+For each candidate ``min_score`` it prints the share of known-issue paraphrases matched to the
+right issue, matched to a wrong one, and the share of unknown-issue paraphrases matched at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+from petition_nlp.catalogue import IssueMatcher, _plain, _training_rows, load_catalogue
+
+THRESHOLDS = (-0.6, -0.5, -0.4, -0.3, -0.2, -0.1, 0.0, 0.1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--folds", type=int, default=4)
+    args = parser.parse_args()
+    issues = load_catalogue()
+    texts, labels = _training_rows(issues)
+    plain = np.array(_plain(texts), dtype=object)
+    labels = np.array(labels)
+    near = {i.id: set(i.near_miss) for i in issues}
+    print(f"{len(issues)} issues, {len(texts)} texts (titles + paraphrases)")
+
+    known_top, known_right, known_near = [], [], []
+    for train, test in StratifiedKFold(args.folds, shuffle=True, random_state=0).split(plain, labels):
+        matcher = IssueMatcher().fit(plain[train].tolist(), labels[train])
+        scores = matcher.decision_function((), plain=plain[test].tolist())
+        best = matcher.issue_ids_[scores.argmax(axis=1)]
+        known_top.append(scores.max(axis=1))
+        known_right.append(best == labels[test])
+        known_near.append(np.array([b in near.get(g, ()) for b, g in zip(best, labels[test])]))
+    known_top, known_right, known_near = map(np.concatenate, (known_top, known_right, known_near))
+
+    unknown_top = []
+    for train, test in GroupKFold(args.folds).split(plain, labels, groups=labels):
+        matcher = IssueMatcher().fit(plain[train].tolist(), labels[train])
+        unknown_top.append(matcher.decision_function((), plain=plain[test].tolist()).max(axis=1))
+    unknown_top = np.concatenate(unknown_top)
+
+    print(f"best issue right (no threshold): {known_right.mean():.3f}; wrong best issue is a near miss: "
+          f"{known_near.sum()} of {(~known_right).sum()}")
+    print("| min_score | known: matched right | known: matched wrong | known: unmatched | unknown: matched (false) |")
+    print("|---|---|---|---|---|")
+    for t in THRESHOLDS:
+        matched = known_top >= t
+        print(f"| {t:+.1f} | {np.mean(matched & known_right):.3f} | {np.mean(matched & ~known_right):.3f} | "
+              f"{np.mean(~matched):.3f} | {np.mean(unknown_top >= t):.3f} |")
+    print(f"current default min_score {IssueMatcher().min_score:+.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
