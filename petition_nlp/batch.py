@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from petition_nlp.io import InputError, TableInfo, atomic_output, iter_table, resolve_text_column
+from petition_nlp.safefiles import guard_frame
 
 __all__ = ["classify_file", "STREAM_OUTPUTS"]
 
@@ -26,12 +27,15 @@ def classify_file(
     overwrite: bool = False,
     progress: Callable[[int], None] | None = None,
     on_column: Callable[[str], None] | None = None,
+    formula_guard: bool = True,
 ) -> tuple[pd.DataFrame, TableInfo]:
     """Classify ``input_path`` into ``output_path`` (.csv or .jsonl) chunk by chunk.
 
     Every input row is written, in order, with its original columns plus the classification
     columns (see :meth:`PetitionClassifier.classify`); the output appears atomically when
-    all rows are done. Memory stays bounded by ``chunk_rows`` for CSV inputs.
+    all rows are done. Memory stays bounded by ``chunk_rows`` for CSV inputs. CSV cells that
+    a spreadsheet would evaluate are quoted unless ``formula_guard`` is false (see
+    :func:`petition_nlp.io.write_table`).
 
     Returns:
         the ``category`` / ``needs_review`` / ``status`` columns of every row (for the summary)
@@ -56,7 +60,9 @@ def classify_file(
             stream = model.classify_stream(chain([first], chunks), text_column=column, progress=progress)
             for number, result in enumerate(stream):
                 if suffix == ".csv":
-                    result.to_csv(handle, index=False, header=number == 0)
+                    (guard_frame(result) if formula_guard else result).to_csv(
+                        handle, index=False, header=number == 0, lineterminator="\r\n"  # quotes a lone \r
+                    )
                 else:
                     result.to_json(handle, orient="records", lines=True, force_ascii=False)
                 # an own, compact copy (a column selection may keep the whole chunk alive; a

@@ -117,7 +117,8 @@ def _preview(frame: Any, kind: str, column: Optional[str]) -> str:
 
 
 def _write_or_print(
-    frame: Any, output: Optional[Path], inputs: list[Path], overwrite: bool, kind: str, column: Optional[str] = None
+    frame: Any, output: Optional[Path], inputs: list[Path], overwrite: bool, kind: str, column: Optional[str] = None,
+    formula_guard: bool = True,
 ) -> None:
     from petition_nlp.io import write_table
 
@@ -129,7 +130,7 @@ def _write_or_print(
         from petition_nlp.excel import workbook_writer
 
         writer = workbook_writer(kind)
-    write_table(frame, output, overwrite=overwrite, protect=inputs, xlsx_writer=writer)
+    write_table(frame, output, overwrite=overwrite, protect=inputs, xlsx_writer=writer, formula_guard=formula_guard)
     _err(f"wrote {len(frame)} rows to {output}")
 
 
@@ -153,6 +154,14 @@ OutputOpt = Annotated[Optional[Path], typer.Option("-o", "--output", help="Write
 TextColOpt = Annotated[Optional[str], typer.Option("--text-column", help="Column with the petition text (detected if omitted).")]
 ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="Model directory (default: models/default).")]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Allow -o to replace the input file.")]
+FormulaGuardOpt = Annotated[
+    bool,
+    typer.Option(
+        "--formula-guard/--no-formula-guard",
+        help="In .csv output, put ' before cells starting with = + - @ (so a spreadsheet shows them as text; "
+        "petition-nlp's readers remove it). --no-formula-guard writes them raw.",
+    ),
+]
 HeaderOpt = Annotated[Optional[int], typer.Option("--header-row", help="1-based header row of an .xlsx sheet (found if omitted).")]
 
 
@@ -168,6 +177,7 @@ def classify(
     model: ModelOpt = None,
     overwrite: OverwriteOpt = False,
     header_row: HeaderOpt = None,
+    formula_guard: FormulaGuardOpt = True,
 ) -> None:
     """Assign a category to every petition; prints a per-category summary."""
     from petition_nlp.batch import STREAM_OUTPUTS, classify_file
@@ -179,7 +189,7 @@ def classify(
             with _progress(0, "classifying") as tick:
                 result, info = classify_file(
                     input, output, model=clf, text_column=text_column, overwrite=overwrite, progress=tick,
-                    on_column=lambda c: _err(f"text column: '{c}'"),
+                    on_column=lambda c: _err(f"text column: '{c}'"), formula_guard=formula_guard,
                 )
             _notes(input, info)
             _err(f"wrote {len(result)} rows to {output}")
@@ -188,7 +198,7 @@ def classify(
             column = _text_column(frame, text_column, input)
             with _progress(len(frame), "classifying") as tick:
                 result = clf.classify(frame, text_column=column, progress=tick)
-            _write_or_print(result, output, [input], overwrite, "classify", column)
+            _write_or_print(result, output, [input], overwrite, "classify", column, formula_guard)
         _summary(result)
 
 
@@ -287,6 +297,7 @@ def shortlist(
     overwrite: OverwriteOpt = False,
     header_row: HeaderOpt = None,
     print_table: Annotated[bool, typer.Option("--print", help="Also print the shortlist when writing -o.")] = False,
+    formula_guard: FormulaGuardOpt = True,
 ) -> None:
     """Group petitions raising the same issue and choose N representative questions."""
     from petition_nlp.shortlist import group_and_select, parse_quota
@@ -302,8 +313,8 @@ def shortlist(
             classified, n, text_column=column, category_column="category", quota=quota_value, exclude=exclude.split(",")
         )
         if groups_output is not None:
-            _write_or_print(groups, groups_output, [input], overwrite, "classify", column)
-        _write_or_print(chosen, output, [input], overwrite, "shortlist", column)
+            _write_or_print(groups, groups_output, [input], overwrite, "classify", column, formula_guard)
+        _write_or_print(chosen, output, [input], overwrite, "shortlist", column, formula_guard)
         if output is not None and print_table:
             for _, row in chosen.iterrows():
                 typer.echo(f"{row['rank']:>3}. [{row['category']}] ({row['represents']} kiến nghị) {str(row[column])[:160]}")
@@ -322,6 +333,7 @@ def suggest(
     text_column: TextColOpt = None,
     model: ModelOpt = None,
     overwrite: OverwriteOpt = False,
+    formula_guard: FormulaGuardOpt = True,
 ) -> None:
     """Pick unlabelled petitions worth labelling next (uncertain and diverse)."""
     from petition_nlp.active import suggest_for_labelling
@@ -330,7 +342,7 @@ def suggest(
         frame, _ = _read(input, None)
         column = _text_column(frame, text_column, input)
         picked = suggest_for_labelling(frame, n, model=_load_model(model), text_column=column)
-        _write_or_print(picked, output, [input], overwrite, "suggest", column)
+        _write_or_print(picked, output, [input], overwrite, "suggest", column, formula_guard)
         _err(f"{len(picked)} petitions to label: fill the 'label' column and pass the file to 'petition-nlp train'")
 
 
@@ -341,6 +353,7 @@ def check_labels(
     text_column: TextColOpt = None,
     label_column: Annotated[Optional[str], typer.Option("--label-column", help="Column with the code.")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Output every row, not only the flagged ones.")] = False,
+    formula_guard: FormulaGuardOpt = True,
 ) -> None:
     """Flag labelled rows whose label looks wrong (cross-validated confident disagreement)."""
     from petition_nlp.active import find_label_issues
@@ -353,7 +366,7 @@ def check_labels(
         for col in ("label_issue", "suggested_label", "suggested_confidence", "label_quality"):
             result[col] = found[col].to_numpy()
         flagged = result if show_all else result[result["label_issue"]]
-        _write_or_print(flagged, output, [file], False, "check", tcol)
+        _write_or_print(flagged, output, [file], False, "check", tcol, formula_guard)
         _err(f"{int(result['label_issue'].sum())} of {len(result)} rows flagged as likely labelling mistakes")
 
 

@@ -20,12 +20,13 @@ import pandas as pd
 from petition_nlp.resources import category_name
 from petition_nlp.summary import category_summary, detect_unit_column, unit_summary
 
-__all__ = ["write_workbook", "workbook_writer", "VIETNAMESE_HEADERS"]
+__all__ = ["write_workbook", "write_plain", "workbook_writer", "VIETNAMESE_HEADERS"]
 
 VIETNAMESE_HEADERS = {
     "category": "Mã chủ đề",
     "category_name": "Chủ đề",
     "confidence": "Độ tin cậy",
+    "second_category": "Chủ đề thứ hai", "second_confidence": "Độ tin cậy chủ đề thứ hai",
     "needs_review": "Cần xem lại",
     "status": "Trạng thái",
     "rank": "Thứ tự",
@@ -95,8 +96,32 @@ def _text_only(ws: Any) -> None:
                 cell.data_type = "s"
 
 
+def _storable(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the control characters XML cannot hold (``\\x00``-``\\x08``, ``\\x0b``, ...)
+    shown as U+FFFD in text cells and column names; openpyxl refuses them otherwise."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def clean(value: Any) -> Any:
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+    out = frame
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if column.dtype.kind in "biufcmM" or isinstance(column.dtype, pd.CategoricalDtype):
+            continue
+        values = column.tolist()
+        if any(isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v) for v in values):
+            if out is frame:
+                out = frame.copy()
+            out.isetitem(position, pd.Series([clean(v) for v in values], index=frame.index, dtype=object))
+    if any(isinstance(c, str) and ILLEGAL_CHARACTERS_RE.search(c) for c in frame.columns):
+        out = out.copy() if out is frame else out
+        out.columns = [clean(c) for c in frame.columns]
+    return out
+
+
 def _vietnamese(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
+    out = _storable(frame).copy()
     if "needs_review" in out:
         out["needs_review"] = out["needs_review"].map(lambda v: "có" if bool(v) else "không")
     return out.rename(columns={k: v for k, v in VIETNAMESE_HEADERS.items() if k in out.columns})
@@ -127,7 +152,7 @@ def write_workbook(frame: pd.DataFrame, path: str | Path, *, kind: str = "classi
             }
         )
         title = _sheet_title(SHEET_SUMMARY, used)
-        summary_vi.to_excel(writer, sheet_name=title, index=False)
+        _storable(summary_vi).to_excel(writer, sheet_name=title, index=False)
         ws = writer.sheets[title]
         for (cell,) in ws.iter_rows(min_row=2, min_col=4, max_col=4):
             cell.number_format = "0.0%"
@@ -137,7 +162,7 @@ def write_workbook(frame: pd.DataFrame, path: str | Path, *, kind: str = "classi
             units.columns = [category_name(c) if c not in ("total", "") else ("Tổng" if c == "total" else "(không phân loại)") for c in units.columns]
             units.index.name = "Đơn vị"
             start = len(summary_vi) + 3
-            units.reset_index().to_excel(writer, sheet_name=title, index=False, startrow=start)
+            _storable(units.reset_index()).to_excel(writer, sheet_name=title, index=False, startrow=start)
             from openpyxl.styles import Font
 
             for cell in ws[start + 1]:
@@ -158,3 +183,10 @@ def write_workbook(frame: pd.DataFrame, path: str | Path, *, kind: str = "classi
 def workbook_writer(kind: str) -> Callable[[pd.DataFrame, Path], None]:
     """A ``(frame, path)`` writer for :func:`petition_nlp.io.write_table`."""
     return lambda frame, path: write_workbook(frame, path, kind=kind)
+
+
+def write_plain(frame: pd.DataFrame, path: str | Path, sheet_name: str = "Sheet1") -> None:
+    """``frame`` as a one-sheet workbook without formatting; every cell is data, never a formula."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        _storable(frame).to_excel(writer, sheet_name=sheet_name, index=False)
+        _text_only(writer.sheets[sheet_name])

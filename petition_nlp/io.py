@@ -193,7 +193,9 @@ def _csv_chunks(path: Path, info: TableInfo, chunk_rows: int) -> Iterator[pd.Dat
                 if codec == "cp1258":  # Windows-1258 writes tone marks as combining characters
                     chunk = chunk.map(lambda v: unicodedata.normalize("NFC", v) if isinstance(v, str) else v)
                     chunk.columns = [unicodedata.normalize("NFC", str(c)) for c in chunk.columns]
-                yield chunk
+                from petition_nlp.safefiles import unguard_frame  # undo write_table's formula guard
+
+                yield unguard_frame(chunk)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError, ValueError) as exc:
         raise InputError(f"{path}: not a readable CSV file ({_first_line(exc)})") from None
 
@@ -413,8 +415,14 @@ def write_table(
     overwrite: bool = False,
     protect: Iterable[str | Path] = (),
     xlsx_writer: Callable[[pd.DataFrame, Path], None] | None = None,
+    formula_guard: bool = True,
 ) -> Path:
     """Write ``frame`` by extension (.csv, .xlsx, .jsonl), atomically (temp file + rename).
+
+    Input text never becomes a spreadsheet formula: ``.xlsx`` cells are written as text
+    whatever they start with, and ``.csv`` cells (and column names) that start with ``=``,
+    ``+``, ``-``, ``@``, tab or carriage return get a leading ``'`` (OWASP's advice; this
+    package's readers remove it again, so the text round-trips exactly).
 
     Args:
         frame: the table.
@@ -422,6 +430,8 @@ def write_table(
         overwrite: allow ``path`` to be one of the ``protect`` paths (the input files).
         protect: input paths that must not be overwritten by accident.
         xlsx_writer: ``callable(frame, path)`` that writes a formatted workbook.
+        formula_guard: quote formula-like CSV cells (``False``: write them raw, for tools that
+            read the CSV as plain data and must not see the quote).
     """
     target = Path(path)
     suffix = target.suffix.lower()
@@ -429,11 +439,19 @@ def write_table(
         raise InputError(f"{target}: unknown output type '{suffix or '(none)'}' (use {', '.join(WRITE_EXTENSIONS)})")
     with atomic_output(target, overwrite=overwrite, protect=protect) as temp:
         if suffix == ".csv":
-            frame.to_csv(temp, index=False, encoding="utf-8-sig")
+            from petition_nlp.safefiles import guard_frame
+
+            # CRLF rows (RFC 4180, as Excel writes): a cell holding a lone carriage return is then
+            # quoted instead of splitting its row in two
+            (guard_frame(frame) if formula_guard else frame).to_csv(
+                temp, index=False, encoding="utf-8-sig", lineterminator="\r\n"
+            )
         elif suffix == ".jsonl":
             frame.to_json(temp, orient="records", lines=True, force_ascii=False)
         elif xlsx_writer is not None:
             xlsx_writer(frame, temp)
         else:
-            frame.to_excel(temp, index=False, engine="openpyxl")
+            from petition_nlp.excel import write_plain
+
+            write_plain(frame, temp)
     return target

@@ -151,3 +151,135 @@ def test_parse_xml_refuses_entities() -> None:
     assert parse_xml(b"<a><b>1</b></a>").find("b").text == "1"
     with pytest.raises(Exception, match="(?i)dtd|entit"):
         parse_xml(b'<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>')
+
+
+# ----------------------------------------------------------------------------- text stays text
+def _all_cells(path):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    return [(ws.title, cell) for ws in wb for row in ws.iter_rows() for cell in row]
+
+
+@pytest.fixture(scope="module")
+def formula_input(tmp_path_factory, corpus):
+    """A survey (.xlsx, text cells) whose petitions start with what spreadsheets evaluate."""
+    import openpyxl
+
+    base = corpus.groupby("label").sample(3, random_state=1)["text"].tolist()
+    texts = FORMULA_TEXTS + base
+    units = ["=CĐCS Công ty A", "+Đơn vị B"] + ["CĐCS Công ty C"] * (len(texts) - 2)
+    frame = pd.DataFrame({"STT": range(1, len(texts) + 1), "Đơn vị": units, "Nội dung kiến nghị": texts})
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        ws.append(list(row))
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"  # typed as text by the officer, as Excel stores it
+    path = tmp_path_factory.mktemp("formula") / "survey.xlsx"
+    wb.save(path)
+    return path, frame
+
+
+@pytest.mark.parametrize("command", [("classify",), ("shortlist", "-n", "5"), ("suggest", "-n", "5")])
+def test_xlsx_output_never_holds_a_formula(formula_input, tmp_path, command) -> None:
+    from conftest import run_cli
+
+    path, frame = formula_input
+    out = tmp_path / "out.xlsx"
+    result = run_cli(*command, path, "-o", out)
+    assert result.exit_code == 0, result.output
+    cells = _all_cells(out)
+    assert cells and not [(t, c.coordinate, c.value) for t, c in cells if c.data_type == "f"]
+    shown = {c.value for _, c in cells if isinstance(c.value, str)}
+    if command[0] == "classify":  # every petition, exactly as typed (the formula-like ones included)
+        assert set(frame["Nội dung kiến nghị"]) <= shown
+        assert {"=CĐCS Công ty A", "+Đơn vị B"} <= shown
+    else:
+        assert shown & set(frame["Nội dung kiến nghị"])
+
+
+def test_csv_output_is_guarded_and_reads_back_exactly(formula_input, tmp_path) -> None:
+    import csv
+
+    from conftest import run_cli
+    from petition_nlp.io import read_table
+
+    path, frame = formula_input
+    out = tmp_path / "out.csv"
+    assert run_cli("classify", path, "-o", out).exit_code == 0
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert all(not cell or cell[0] not in "=+-@\t\r" for row in rows for cell in row)
+    assert rows[1][2] == "'" + FORMULA_TEXTS[0]
+    back, _ = read_table(out)
+    assert back["Nội dung kiến nghị"].tolist() == frame["Nội dung kiến nghị"].tolist()
+    assert back["Đơn vị"].tolist()[:2] == ["=CĐCS Công ty A", "+Đơn vị B"]
+    # the switch turns it off (for tools that read the CSV as plain data)
+    raw = tmp_path / "raw.csv"
+    assert run_cli("classify", path, "-o", raw, "--no-formula-guard").exit_code == 0
+    with open(raw, encoding="utf-8-sig", newline="") as fh:
+        assert list(csv.reader(fh))[1][2] == FORMULA_TEXTS[0]
+    assert run_cli("shortlist", path, "-n", "5", "-o", tmp_path / "s.csv").exit_code == 0
+    assert run_cli("suggest", path, "-n", "5", "-o", tmp_path / "g.csv", "--no-formula-guard").exit_code == 0
+
+
+def test_write_table_api_guard_switch(tmp_path) -> None:
+    from petition_nlp.io import read_table, write_table
+
+    frame = pd.DataFrame({"text": FORMULA_TEXTS, "n": range(len(FORMULA_TEXTS))})
+    write_table(frame, tmp_path / "g.csv")
+    write_table(frame, tmp_path / "r.csv", formula_guard=False)
+    import csv
+
+    for name, first in (("g.csv", "'" + FORMULA_TEXTS[0]), ("r.csv", FORMULA_TEXTS[0])):
+        with open(tmp_path / name, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+        assert rows[1][0] == first and len(rows) == len(FORMULA_TEXTS) + 1  # "\r" cells quoted, not split
+    assert read_table(tmp_path / "g.csv")[0]["text"].tolist() == FORMULA_TEXTS
+    write_table(frame, tmp_path / "plain.xlsx")  # no formatted writer: still text only
+    assert not [c for _, c in _all_cells(tmp_path / "plain.xlsx") if c.data_type == "f"]
+    assert read_table(tmp_path / "plain.xlsx")[0]["text"].tolist() == FORMULA_TEXTS
+
+
+def test_classify_edit_train_round_trips_the_exact_text(formula_input, tmp_path, corpus) -> None:
+    """classify -o .csv, an officer fills a label column in the CSV, train reads exactly the typed text."""
+    import csv
+
+    from conftest import run_cli
+    from petition_nlp.training import load_labeled
+
+    path, frame = formula_input
+    out = tmp_path / "classified.csv"
+    assert run_cli("classify", path, "-o", out).exit_code == 0
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    # the officer's edit: a label on every row (the model's code, or "other" where it gave none)
+    rows = [header + ["label"]] + [r + [r[header.index("category")] or "other"] for r in rows[1:]]
+    # more labelled rows so that training has every code
+    extra = corpus.groupby("label").sample(12, random_state=2)
+    for text, label in zip(extra["text"], extra["label"]):
+        rows.append(["", "", text] + [""] * (len(header) - 3) + [label])
+    edited = tmp_path / "edited.csv"
+    with open(edited, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    data = load_labeled([edited], text_column="Nội dung kiến nghị", label_column="label")
+    assert set(frame["Nội dung kiến nghị"]) <= set(data.texts)
+    result = run_cli("train", edited, "--only", "--text-column", "Nội dung kiến nghị", "--label-column", "label", "--output", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+
+
+def test_illegal_xml_characters_do_not_crash_the_workbook(tmp_path) -> None:
+    from conftest import run_cli
+
+    src = tmp_path / "ctl.csv"
+    src.write_text('STT,text\n1,"đề nghị\x0btăng lương"\n2,"=1+2 đề nghị công ty đóng BHXH"\n', encoding="utf-8")
+    out = tmp_path / "ctl.xlsx"
+    result = run_cli("classify", src, "-o", out)
+    assert result.exit_code == 0, result.output
+    shown = {c.value for _, c in _all_cells(out)}
+    assert "đề nghị\ufffdtăng lương" in shown and "=1+2 đề nghị công ty đóng BHXH" in shown
