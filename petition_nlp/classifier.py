@@ -20,26 +20,162 @@ from petition_nlp.segment import PARALLEL_MIN_TEXTS, worker_count
 from petition_nlp.resources import category_name
 from petition_nlp.validation import STATUS_OK, as_text, row_status
 
-__all__ = ["PetitionClassifier", "choose_review_threshold", "classify_partition", "OUTPUT_COLUMNS"]
+__all__ = [
+    "PetitionClassifier",
+    "choose_review_threshold",
+    "choose_second_threshold",
+    "classify_partition",
+    "grouped_folds",
+    "risk_coverage",
+    "OUTPUT_COLUMNS",
+    "REVIEW_SHARES",
+]
 
-OUTPUT_COLUMNS = ("category", "category_name", "confidence", "needs_review", "status")
+OUTPUT_COLUMNS = (
+    "category", "category_name", "confidence", "second_category", "second_confidence", "needs_review", "status"
+)
+REVIEW_SHARES = (0.0, 0.1, 0.2, 0.3)
+"""Review shares of the risk–coverage table (``evaluate``, ``cv_report_``)."""
+
+
+def risk_coverage(
+    confidence: np.ndarray, correct: np.ndarray, shares: Iterable[float] = REVIEW_SHARES
+) -> list[dict[str, Any]]:
+    """Accuracy of the rows not reviewed when the least confident ``share`` of rows is reviewed.
+
+    Returns one dict per share: ``review_share``, ``reviewed`` (rows), ``accuracy_not_reviewed``.
+    """
+    confidence = np.asarray(confidence, dtype=float)
+    correct = np.asarray(correct, dtype=bool)
+    order = np.argsort(-confidence, kind="stable")
+    n = len(order)
+    table = []
+    for share in shares:
+        reviewed = int(round(float(share) * n))
+        kept = order[: n - reviewed]
+        table.append({
+            "review_share": float(share),
+            "reviewed": reviewed,
+            "accuracy_not_reviewed": float(correct[kept].mean()) if len(kept) else None,
+        })
+    return table
+
+
+def choose_second_threshold(
+    proba: np.ndarray,
+    labels: np.ndarray,
+    classes: np.ndarray,
+    labels_2: np.ndarray | None = None,
+    *,
+    max_share: float = 0.25,
+    floor: float = 0.1,
+) -> float:
+    """Lowest runner-up probability at which the runner-up is shown as ``second_category``.
+
+    On out-of-fold probabilities, a runner-up is *useful* when it is the gold code (the top guess
+    was wrong) or the row's gold second topic (``labels_2``). The threshold maximises the F1 of
+    "shown" against "useful" among those that show a runner-up on at most ``max_share`` of the rows.
+    Returns a value above 1 (never shown) when no runner-up is useful.
+    """
+    proba = np.asarray(proba, dtype=float)
+    classes = np.asarray(classes, dtype=object)
+    if len(proba) == 0 or proba.shape[1] < 2:
+        return 1.01
+    second_idx = np.argsort(proba, axis=1, kind="stable")[:, -2]
+    p2 = proba[np.arange(len(proba)), second_idx]
+    second = classes[second_idx]
+    useful = second == np.asarray(labels, dtype=object)
+    if labels_2 is not None:
+        useful |= second == np.asarray(labels_2, dtype=object)
+    if not useful.any():
+        return 1.01
+    order = np.argsort(-p2, kind="stable")
+    hits = np.cumsum(useful[order])
+    shown = np.arange(1, len(order) + 1)
+    f1 = 2 * hits / (shown + useful.sum())
+    allowed = (shown <= max_share * len(order)) & (p2[order] >= floor)
+    # ties: a threshold shows every row with that probability, so only the last of equal values counts
+    last_of_tie = np.r_[p2[order][1:] != p2[order][:-1], True]
+    ok = np.nonzero(allowed & last_of_tie)[0]
+    if len(ok) == 0:
+        return 1.01
+    best = ok[np.argmax(f1[ok])]
+    return float(p2[order][best])
+
+
+def grouped_folds(
+    labels: np.ndarray, groups: np.ndarray | None, n_splits: int, random_state: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Cross-validation folds; with ``groups``, no group is ever split between training and test.
+
+    Without groups: ``StratifiedKFold`` over rows. With groups: ``StratifiedGroupKFold`` (at most
+    one fold per group), and every fold's training part must hold every code — groups that are
+    each one code (e.g. one writer per code) would leave a code out and are refused with a
+    ValueError naming the code.
+    """
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    labels = np.asarray(labels, dtype=object)
+    codes, counts = np.unique(labels, return_counts=True)
+    dummy = np.zeros(len(labels))
+    if groups is None:
+        splitter = StratifiedKFold(
+            n_splits=max(2, min(n_splits, int(counts.min()))), shuffle=True, random_state=random_state
+        )
+        return list(splitter.split(dummy, labels))
+    groups = np.asarray(groups, dtype=object)
+    if len(groups) != len(labels):
+        raise ValueError(f"{len(labels)} labels but {len(groups)} groups")
+    n_groups = len(set(groups.tolist()))
+    if n_groups < 2:
+        raise ValueError("grouped cross-validation needs at least two groups")
+    splitter = StratifiedGroupKFold(n_splits=max(2, min(n_splits, n_groups)), shuffle=True, random_state=random_state)
+    folds = list(splitter.split(dummy, labels, groups))
+    for train, _ in folds:
+        missing = sorted(set(codes) - set(labels[train].tolist()))
+        if missing:
+            raise ValueError(
+                f"grouped cross-validation: a fold's training part has no row of {', '.join(missing)}; "
+                "choose groups that each hold several codes"
+            )
+    return folds
 
 
 def choose_review_threshold(
-    confidence: np.ndarray, correct: np.ndarray, *, target_precision: float = 0.95, floor: float = 0.3
+    confidence: np.ndarray,
+    correct: np.ndarray,
+    *,
+    target_precision: float = 0.95,
+    floor: float = 0.3,
+    groups: np.ndarray | None = None,
 ) -> float:
     """Smallest confidence above which predictions are right at least ``target_precision`` of the time.
 
-    ``confidence`` and ``correct`` come from out-of-fold (cross-validated) predictions.
+    ``confidence`` and ``correct`` come from out-of-fold (cross-validated) predictions. With
+    ``groups`` (the held-out group of each row), the precision that must reach the target is the
+    mean over groups of each group's accuracy above the threshold — every kind of text counts the
+    same, so a small unfamiliar genre is not drowned by a large familiar one.
     """
-    order = np.argsort(-confidence, kind="stable")
-    conf = confidence[order]
-    hits = np.cumsum(correct[order].astype(float))
-    precision = hits / np.arange(1, len(conf) + 1)
-    ok = np.nonzero(precision >= target_precision)[0]
-    if len(ok) == 0:
-        return float(conf[0]) if len(conf) else 1.0
-    return float(max(floor, conf[ok[-1]]))
+    confidence = np.asarray(confidence, dtype=float)
+    correct = np.asarray(correct, dtype=bool)
+    if groups is None:
+        order = np.argsort(-confidence, kind="stable")
+        conf = confidence[order]
+        hits = np.cumsum(correct[order].astype(float))
+        precision = hits / np.arange(1, len(conf) + 1)
+        ok = np.nonzero(precision >= target_precision)[0]
+        if len(ok) == 0:
+            return float(conf[0]) if len(conf) else 1.0
+        return float(max(floor, conf[ok[-1]]))
+    groups = np.asarray(groups, dtype=object)
+    members = [groups == g for g in sorted(set(groups.tolist()))]
+    candidates = np.unique(np.r_[floor, confidence[confidence >= floor]])
+    for t in candidates:  # lowest first
+        above = confidence >= t
+        per_group = [correct[m & above].mean() for m in members if (m & above).any()]
+        if per_group and float(np.mean(per_group)) >= target_precision:
+            return float(t)
+    return float(confidence.max()) if len(confidence) else 1.0
 
 
 class PetitionClassifier(ClassifierMixin, BaseEstimator):
@@ -62,7 +198,18 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         review_threshold: float, or ``"auto"`` to choose it by cross-validation on the
             training rows so that predictions above it are right ``review_precision`` of the time.
         review_precision: target precision of predictions not flagged ``needs_review``.
-        cv: folds of that cross-validation (also reported as ``cv_report_``).
+        cv: folds of that cross-validation (also reported as ``cv_report_``). When ``fit`` gets
+            ``groups`` (provenance: genre, style, writer...), the folds never split a group
+            (:func:`grouped_folds`) and every choice above is made on them; the same figures over
+            random row folds are reported beside them (``cv_report_["random_folds"]``).
+        second_share: at most this share of rows (cross-validated) gets a ``second_category``; the
+            runner-up probability threshold (``second_threshold_``) is chosen on the same folds
+            (:func:`choose_second_threshold`, with the gold second topics given to ``fit``).
+        calibration: ``"sigmoid"`` (default, one-vs-rest Platt scaling) or ``"temperature"``
+            (one temperature for the softmax of the SVM scores; scikit-learn ≥ 1.8).
+        not_petitions: in :meth:`classify`, give lines that are not petitions (letterheads,
+            signatures, totals, chat lines; :mod:`petition_nlp.notpetition`) the status
+            ``not_a_petition`` instead of a topic.
         neural_weight: 0 (default): linear model only. Above 0: the final probabilities are
             ``(1 - w) * linear + w * neural``, the neural part a bidirectional LSTM over the
             normalised syllables trained from scratch (:class:`petition_nlp.neural.BiRNNClassifier`;
@@ -88,6 +235,9 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         review_threshold: float | str = "auto",
         review_precision: float = 0.95,
         cv: int = 5,
+        second_share: float = 0.25,
+        calibration: str = "sigmoid",
+        not_petitions: bool = True,
         neural_weight: float = 0.0,
         random_state: int = 0,
         n_jobs: int | None = None,
@@ -105,6 +255,9 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         self.review_threshold = review_threshold
         self.review_precision = review_precision
         self.cv = cv
+        self.second_share = second_share
+        self.calibration = calibration
+        self.not_petitions = not_petitions
         self.neural_weight = neural_weight
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -113,7 +266,8 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
     # Parameters added after the first saved models, with the values that reproduce how those
     # models were built (so get_params / clone of an older pickle describe it truthfully).
     _LEGACY_PARAMS = {
-        "syllable_ngram_range": (1, 2), "accented_syllables": False, "use_idf": True, "neural_weight": 0.0
+        "syllable_ngram_range": (1, 2), "accented_syllables": False, "use_idf": True, "neural_weight": 0.0,
+        "second_share": 0.25, "calibration": "sigmoid", "not_petitions": True,
     }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -143,7 +297,7 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
                     ),
                 ),
                 # ensemble=False: one SVM fitted on all rows, the sigmoid fitted on out-of-fold scores
-                ("clf", CalibratedClassifierCV(svm, method="sigmoid", cv=folds, ensemble=False)),
+                ("clf", CalibratedClassifierCV(svm, method=self.calibration, cv=folds, ensemble=False)),
             ]
         )
         if not neural or not self.neural_weight:
@@ -167,10 +321,26 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         return preprocess([as_text(t) for t in texts], n_jobs=self.n_jobs, cache=self.cache)
 
     # -- scikit-learn API ---------------------------------------------------------------
-    def fit(self, X: Iterable[Any], y: Iterable[Any]) -> PetitionClassifier:
-        """Fit on texts ``X`` and codes ``y``. Every code needs at least two rows."""
+    def fit(
+        self,
+        X: Iterable[Any],
+        y: Iterable[Any],
+        groups: Iterable[Any] | None = None,
+        labels_2: Iterable[Any] | None = None,
+    ) -> PetitionClassifier:
+        """Fit on texts ``X`` and codes ``y``. Every code needs at least two rows.
+
+        Args:
+            groups: provenance of each row (e.g. genre, or style for a corpus written one code
+                per writer). Given, every cross-validated choice (IDF, review threshold, second
+                topic rule) is made on folds that never split a group, so the figures say how the
+                model does on rows unlike those it was trained on; random row folds are reported
+                beside them. ``None``: random stratified row folds only.
+            labels_2: each row's second topic when it raises two (empty otherwise); used only
+                to choose the second-topic rule.
+        """
         from sklearn.metrics import f1_score  # imported here: classifying needs neither (start-up time)
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+        from sklearn.model_selection import cross_val_predict
 
         views = self.views(X)
         labels = np.asarray([as_text(v).strip() for v in y], dtype=object)
@@ -182,6 +352,12 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         if counts.min() < 2:
             rare = ", ".join(c for c, n in zip(codes, counts) if n < 2)
             raise ValueError(f"every code needs at least 2 labelled rows; too few for: {rare}")
+        group_arr = None if groups is None else np.asarray([as_text(g) for g in groups], dtype=object)
+        second_gold = None
+        if labels_2 is not None:
+            second_gold = np.asarray([as_text(v).strip() for v in labels_2], dtype=object)
+            if len(second_gold) != len(labels):
+                raise ValueError(f"{len(labels)} labels but {len(second_gold)} second labels")
         self.cv_report_: dict[str, Any] | None = None
         if self.use_idf == "auto":
             options = [True, False]
@@ -190,51 +366,99 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         else:
             raise ValueError(f"use_idf must be True, False or 'auto', not {self.use_idf!r}")
         if self.review_threshold == "auto" or len(options) > 1:
-            folds = StratifiedKFold(
-                n_splits=max(2, min(self.cv, int(counts.min()))), shuffle=True, random_state=self.random_state
-            )
+            folds = grouped_folds(labels, group_arr, self.cv, self.random_state)
 
-            def out_of_fold(use_idf: bool, neural: bool) -> tuple[float, np.ndarray, np.ndarray]:
-                model = self._make_model(int(counts.min()) - 1, use_idf, neural=neural)
-                oof = cross_val_predict(model, views, labels, cv=folds, method="predict_proba")
+            def out_of_fold(
+                use_idf: bool, neural: bool, cv: list[tuple[np.ndarray, np.ndarray]]
+            ) -> tuple[float, np.ndarray, np.ndarray]:
+                n_min = min(int(np.unique(labels[train], return_counts=True)[1].min()) for train, _ in cv)
+                model = self._make_model(n_min, use_idf, neural=neural)
+                oof = cross_val_predict(model, views, labels, cv=cv, method="predict_proba")
                 pred = codes[oof.argmax(axis=1)]
                 return float(f1_score(labels, pred, average="macro")), oof, pred
 
             # same folds for every candidate; the IDF choice is made on the linear model alone
-            candidates = {use_idf: out_of_fold(use_idf, neural=False) for use_idf in options}
+            candidates = {use_idf: out_of_fold(use_idf, False, folds) for use_idf in options}
             self.use_idf_ = max(options, key=lambda o: candidates[o][0])  # first option on ties
             if self.neural_weight:  # report (and choose the review threshold from) the ensemble itself
-                macro, oof, pred = out_of_fold(self.use_idf_, neural=True)
+                macro, oof, pred = out_of_fold(self.use_idf_, True, folds)
             else:
                 macro, oof, pred = candidates[self.use_idf_]
             conf = oof.max(axis=1)
+            correct = pred == labels
             if self.review_threshold == "auto":
                 self.review_threshold_ = choose_review_threshold(
-                    conf, pred == labels, target_precision=self.review_precision
+                    conf, correct, target_precision=self.review_precision, groups=group_arr
                 )
             else:
                 self.review_threshold_ = float(self.review_threshold)
+            self.second_threshold_ = choose_second_threshold(
+                oof, labels, codes, second_gold, max_share=self.second_share
+            )
             self.cv_report_ = {
-                "folds": folds.get_n_splits(),
-                "macro_f1": macro,
-                "weighted_f1": float(f1_score(labels, pred, average="weighted")),
-                "accuracy": float((pred == labels).mean()),
-                "per_class_f1": {
-                    c: float(s) for c, s in zip(codes, f1_score(labels, pred, average=None, labels=codes))
-                },
-                "review_rate": float((conf < self.review_threshold_).mean()),
+                "folds": len(folds),
+                "grouping": "groups" if group_arr is not None else "rows",
+                "groups": None if group_arr is None else len(set(group_arr.tolist())),
+                **self._cv_figures(labels, codes, oof, second_gold),
                 "use_idf": self.use_idf_,
                 "macro_f1_by_use_idf": {str(o).lower(): candidates[o][0] for o in options},
                 "neural_weight": float(self.neural_weight),
+                "review_threshold": self.review_threshold_,
+                "second_threshold": self.second_threshold_,
             }
+            if group_arr is not None:  # the optimistic view, for comparison only (chooses nothing)
+                random = grouped_folds(labels, None, self.cv, self.random_state)
+                _, oof_r, _ = out_of_fold(self.use_idf_, bool(self.neural_weight), random)
+                self.cv_report_["random_folds"] = {
+                    "folds": len(random),
+                    **self._cv_figures(labels, codes, oof_r, second_gold),
+                    "review_threshold_chosen_here": choose_review_threshold(
+                        oof_r.max(axis=1), codes[oof_r.argmax(axis=1)] == labels,
+                        target_precision=self.review_precision,
+                    ),
+                }
             # object-dtype labels: a pandas "str" index would make the pickled model need pyarrow
             self.cv_predictions_ = pd.DataFrame(oof, columns=pd.Index(codes, dtype=object))
         else:
             self.use_idf_ = options[0]
             self.review_threshold_ = float(self.review_threshold)
+            self.second_threshold_ = 1.01
         self.model_ = self._make_model(int(counts.min())).fit(views, labels)
         self.classes_ = self.model_.classes_
         return self
+
+    def _cv_figures(
+        self, labels: np.ndarray, codes: np.ndarray, oof: np.ndarray, second_gold: np.ndarray | None
+    ) -> dict[str, Any]:
+        """Scores of out-of-fold probabilities at this model's review threshold and second-topic rule."""
+        from sklearn.metrics import f1_score
+
+        pred = codes[oof.argmax(axis=1)]
+        conf = oof.max(axis=1)
+        correct = pred == labels
+        flagged = conf < self.review_threshold_
+        second_idx = np.argsort(oof, axis=1, kind="stable")[:, -2]
+        p2 = oof[np.arange(len(oof)), second_idx]
+        shown = p2 >= self.second_threshold_
+        second_right = shown & (codes[second_idx] == labels)
+        wrong = ~correct
+        return {
+            "macro_f1": float(f1_score(labels, pred, average="macro")),
+            "weighted_f1": float(f1_score(labels, pred, average="weighted")),
+            "accuracy": float(correct.mean()),
+            "per_class_f1": {c: float(v) for c, v in zip(codes, f1_score(labels, pred, average=None, labels=codes))},
+            "review_rate": float(flagged.mean()),
+            "accuracy_not_reviewed": float(correct[~flagged].mean()) if (~flagged).any() else None,
+            "second_rate": float(shown.mean()),
+            "second_matches_label_2": (
+                float((codes[second_idx][shown] == second_gold[shown]).mean())
+                if second_gold is not None and shown.any() and (second_gold != "").any() else None
+            ),
+            "errors_flagged_or_second_right": (
+                float((flagged | second_right)[wrong].mean()) if wrong.any() else None
+            ),
+            "risk_coverage": risk_coverage(conf, correct),
+        }
 
     def predict_proba(self, X: Iterable[Any]) -> pd.DataFrame:
         """Probability of each code (one column per code, rows in input order).
@@ -327,7 +551,11 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         progress: Callable[[int], None] | None = None,
     ) -> pd.DataFrame:
         """Classify every row; returns the input columns plus ``category``, ``category_name``,
-        ``confidence``, ``needs_review`` and ``status``, one output row per input row, in order.
+        ``confidence``, ``second_category`` / ``second_confidence`` (the runner-up topic when its
+        probability reaches ``second_threshold_``, chosen on cross-validation; empty otherwise),
+        ``needs_review`` and ``status`` (``ok``, ``empty``, ``no_letters``, ``too_long`` or
+        ``not_a_petition``: rows without ``ok`` get no category and need review), one output row
+        per input row, in order.
 
         Args:
             data: a DataFrame (then ``text_column`` is required or detected) or texts.
@@ -365,11 +593,12 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
             progress: called with the number of rows finished, as they finish.
         """
         prepared: deque[tuple[pd.DataFrame, list[str], list[int]]] = deque()
+        status = self.row_status
 
         def usable_texts() -> Iterator[list[str]]:
             for frame in frames:
                 texts = frame[text_column].tolist()
-                statuses = [row_status(t) for t in texts]
+                statuses = [status(t) for t in texts]
                 usable = [i for i, s in enumerate(statuses) if s == STATUS_OK]
                 prepared.append((frame, statuses, usable))
                 if progress and len(usable) < len(texts):
@@ -380,18 +609,42 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
             frame, statuses, usable = prepared.popleft()
             yield self._with_classification(frame.copy(), statuses, usable, proba)
 
+    def row_status(self, value: Any) -> str:
+        """:func:`petition_nlp.validation.row_status`, then ``not_a_petition`` for furniture lines
+        (when ``not_petitions``; see :mod:`petition_nlp.notpetition`)."""
+        found = row_status(value)
+        if found == STATUS_OK and getattr(self, "not_petitions", True):
+            from petition_nlp.notpetition import STATUS_NOT_PETITION, is_not_petition
+
+            if is_not_petition(as_text(value)):
+                return STATUS_NOT_PETITION
+        return found
+
     def _with_classification(
         self, frame: pd.DataFrame, statuses: list[str], usable: list[int], proba: np.ndarray
     ) -> pd.DataFrame:
+        classes = np.asarray(self.classes_, dtype=object)
         category = np.full(len(frame), "", dtype=object)
         confidence = np.full(len(frame), np.nan)
+        second = np.full(len(frame), "", dtype=object)
+        second_conf = np.full(len(frame), np.nan)
         if len(usable):
-            category[usable] = np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)]
-            confidence[usable] = proba.max(axis=1).round(4)
+            ranked = np.argsort(proba, axis=1, kind="stable")
+            rows = np.arange(len(proba))
+            category[usable] = classes[ranked[:, -1]]
+            confidence[usable] = proba[rows, ranked[:, -1]].round(4)
+            if proba.shape[1] > 1:
+                p2 = proba[rows, ranked[:, -2]]
+                shown = p2 >= getattr(self, "second_threshold_", 1.01)  # models before 2026-12-03: never
+                idx = np.asarray(usable)[shown]
+                second[idx] = classes[ranked[shown, -2]]
+                second_conf[idx] = p2[shown].round(4)
         ok = np.array([s == STATUS_OK for s in statuses], dtype=bool)
         frame["category"] = category
         frame["category_name"] = [category_name(c) if c else "" for c in category]
         frame["confidence"] = confidence
+        frame["second_category"] = second
+        frame["second_confidence"] = second_conf
         frame["needs_review"] = ~ok | (np.nan_to_num(confidence, nan=0.0) < self.review_threshold_)
         frame["status"] = statuses
         return frame

@@ -227,12 +227,17 @@ def evaluate(
         typer.echo(" " * 20 + "".join(f"{c[:8]:>9}" for c in labels))
         for code, row in zip(labels, metrics["confusion_matrix"]["matrix"]):
             typer.echo(f"{code:<20}" + "".join(f"{v:>9}" for v in row))
+        typer.echo("risk-coverage (least confident rows reviewed): " + ", ".join(
+            f"{r['review_share']:.0%} -> accuracy {r['accuracy_not_reviewed']:.3f}" for r in metrics["risk_coverage"] if r["accuracy_not_reviewed"] is not None))
+        rv, st = metrics["review"], metrics["second_topic"]
+        typer.echo(f"needs_review at threshold {rv['threshold']:.3f}: {rv['rate']:.1%} of rows; accuracy of the others {rv['accuracy_not_reviewed'] or 0:.3f}")
+        typer.echo(f"second_category on {st['rate']:.1%} of rows; wrong predictions {st['errors']}: flagged or right second topic {st['errors_flagged_or_second_right'] or 0:.1%}; not_a_petition {metrics['not_a_petition']['rows']} rows")
 
 
 @app.command()
 def train(
     files: Annotated[Optional[list[Path]], typer.Argument(help="Extra labelled files (.csv/.xlsx/.jsonl).")] = None,
-    only: Annotated[bool, typer.Option("--only", help="Train on the given files alone, not on data/labeled/petitions.csv.")] = False,
+    only: Annotated[bool, typer.Option("--only", help="Train on the given files alone, not on data/labeled/petitions*.csv.")] = False,
     text_column: TextColOpt = None,
     label_column: Annotated[Optional[str], typer.Option("--label-column", help="Column with the code (detected if omitted).")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", help="Model directory to write (default models/<timestamp>/).")] = None,
@@ -265,7 +270,12 @@ def train(
         if v["unknown_codes"]:
             _err(f"warning: new codes not in the taxonomy: {', '.join(v['unknown_codes'])}")
         cv = report["cv"]
-        typer.echo(f"cross-validated macro-F1 {cv['macro_f1']:.3f} ({cv['folds']} folds), weighted-F1 {cv['weighted_f1']:.3f}")
+        typer.echo(f"cross-validated macro-F1 {cv['macro_f1']:.3f} ({cv['folds']} folds{', grouped by provenance: ' + str(cv['groups']) + ' groups' if cv.get('grouping') == 'groups' else ''}), weighted-F1 {cv['weighted_f1']:.3f}")
+        if cv.get("random_folds"):
+            rf = cv["random_folds"]
+            typer.echo(f"  random row folds (for comparison): macro-F1 {rf['macro_f1']:.3f}; review rate {rf['review_rate']:.1%} vs {cv['review_rate']:.1%} grouped")
+        if report.get("grouping_note"):
+            _err(f"note: {report['grouping_note']}")
         if len(cv.get("macro_f1_by_use_idf", {})) > 1:
             tried = ", ".join(f"IDF {'on' if k == 'true' else 'off'} {v:.3f}" for k, v in cv["macro_f1_by_use_idf"].items())
             typer.echo(f"  term weighting chosen by cross-validation: {tried}")
@@ -273,7 +283,7 @@ def train(
             typer.echo(f"  ensemble: linear x {1 - cv['neural_weight']:g} + BiLSTM x {cv['neural_weight']:g} (scores above are the ensemble's)")
         for code, f1 in cv["per_class_f1"].items():
             typer.echo(f"  {code:<20} F1 {f1:.3f}")
-        typer.echo(f"review threshold {report['review_threshold']:.3f}; time {report['seconds']['total']:.1f} s")
+        typer.echo(f"review threshold {report['review_threshold']:.3f} (flags {cv['review_rate']:.1%}); second topic from {report['second_threshold']:.3f} (on {cv['second_rate']:.1%}); time {report['seconds']['total']:.1f} s")
         typer.echo(f"model written to {target}")
         if promote:
             result = promote_if_better(target, test_file=test, force=force)

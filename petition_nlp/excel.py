@@ -27,6 +27,7 @@ VIETNAMESE_HEADERS = {
     "category_name": "Chủ đề",
     "confidence": "Độ tin cậy",
     "second_category": "Chủ đề thứ hai", "second_confidence": "Độ tin cậy chủ đề thứ hai",
+    "second_category": "Chủ đề thứ hai", "second_confidence": "Độ tin cậy chủ đề thứ hai",
     "needs_review": "Cần xem lại",
     "status": "Trạng thái",
     "rank": "Thứ tự",

@@ -179,12 +179,13 @@ def build_report(
     parts.append("</tbody></table>")
     parts.append(f"<h2>Kiến nghị cần xem lại ({len(review)})</h2>")
     if len(review):
-        reason = review["status"].map({"ok": "độ tin cậy thấp", "empty": "trống", "no_letters": "không có chữ", "too_long": "quá dài"}).fillna(review["status"])
+        reason = review["status"].map({"ok": "độ tin cậy thấp", "empty": "trống", "no_letters": "không có chữ", "too_long": "quá dài", "not_a_petition": "không phải kiến nghị"}).fillna(review["status"])
         view = pd.DataFrame(
             {
                 "Nội dung": review[text_column].astype(str).str.slice(0, 400),
                 "Chủ đề dự đoán": review["category_name"],
                 "Độ tin cậy": review["confidence"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
+                "Chủ đề thứ hai": [category_name(c) if isinstance(c, str) and c else "" for c in review.get("second_category", pd.Series([""] * len(review), index=review.index))],
                 "Lý do": reason,
             }
         )

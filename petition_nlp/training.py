@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,7 +29,10 @@ __all__ = [
     "evaluate_file",
     "promote_if_better",
     "default_training_file",
+    "default_training_files",
     "default_test_file",
+    "default_test_files",
+    "provenance_group",
 ]
 
 
@@ -49,6 +53,16 @@ def default_training_file() -> Path:
     return _data_dir() / "petitions.csv"
 
 
+def default_training_files() -> list[Path]:
+    """Every ``data/labeled/petitions*.csv``: the first corpus and the genre files beside it."""
+    return sorted(_data_dir().glob("petitions*.csv"), key=lambda p: (p.name != "petitions.csv", p.name))
+
+
+def default_test_files() -> list[Path]:
+    """The sealed test splits: ``test.csv`` and ``test_genres.csv`` (when present)."""
+    return [p for p in (_data_dir() / "test.csv", _data_dir() / "test_genres.csv") if p.exists()]
+
+
 def default_test_file() -> Path:
     """``data/labeled/test.csv`` — the sealed test split (only for evaluation and promotion)."""
     return _data_dir() / "test.csv"
@@ -56,12 +70,42 @@ def default_test_file() -> Path:
 
 @dataclass
 class LabeledData:
-    """Validated training rows and what validation found."""
+    """Validated training rows and what validation found.
+
+    ``groups``: each row's provenance group (:func:`provenance_group`); ``labels_2``: its second
+    topic (``""`` when the file has no ``label_2`` column or the row raises one topic).
+    """
 
     texts: list[str]
     labels: list[str]
     sources: list[str]
     report: dict[str, Any] = field(default_factory=dict)
+    groups: list[str] = field(default_factory=list)
+    labels_2: list[str] = field(default_factory=list)
+
+
+def provenance_group(row: dict[str, Any], source: str) -> str:
+    """The cross-validation group of a labelled row: what a fold holds out together.
+
+    Folds must hold out rows *unlike* the training rows, yet keep every code in every training
+    part. Who wrote a row is the natural unit, but in ``petitions.csv`` each writer wrote one code
+    (``writer-housing`` ...), so holding out a writer would remove a code from training. Hence:
+
+    * rows with a ``genre`` (the genre files, and any file that records one): the genre, across
+      writers and files — a fold holds out, e.g., every voter petition or every comment on a draft
+      law, the shift the issue found on real published petitions;
+    * otherwise rows with a ``style`` (``petitions.csv``: formal, spoken, abbrev, no_diacritics,
+      typo, long, short, hard — each style spans all six codes): ``style:<style>``;
+    * otherwise the writer when the file has one, else the file itself.
+
+    The choice is made per row, so files with and without genres mix; every group spans several
+    codes (checked by :func:`petition_nlp.classifier.grouped_folds`).
+    """
+    for key, prefix in (("genre", "genre:"), ("style", "style:"), ("writer", "writer:")):
+        value = as_text(row.get(key, "")).strip()
+        if value:
+            return prefix + value
+    return "file:" + Path(source).name
 
 
 def read_labeled(
@@ -94,15 +138,21 @@ def load_labeled(
     reported and left out, exact duplicates (same normalised text and label) are dropped.
     """
     rows: list[tuple[str, str, str]] = []
+    extra: list[tuple[str, str]] = []  # (group, label_2) per row
     skipped_empty = 0
     for path in files:
         frame, tcol, lcol = read_labeled(path, text_column=text_column, label_column=label_column)
-        for text, label in zip(frame[tcol].tolist(), frame[lcol].tolist()):
+        meta = [c for c in ("genre", "style", "writer") if c in frame.columns]
+        records = frame[meta].to_dict("records") if meta else [{}] * len(frame)
+        second = frame["label_2"].tolist() if "label_2" in frame.columns and "label_2" != lcol else [""] * len(frame)
+        for text, label, record, label_2 in zip(frame[tcol].tolist(), frame[lcol].tolist(), records, second):
             text, label = as_text(text), as_text(label).strip()
             if row_status(text) != STATUS_OK or not label:
                 skipped_empty += 1
                 continue
             rows.append((text, label, str(path)))
+            label_2 = as_text(label_2).strip()
+            extra.append((provenance_group(record, str(path)), "" if label_2 == label else label_2))
     by_key: dict[str, list[int]] = {}
     for i, (text, _, _) in enumerate(rows):
         by_key.setdefault(normalize_text(text), []).append(i)
@@ -131,17 +181,54 @@ def load_labeled(
     }
     if unknown:
         warnings.warn(f"new category codes (not in the taxonomy): {', '.join(unknown)}", stacklevel=2)
+    report["groups"] = dict(sorted(Counter(extra[i][0] for i in keep).items()))
+    report["rows_with_label_2"] = sum(1 for i in keep if extra[i][1])
     return LabeledData(
-        texts=[rows[i][0] for i in keep], labels=labels, sources=[rows[i][2] for i in keep], report=report
+        texts=[rows[i][0] for i in keep], labels=labels, sources=[rows[i][2] for i in keep], report=report,
+        groups=[extra[i][0] for i in keep], labels_2=[extra[i][1] for i in keep],
     )
 
 
-def evaluate_model(model: PetitionClassifier, texts: list[str], labels: list[str]) -> dict[str, Any]:
-    """Accuracy, macro / weighted F1, per-code precision / recall / F1 and the confusion matrix."""
-    pred = model.predict(texts)
+def evaluate_model(
+    model: PetitionClassifier, texts: list[str], labels: list[str], labels_2: list[str] | None = None
+) -> dict[str, Any]:
+    """Accuracy, macro / weighted F1, per-code precision / recall / F1, the confusion matrix, and
+    how far the model's own signals can be trusted:
+
+    * ``risk_coverage``: for review shares of 0, 10, 20, 30 % (the least confident rows reviewed),
+      the accuracy of the rows not reviewed;
+    * ``review``: share flagged ``needs_review`` at the model's threshold, accuracy of the others;
+    * ``second_topic``: share of rows given a ``second_category``, and of the wrong predictions,
+      the share flagged or whose second category is the right code;
+    * ``not_a_petition``: rows the furniture detector would set aside (each is a petition here).
+
+    Scores are those of the model itself (``predict_proba``), every row classified.
+    """
+    from petition_nlp.classifier import risk_coverage
+    from petition_nlp.notpetition import is_not_petition
+
+    proba_frame = model.predict_proba(texts)
+    classes = np.asarray(proba_frame.columns, dtype=object)
+    proba = proba_frame.to_numpy()
+    ranked = np.argsort(proba, axis=1, kind="stable")
+    rows = np.arange(len(proba))
+    pred = classes[ranked[:, -1]] if len(proba) else np.asarray([], dtype=object)
+    conf = proba[rows, ranked[:, -1]] if len(proba) else np.zeros(0)
     y = np.asarray(labels, dtype=object)
     codes = sorted(set(y) | set(pred))
     p, r, f, s = precision_recall_fscore_support(y, pred, labels=codes, zero_division=0)
+    correct = pred == y
+    flagged = conf < model.review_threshold_
+    threshold_2 = float(getattr(model, "second_threshold_", 1.01))
+    if proba.shape[1] > 1 and len(proba):
+        second = classes[ranked[:, -2]]
+        shown = proba[rows, ranked[:, -2]] >= threshold_2
+    else:
+        second, shown = np.full(len(y), "", dtype=object), np.zeros(len(y), dtype=bool)
+    wrong = ~correct
+    rescued = flagged | (shown & (second == y))
+    gold_2 = None if labels_2 is None else np.asarray(labels_2, dtype=object)
+    marked = int(sum(is_not_petition(t) for t in texts))
     return {
         "rows": len(y),
         "accuracy": float(accuracy_score(y, pred)),
@@ -152,6 +239,24 @@ def evaluate_model(model: PetitionClassifier, texts: list[str], labels: list[str
             for c, pp, rr, ff, ss in zip(codes, p, r, f, s)
         },
         "confusion_matrix": {"labels": codes, "matrix": confusion_matrix(y, pred, labels=codes).tolist()},
+        "risk_coverage": risk_coverage(conf, correct),
+        "review": {
+            "threshold": float(model.review_threshold_),
+            "rate": float(flagged.mean()) if len(y) else 0.0,
+            "accuracy_not_reviewed": float(correct[~flagged].mean()) if (~flagged).any() else None,
+        },
+        "second_topic": {
+            "threshold": threshold_2,
+            "rate": float(shown.mean()) if len(y) else 0.0,
+            "matches_label_2": (
+                float((second[shown] == gold_2[shown]).mean())
+                if gold_2 is not None and shown.any() and (gold_2 != "").any() else None
+            ),
+            "errors": int(wrong.sum()),
+            "errors_flagged": float(flagged[wrong].mean()) if wrong.any() else None,
+            "errors_flagged_or_second_right": float(rescued[wrong].mean()) if wrong.any() else None,
+        },
+        "not_a_petition": {"rows": marked, "rate": marked / max(1, len(y))},
     }
 
 
@@ -166,7 +271,7 @@ def evaluate_file(
     """Evaluate a model (default: the default model) on a labelled file."""
     data = load_labeled([path], text_column=text_column, label_column=label_column)
     model = model or load_model(model_dir)
-    return evaluate_model(model, data.texts, data.labels)
+    return evaluate_model(model, data.texts, data.labels, data.labels_2 if any(data.labels_2) else None)
 
 
 def train_model(
@@ -178,18 +283,21 @@ def train_model(
     output: str | Path | None = None,
     params: dict[str, Any] | None = None,
 ) -> tuple[PetitionClassifier, Path, dict[str, Any]]:
-    """Train on ``data/labeled/petitions.csv`` plus ``files`` (or ``files`` alone with ``only``).
+    """Train on every ``data/labeled/petitions*.csv`` plus ``files`` (or ``files`` alone with ``only``).
 
-    Runs stratified k-fold cross-validation (reported, and used to choose the review
-    threshold), fits the final model on all rows (one segmentation pass shared by both) and
-    writes a versioned model directory (default ``models/<timestamp>/``).
+    Runs k-fold cross-validation grouped by provenance (:func:`provenance_group`: genre, else
+    style, else writer; no group split between training and test), which chooses IDF weighting,
+    the review threshold and the second-topic rule, and reports random row folds beside it; fits
+    the final model on all rows (one segmentation pass shared by both) and writes a versioned
+    model directory (default ``models/<timestamp>/``).
 
     Returns:
         the fitted model, its directory and a report (validation, CV metrics, timings).
     """
     paths = [Path(f) for f in files or []]
     if not only:
-        paths.insert(0, default_training_file())
+        given = {p.resolve() for p in paths}
+        paths = [p for p in default_training_files() if p.resolve() not in given] + paths
     if not paths:
         raise InputError("no training files given")
     data = load_labeled(paths, text_column=text_column, label_column=label_column)
@@ -203,7 +311,15 @@ def train_model(
     started = time.perf_counter()
     views = model.views(data.texts)
     segmented = time.perf_counter()
-    model.fit(views, data.labels)
+    groups: list[str] | None = data.groups
+    grouping_note = None
+    try:  # the same folds fit() will make: refuse groups that cannot hold every code in training
+        from petition_nlp.classifier import grouped_folds
+
+        grouped_folds(np.asarray(data.labels, dtype=object), np.asarray(groups, dtype=object), model.cv, model.random_state)
+    except ValueError as exc:
+        groups, grouping_note = None, f"random row folds: provenance groups unusable ({exc})"
+    model.fit(views, data.labels, groups=groups, labels_2=data.labels_2)
     finished = time.perf_counter()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     target = Path(output) if output else models_root() / stamp
@@ -213,6 +329,8 @@ def train_model(
         "validation": data.report,
         "cv": model.cv_report_,
         "review_threshold": model.review_threshold_,
+        "second_threshold": model.second_threshold_,
+        "grouping_note": grouping_note,
         "seconds": {
             "segmentation": round(segmented - started, 2),
             "fit_with_cv": round(finished - segmented, 2),

@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["row_status", "MAX_TEXT_CHARS", "STATUS_OK", "as_text"]
+__all__ = ["row_status", "MAX_TEXT_CHARS", "STATUS_OK", "STATUS_NOT_PETITION", "as_text"]
 
 MAX_TEXT_CHARS = 20_000
 """Cells longer than this are not classified (status ``too_long``): no petition is that long."""
 
 STATUS_OK = "ok"
+STATUS_NOT_PETITION = "not_a_petition"
+"""Set by ``PetitionClassifier.classify`` right after :func:`row_status` for lines that are not
+petitions (letterheads, signatures, totals, chat lines: :mod:`petition_nlp.notpetition`)."""
 
 
 def as_text(value: Any) -> str:

@@ -55,3 +55,90 @@ def test_models_pickled_before_the_new_parameters_describe_how_they_were_built(s
     params = old.get_params()
     assert params["accented_syllables"] is False and params["use_idf"] is True and params["syllable_ngram_range"] == (1, 2)
     assert list(old.predict(["Đề nghị xây nhà ở xã hội"])) == list(clf.predict(["Đề nghị xây nhà ở xã hội"]))
+
+
+# -- grouped cross-validation, review threshold, second topic (issue 14) ------------------------
+from petition_nlp.classifier import (  # noqa: E402
+    choose_review_threshold,
+    choose_second_threshold,
+    grouped_folds,
+    risk_coverage,
+)
+
+
+def test_grouped_folds_never_split_a_group_and_keep_every_code_in_training() -> None:
+    rng = np.random.default_rng(0)
+    labels = np.array(["a", "b", "c"] * 40, dtype=object)
+    groups = np.array([f"g{i}" for i in rng.integers(0, 8, len(labels))], dtype=object)
+    folds = grouped_folds(labels, groups, 5, 0)
+    assert len(folds) == 5
+    seen = np.zeros(len(labels), dtype=int)
+    for train, test in folds:
+        assert not set(groups[train]) & set(groups[test])
+        assert set(labels[train]) == {"a", "b", "c"}
+        seen[test] += 1
+    assert (seen == 1).all()
+
+
+def test_grouped_folds_refuse_groups_that_are_one_code_each() -> None:
+    # petitions.csv's trap: each writer wrote one code, so holding out a writer drops that code
+    labels = np.array(["a"] * 10 + ["b"] * 10 + ["c"] * 10, dtype=object)
+    writers = np.array(["writer-a"] * 10 + ["writer-b"] * 10 + ["writer-c"] * 10, dtype=object)
+    with pytest.raises(ValueError, match="no row of"):
+        grouped_folds(labels, writers, 3, 0)
+    with pytest.raises(ValueError, match="two groups"):
+        grouped_folds(labels, np.array(["x"] * 30, dtype=object), 3, 0)
+
+
+def test_review_threshold_with_groups_protects_the_weak_group() -> None:
+    # a large easy group (always right) and a small hard one, right only above 0.8
+    conf = np.r_[np.linspace(0.4, 1.0, 400), np.linspace(0.4, 1.0, 20)]
+    correct = np.r_[np.ones(400, bool), np.linspace(0.4, 1.0, 20) > 0.8]
+    groups = np.array(["easy"] * 400 + ["hard"] * 20, dtype=object)
+    pooled = choose_review_threshold(conf, correct)
+    grouped = choose_review_threshold(conf, correct, groups=groups)
+    assert pooled == pytest.approx(0.4)  # pooled precision is already >= 95 %
+    assert grouped > 0.7
+    above = conf >= grouped
+    assert np.mean([correct[above & (groups == g)].mean() for g in ("easy", "hard")]) >= 0.95
+
+
+def test_risk_coverage_reviews_the_least_confident_rows_first() -> None:
+    conf = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.35, 0.95, 0.85])
+    correct = conf >= 0.5
+    table = risk_coverage(conf, correct, shares=(0.0, 0.1, 0.3))
+    assert [r["reviewed"] for r in table] == [0, 1, 3]
+    assert table[0]["accuracy_not_reviewed"] == pytest.approx(0.7)
+    assert table[2]["accuracy_not_reviewed"] == pytest.approx(1.0)
+
+
+def test_second_threshold_follows_useful_runner_ups_within_the_share() -> None:
+    classes = np.array(["a", "b", "c"], dtype=object)
+    # rows 0-3: runner-up b with high probability and gold second topic b; rows 4-19: no second topic
+    proba = np.array([[0.55, 0.40, 0.05]] * 4 + [[0.8, 0.15, 0.05]] * 16)
+    labels = np.array(["a"] * 20, dtype=object)
+    labels_2 = np.array(["b"] * 4 + [""] * 16, dtype=object)
+    t = choose_second_threshold(proba, labels, classes, labels_2, max_share=0.3)
+    assert 0.15 < t <= 0.40
+    assert choose_second_threshold(proba, labels, classes, None) > 1  # nothing useful: never shown
+    assert choose_second_threshold(proba, labels, classes, labels_2, max_share=0.1) > 1  # 4/20 > 10 %
+
+
+def test_fit_with_groups_reports_grouped_and_random_folds_and_fills_second_topics(small_training) -> None:
+    groups = small_training["style"].to_numpy()
+    labels_2 = np.where(np.arange(len(small_training)) % 7 == 0, "other", "")
+    clf = PetitionClassifier(cv=3, use_idf=True, n_jobs=1).fit(
+        small_training["text"], small_training["label"], groups=groups, labels_2=labels_2
+    )
+    report = clf.cv_report_
+    assert report["grouping"] == "groups" and report["groups"] == len(set(groups))
+    assert {"macro_f1", "review_rate", "risk_coverage", "review_threshold_chosen_here"} <= set(report["random_folds"])
+    assert [r["review_share"] for r in report["risk_coverage"]] == [0.0, 0.1, 0.2, 0.3]
+    assert report["second_rate"] <= clf.second_share + 1e-9
+    out = clf.classify(["Đề nghị công ty đóng BHXH và hỗ trợ tiền thuê nhà trọ cho công nhân", "Xây nhà ở xã hội"])
+    proba = clf.predict_proba(out["text"]).to_numpy()
+    p2 = np.sort(proba, axis=1)[:, -2]
+    shown = out["second_category"] != ""
+    assert (shown.to_numpy() == (p2 >= clf.second_threshold_)).all()
+    assert (out.loc[shown, "second_category"] != out.loc[shown, "category"]).all()
+    assert out.loc[~shown, "second_confidence"].isna().all()

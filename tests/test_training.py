@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 import pandas as pd
 
 from conftest import FIXTURES, run_cli
@@ -148,3 +149,50 @@ def test_check_labels_finds_flipped_labels() -> None:
     assert recall >= 0.7 and precision >= 0.6, (precision, recall)
     hits = found[flagged & flipped]
     assert (hits["suggested_label"].to_numpy() == data.loc[hits.index, "true_label"].to_numpy()).mean() >= 0.8
+
+
+def test_load_labeled_keeps_label_2_and_provenance_groups(tmp_path) -> None:
+    path = tmp_path / "genres.csv"
+    pd.DataFrame({
+        "text": ["Đề nghị xây nhà ở xã hội và mở lớp nghề", "Cử tri đề nghị nạo vét kênh thoát lũ", "Học nghề miễn phí"],
+        "label": ["housing", "other", "skills_training"],
+        "label_2": ["skills_training", "", "skills_training"],
+        "genre": ["voter_petition", "voter_petition", ""],
+        "style": ["formal", "formal", "short"],
+    }).to_csv(path, index=False)
+    data = load_labeled([path])
+    assert data.labels_2 == ["skills_training", "", ""]  # a label_2 equal to the label is no second topic
+    assert data.groups == ["genre:voter_petition", "genre:voter_petition", "style:short"]
+    assert data.report["rows_with_label_2"] == 1
+
+
+def test_training_uses_every_petitions_file_and_grouped_cv(corpus) -> None:
+    from petition_nlp.training import default_training_files, provenance_group
+
+    files = default_training_files()
+    assert files[0].name == "petitions.csv" and all(f.name.startswith("petitions") for f in files)
+    assert provenance_group({"writer": "writer-housing", "style": "formal"}, "x.csv") == "style:formal"
+    assert provenance_group({}, "dir/x.csv") == "file:x.csv"
+
+
+def test_train_without_usable_groups_falls_back_to_row_folds(tmp_path, small_training) -> None:
+    base = tmp_path / "base.csv"
+    small_training[["text", "label"]].to_csv(base, index=False)  # no genre/style/writer: one group
+    result = run_cli("train", base, "--only", "--output", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    assert "random row folds: provenance groups unusable" in result.stderr
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["metrics"]["cross_validation"]["grouping"] == "rows"
+
+
+def test_evaluate_json_has_risk_coverage(tmp_path, small_model) -> None:
+    from petition_nlp.training import evaluate_model
+
+    rows = pd.read_csv(FIXTURES.parent.parent / "data" / "labeled" / "test.csv", dtype=str).head(60)
+    metrics = evaluate_model(small_model, rows["text"].tolist(), rows["label"].tolist())
+    table = metrics["risk_coverage"]
+    assert [r["review_share"] for r in table] == [0.0, 0.1, 0.2, 0.3]
+    assert table[0]["accuracy_not_reviewed"] == pytest.approx(metrics["accuracy"])
+    accs = [r["accuracy_not_reviewed"] for r in table]
+    assert accs[-1] >= accs[0] - 1e-9
+    assert {"rate", "errors_flagged_or_second_right"} <= set(metrics["second_topic"])

@@ -1,0 +1,212 @@
+"""Lines that are not petitions: rules, the JSON line model, the classify status and the CLI."""
+
+import json
+import time
+
+import pandas as pd
+import pytest
+
+from conftest import LABELED, run_cli
+from petition_nlp.notpetition import (
+    MODEL_FILE,
+    FurnitureDetector,
+    furniture_kind,
+    is_not_petition,
+    line_key,
+    load_detector,
+    model_features,
+)
+
+FURNITURE = [
+    ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "motto"),
+    ("Độc lập - Tự do - Hạnh phúc", "motto"),
+    ("LIÊN ĐOÀN LAO ĐỘNG TỈNH THÁI NGUYÊN", "letterhead"),
+    ("Số: 125/BC-LĐLĐ", "doc_number"),
+    ("Thái Nguyên, ngày 10 tháng 5 năm 2025", "place_date"),
+    ("Hà Nội, ngày ... tháng ... năm 2025", "place_date"),
+    ("Kính gửi: Ban Giám đốc Công ty", "salutation"),
+    ("TM. BAN THƯỜNG VỤ", "signature"),
+    ("CHỦ TỊCH", "signature"),
+    ("Người lập biểu", "signature"),
+    ("(Đã ký)", "signature"),
+    ("Nơi nhận:", "recipients"),
+    ("- Như trên;", "recipients"),
+    ("- Lưu: VT, VP.", "recipients"),
+    ("Tổng cộng: 145 ý kiến", "total"),
+    ("STT", "column_header"),
+    ("Nội dung kiến nghị", "column_header"),
+    ("I. LĨNH VỰC NHÀ Ở", "heading"),
+    ("Không có ý kiến", "no_opinion"),
+    ("ko có ý kiến gì", "no_opinion"),
+    ("Nhất trí với dự thảo", "no_opinion"),
+    ("#N/A", "spreadsheet"),
+    ("=SUM(B2:B40)", "spreadsheet"),
+    ("Nguyen Thi Lan 09:05", "chat"),
+    ("ok", "chat"),
+    ("đã nhận", "chat"),
+    ("[Hình ảnh]", "chat"),
+    ("Trần Văn Nam đã thu hồi một tin nhắn", "chat"),
+    ("BÁO CÁO TỔNG HỢP Ý KIẾN, KIẾN NGHỊ CỦA CÔNG NHÂN LAO ĐỘNG", "title"),
+]
+
+PETITIONS = [
+    "Xử lý tín dụng đen.",
+    "Tăng lương cơ bản cho công nhân may.",
+    "Đề nghị trả lương đúng ngày 10 tháng 5 năm 2025",
+    "Công đoàn cơ sở cần bảo vệ người lao động",
+    "Ca làm việc kết thúc lúc 22:00 mà không có xe đưa đón",
+    "đã ký hợp đồng mà chưa được đóng BHXH",
+    "Nhất trí với dự thảo nhưng đề nghị bổ sung quy định bảo vệ cán bộ công đoàn",
+    "kt lại lương tháng 5 giúp em",
+    "Kính gửi ban giám đốc, xin hỏi bao giờ công ty chốt sổ BHXH cho em?",
+    "Ghi chú: Kiến nghị tăng phụ cấp độc hại cho công nhân phân xưởng sơn.",
+    "Lưu ý an toàn lao động ở xưởng hàn",
+    "Cho hỏi lương hưu tính thế nào?",
+]
+
+
+@pytest.mark.parametrize("line, kind", FURNITURE)
+def test_furniture_lines_are_caught_by_their_rule(line, kind) -> None:
+    assert load_detector().rule_kind(line) == kind
+    assert is_not_petition(line)
+
+
+@pytest.mark.parametrize("text", PETITIONS)
+def test_genuine_petitions_pass(text) -> None:
+    assert furniture_kind(text) is None, furniture_kind(text)
+
+
+def test_line_key_folds_case_diacritics_and_spaces() -> None:
+    assert line_key("  Đã   KÝ  ") == "da ky"
+    assert line_key("Đã KÝ", keep_case=True) == "Da KY"
+    nfd = "Người lập biểu".encode().decode()  # precomposed
+    import unicodedata
+
+    assert line_key(unicodedata.normalize("NFD", nfd)) == line_key(nfd) == "nguoi lap bieu"
+
+
+def test_model_features_hold_the_same_character_ngrams_as_scikit_learn_char_wb() -> None:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    text = "Nguyễn Thị Lan (Tổ 3)"
+    analyzer = CountVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=False).build_analyzer()
+    grams = set(analyzer(line_key(text)))
+    feats = set(model_features(text))
+    assert grams <= feats
+    assert {"first=nguyen", "len=4-5", "shape=title", "shape=digit"} <= feats
+
+
+def test_the_line_model_is_json_data_not_a_pickle() -> None:
+    from importlib import resources
+
+    raw = resources.files("petition_nlp").joinpath("data", MODEL_FILE).read_text(encoding="utf-8")
+    model = json.loads(raw)
+    assert {"weights", "intercept", "threshold", "max_words"} <= set(model)
+    assert all(isinstance(w, float) for w in model["weights"].values())
+    detector = load_detector()
+    assert detector.model is not None and 0.5 <= detector.threshold < 1.0
+
+
+def test_the_model_catches_what_rules_miss_and_only_short_lines() -> None:
+    model = {"weights": {"w=xyzzy": 10.0}, "intercept": -5.0, "threshold": 0.9, "max_words": 3}
+    detector = FurnitureDetector("# no rules\n", model)
+    assert detector.kind("xyzzy plugh") == "model"
+    assert detector.kind("xyzzy plugh plugh plugh") is None  # longer than max_words: never the model
+    assert detector.kind("plugh") is None
+
+
+def test_rules_file_errors_name_the_line() -> None:
+    with pytest.raises(ValueError, match="line 2"):
+        FurnitureDetector("# comment\nkind-without-regex\n")
+    with pytest.raises(ValueError, match="line 1"):
+        FurnitureDetector("kind\t(unclosed\n")
+
+
+def _split(name: str) -> pd.DataFrame:
+    path = LABELED / name
+    if not path.exists():
+        pytest.skip(f"{name} not present")
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def test_heldout_furniture_recall_and_short_petitions() -> None:
+    lines = _split("not_petitions.csv")
+    held = lines[lines["split"] == "heldout"]
+    if held.empty:
+        pytest.skip("no heldout split yet")
+    furniture = held[held["is_petition"] == "0"]["text"]
+    genuine = held[held["is_petition"] == "1"]["text"]
+    recall = sum(is_not_petition(t) for t in furniture) / len(furniture)
+    # the issue's target is 0.95; measured 0.866 (142/164) with rules + model chosen on the train
+    # split alone — this guards against regressions, the README reports the shortfall
+    assert recall >= 0.85, recall
+    assert sum(is_not_petition(t) for t in genuine) <= max(1, 0.03 * len(genuine))
+
+
+@pytest.mark.parametrize("name", ["test.csv", "test_genres.csv", "petitions.csv"])
+def test_at_most_one_percent_of_labelled_petitions_are_set_aside(name) -> None:
+    texts = _split(name)["text"].tolist()
+    marked = [t for t in texts if is_not_petition(t)]
+    assert len(marked) <= 0.01 * len(texts), marked[:5]
+
+
+def test_cheap_per_ordinary_row() -> None:
+    texts = _split("test.csv")["text"].tolist()
+    detector = load_detector()
+    start = time.perf_counter()
+    for text in texts:
+        detector.kind(text)
+    per_row = (time.perf_counter() - start) / len(texts)
+    assert per_row < 200e-6, per_row  # ~15 µs measured; classification costs ~800 µs a row
+
+
+MIXED = [
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "Đề nghị công ty đóng đủ BHXH cho công nhân theo mức lương thực tế.",
+    "Nguyen Thi Lan 09:05",
+    "Xử lý tín dụng đen.",
+    "(Đã ký)",
+    "Mong tỉnh sớm xây nhà ở xã hội cho công nhân KCN thuê giá rẻ.",
+    "Tổng cộng: 3 ý kiến",
+]
+IS_FURNITURE = [True, False, True, False, True, False, True]
+
+
+def test_classify_keeps_furniture_rows_in_place_without_a_topic(small_model) -> None:
+    out = small_model.classify(pd.DataFrame({"text": MIXED}), text_column="text")
+    assert out["text"].tolist() == MIXED
+    assert (out["status"] == "not_a_petition").tolist() == IS_FURNITURE
+    furniture = out[out["status"] == "not_a_petition"]
+    assert (furniture["category"] == "").all() and furniture["needs_review"].all()
+    assert furniture["confidence"].isna().all() and (furniture["second_category"] == "").all()
+    assert (out.loc[out["status"] == "ok", "category"] != "").all()
+
+
+def test_not_petitions_false_classifies_every_line(small_model) -> None:
+    import copy
+
+    model = copy.copy(small_model)
+    model.not_petitions = False
+    out = model.classify(pd.DataFrame({"text": MIXED}), text_column="text")
+    assert (out["status"] == "ok").all() and (out["category"] != "").all()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_cli_on_a_file_mixing_petitions_and_furniture(tmp_path, suffix) -> None:
+    source = tmp_path / "mixed.txt"
+    source.write_text("\n".join(MIXED) + "\n", encoding="utf-8")
+    out = tmp_path / f"out{suffix}"
+    result = run_cli("classify", source, "-o", out)
+    assert result.exit_code == 0, result.output
+    if suffix == ".csv":
+        frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+        assert frame.iloc[:, 0].tolist() == MIXED  # every row out, in order
+        assert (frame["status"] == "not_a_petition").tolist() == IS_FURNITURE
+        assert (frame.loc[frame["status"] == "not_a_petition", "category"] == "").all()
+        assert (frame.loc[frame["status"] == "ok", "category"] != "").all()
+        assert {"second_category", "second_confidence"} <= set(frame.columns)
+    else:
+        frame = pd.read_excel(out, sheet_name=0, dtype=str, keep_default_na=False)
+        assert len(frame) == len(MIXED)
+        assert "Chủ đề thứ hai" in frame.columns
+    assert "4 not petitions" in result.stderr or "not_a_petition: 4" in result.stderr
