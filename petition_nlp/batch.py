@@ -28,6 +28,9 @@ def classify_file(
     progress: Callable[[int], None] | None = None,
     on_column: Callable[[str], None] | None = None,
     formula_guard: bool = True,
+    header_row: int | None = None,
+    sheet: str | int | None = None,
+    split_items: bool = False,
 ) -> tuple[pd.DataFrame, TableInfo]:
     """Classify ``input_path`` into ``output_path`` (.csv or .jsonl) chunk by chunk.
 
@@ -36,6 +39,9 @@ def classify_file(
     all rows are done. Memory stays bounded by ``chunk_rows`` for CSV inputs. CSV cells that
     a spreadsheet would evaluate are quoted unless ``formula_guard`` is false (see
     :func:`petition_nlp.io.write_table`).
+
+    ``header_row``, ``sheet``, ``split_items`` and ``text_column`` go to the reader
+    (:func:`petition_nlp.io.iter_table`).
 
     Returns:
         the ``category`` / ``needs_review`` / ``status`` columns of every row (for the summary)
@@ -49,9 +55,12 @@ def classify_file(
         from petition_nlp.modelstore import load_model
 
         model = load_model()
-    info, chunks = iter_table(input_path, chunk_rows=chunk_rows)
+    info, chunks = iter_table(
+        input_path, chunk_rows=chunk_rows, header_row=header_row, sheet=sheet, split_items=split_items,
+        text_column=text_column,
+    )
     first = next(chunks)  # iter_table raises InputError when the file holds no rows
-    column = resolve_text_column(first, text_column, source=input_path)
+    column = info.text_column or resolve_text_column(first, text_column, source=input_path)
     if on_column and text_column is None:
         on_column(column)
     kept: list[pd.DataFrame] = []

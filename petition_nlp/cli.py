@@ -21,7 +21,12 @@ import typer
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="Classify Vietnamese worker petitions, shortlist questions, retrain on new labels.",
+    help=(
+        "Classify Vietnamese worker petitions, shortlist questions, retrain on new labels.\n\n"
+        "Reads .csv, .xlsx, .xls, .ods (every sheet holding a petition table; title lines, merged cells, "
+        "two-row headers, totals and signatures below the table), .docx and text .pdf reports (tables, "
+        "numbered or bulleted paragraphs), .jsonl and .txt (one petition per line)."
+    ),
     pretty_exceptions_enable=False,
 )
 
@@ -74,10 +79,13 @@ def _progress(total: int, desc: str) -> Iterator[Callable[[int], None]]:
         bar.close()
 
 
-def _read(path: Path, header_row: Optional[int]) -> Any:
+def _read(
+    path: Path, header_row: Optional[int], *, sheet: Optional[str] = None, split_items: bool = False,
+    text_column: Optional[str] = None,
+) -> Any:
     from petition_nlp.io import read_table
 
-    frame, info = read_table(path, header_row=header_row)
+    frame, info = read_table(path, header_row=header_row, sheet=sheet, split_items=split_items, text_column=text_column)
     _notes(path, info)
     return frame, info
 
@@ -89,9 +97,11 @@ def _notes(path: Path, info: Any) -> None:
         _err(f"note: {path}: {info.blank_rows_skipped} blank rows skipped")
 
 
-def _text_column(frame: Any, given: Optional[str], path: Path) -> str:
+def _text_column(frame: Any, given: Optional[str], path: Path, info: Any = None) -> str:
     from petition_nlp.io import resolve_text_column
 
+    if info is not None and info.text_column is not None and info.text_column in frame.columns:
+        return info.text_column  # the reader decided (and said so in a note)
     column = resolve_text_column(frame, given, source=path)
     if given is None:
         _err(f"text column: '{column}'")
@@ -135,21 +145,33 @@ def _write_or_print(
 
 
 def _summary(frame: Any) -> None:
-    from petition_nlp.summary import category_summary
+    """Per-category counts of petitions; lines that are not petitions counted apart."""
+    from petition_nlp.summary import category_summary, line_counts, petition_rows
 
     table = category_summary(frame)
     _err("category             count   share")
     for _, row in table.iterrows():
         _err(f"{row['category'] or '(not classified)':<20} {row['count']:>5}  {row['share']:>6.1%}")
-    review = int(frame["needs_review"].sum())
-    bad = int((frame["status"] != "ok").sum())
-    _err(f"total {len(frame)} petitions; {review} need review; {bad} could not be processed")
+    counts = line_counts(frame)
+    petitions = frame[petition_rows(frame).to_numpy(dtype=bool)]
+    review = int(petitions["needs_review"].astype(bool).sum())
+    bad = int((petitions["status"] != "ok").sum())
+    other = [f"{counts[s]} {label}" for s, label in (("not_a_petition", "not petitions"), ("empty", "empty")) if counts.get(s)]
+    rows = f" ({counts['rows']} rows: {', '.join(other)})" if other else ""
+    _err(f"total {counts['petitions']} petitions{rows}; {review} need review; {bad} could not be processed")
     if bad:
-        for status, n in frame.loc[frame["status"] != "ok", "status"].value_counts().items():
+        for status, n in petitions.loc[petitions["status"] != "ok", "status"].astype(str).value_counts().items():
             _err(f"  status {status}: {n}")
 
 
-InputArg = Annotated[Path, typer.Argument(help="Survey export: .csv, .xlsx, .jsonl or .txt (one petition per line).")]
+InputArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Survey export: .csv, .xlsx, .xls, .ods (every sheet with a petition table; title lines, merged "
+        "cells and two-row headers are handled), .docx or text .pdf (tables, numbered or bulleted paragraphs), "
+        ".jsonl, or .txt (one petition per line)."
+    ),
+]
 OutputOpt = Annotated[Optional[Path], typer.Option("-o", "--output", help="Write .csv, .xlsx or .jsonl (default: print).")]
 TextColOpt = Annotated[Optional[str], typer.Option("--text-column", help="Column with the petition text (detected if omitted).")]
 ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="Model directory (default: models/default).")]
@@ -162,11 +184,22 @@ FormulaGuardOpt = Annotated[
         "petition-nlp's readers remove it). --no-formula-guard writes them raw.",
     ),
 ]
-HeaderOpt = Annotated[Optional[int], typer.Option("--header-row", help="1-based header row of an .xlsx sheet (found if omitted).")]
+HeaderOpt = Annotated[
+    Optional[int],
+    typer.Option("--header-row", help="Header row as Excel numbers it (CSV: the line), for .csv/.xlsx/.xls/.ods; found by its content if omitted."),
+]
+SheetOpt = Annotated[
+    Optional[str], typer.Option("--sheet", help="Read only this sheet of a workbook (name or number from 1); default: every sheet holding petitions.")
+]
+SplitOpt = Annotated[
+    bool,
+    typer.Option("--split-items", help="A cell holding several numbered petitions ('1. ...' '2. ...' on separate lines) gives one row each (columns source_row, item)."),
+]
 
 
 def _header_index(header_row: Optional[int]) -> Optional[int]:
-    return None if header_row is None else max(0, header_row - 1)
+    """``--header-row`` goes to the reader as given: 1-based, as Excel numbers rows."""
+    return header_row
 
 
 @app.command()
@@ -178,24 +211,26 @@ def classify(
     overwrite: OverwriteOpt = False,
     header_row: HeaderOpt = None,
     formula_guard: FormulaGuardOpt = True,
+    sheet: SheetOpt = None,
+    split_items: SplitOpt = False,
 ) -> None:
     """Assign a category to every petition; prints a per-category summary."""
     from petition_nlp.batch import STREAM_OUTPUTS, classify_file
 
     with _handled():
         clf = _load_model(model)
-        if output is not None and output.suffix.lower() in STREAM_OUTPUTS and header_row is None:
+        if output is not None and output.suffix.lower() in STREAM_OUTPUTS:
             # stream: bounded memory whatever the input size
             with _progress(0, "classifying") as tick:
                 result, info = classify_file(
                     input, output, model=clf, text_column=text_column, overwrite=overwrite, progress=tick,
-                    on_column=lambda c: _err(f"text column: '{c}'"), formula_guard=formula_guard,
+                    formula_guard=formula_guard, header_row=header_row, sheet=sheet, split_items=split_items,
                 )
             _notes(input, info)
             _err(f"wrote {len(result)} rows to {output}")
         else:
-            frame, _ = _read(input, _header_index(header_row))
-            column = _text_column(frame, text_column, input)
+            frame, info = _read(input, _header_index(header_row), sheet=sheet, split_items=split_items, text_column=text_column)
+            column = _text_column(frame, text_column, input, info)
             with _progress(len(frame), "classifying") as tick:
                 result = clf.classify(frame, text_column=column, progress=tick)
             _write_or_print(result, output, [input], overwrite, "classify", column, formula_guard)
@@ -308,14 +343,16 @@ def shortlist(
     header_row: HeaderOpt = None,
     print_table: Annotated[bool, typer.Option("--print", help="Also print the shortlist when writing -o.")] = False,
     formula_guard: FormulaGuardOpt = True,
+    sheet: SheetOpt = None,
+    split_items: SplitOpt = False,
 ) -> None:
     """Group petitions raising the same issue and choose N representative questions."""
     from petition_nlp.shortlist import group_and_select, parse_quota
 
     with _handled():
         quota_value = parse_quota(quota)
-        frame, _ = _read(input, _header_index(header_row))
-        column = _text_column(frame, text_column, input)
+        frame, info = _read(input, _header_index(header_row), sheet=sheet, split_items=split_items, text_column=text_column)
+        column = _text_column(frame, text_column, input, info)
         clf = _load_model(model)
         with _progress(len(frame), "classifying") as tick:
             classified = clf.classify(frame, text_column=column, progress=tick)
@@ -344,13 +381,16 @@ def suggest(
     model: ModelOpt = None,
     overwrite: OverwriteOpt = False,
     formula_guard: FormulaGuardOpt = True,
+    header_row: HeaderOpt = None,
+    sheet: SheetOpt = None,
+    split_items: SplitOpt = False,
 ) -> None:
     """Pick unlabelled petitions worth labelling next (uncertain and diverse)."""
     from petition_nlp.active import suggest_for_labelling
 
     with _handled():
-        frame, _ = _read(input, None)
-        column = _text_column(frame, text_column, input)
+        frame, info = _read(input, _header_index(header_row), sheet=sheet, split_items=split_items, text_column=text_column)
+        column = _text_column(frame, text_column, input, info)
         picked = suggest_for_labelling(frame, n, model=_load_model(model), text_column=column)
         _write_or_print(picked, output, [input], overwrite, "suggest", column, formula_guard)
         _err(f"{len(picked)} petitions to label: fill the 'label' column and pass the file to 'petition-nlp train'")
@@ -391,13 +431,15 @@ def report(
     model: ModelOpt = None,
     overwrite: OverwriteOpt = False,
     header_row: HeaderOpt = None,
+    sheet: SheetOpt = None,
+    split_items: SplitOpt = False,
 ) -> None:
     """Write a self-contained HTML session report (Vietnamese) with charts and the shortlist."""
     from petition_nlp.report import build_report, write_html
 
     with _handled():
-        frame, _ = _read(input, _header_index(header_row))
-        column = _text_column(frame, text_column, input)
+        frame, info = _read(input, _header_index(header_row), sheet=sheet, split_items=split_items, text_column=text_column)
+        column = _text_column(frame, text_column, input, info)
         html = build_report(
             frame, n=n, text_column=column, quota=quota, exclude=exclude.split(","),
             model=_load_model(model), title_source=input.name,

@@ -27,7 +27,6 @@ VIETNAMESE_HEADERS = {
     "category_name": "Chủ đề",
     "confidence": "Độ tin cậy",
     "second_category": "Chủ đề thứ hai", "second_confidence": "Độ tin cậy chủ đề thứ hai",
-    "second_category": "Chủ đề thứ hai", "second_confidence": "Độ tin cậy chủ đề thứ hai",
     "needs_review": "Cần xem lại",
     "status": "Trạng thái",
     "rank": "Thứ tự",
@@ -37,6 +36,7 @@ VIETNAMESE_HEADERS = {
     "group_id": "Nhóm vấn đề",
     "member_ids": "Các kiến nghị trong nhóm",
     "units": "Các đơn vị nêu",
+    "source_row": "Dòng gốc", "sheet": "Trang tính", "table": "Bảng", "paragraph": "Đoạn", "item": "Ý số",
 }
 SHEET_ALL = "Kiến nghị"
 SHEET_SUMMARY = "Tổng hợp"

@@ -1,22 +1,35 @@
 """Reading survey exports and writing results, without losing or reordering rows.
 
-Readers accept ``.csv`` (UTF-8 with or without BOM, UTF-16 LE/BE, Windows-1258; legacy TCVN3
-and VNI text is converted to Unicode), ``.xlsx`` (the header row is found when titles sit
-above it), ``.jsonl`` and ``.txt`` (one petition per line). Every problem with a file is
-raised as :class:`InputError` with a one-line message naming the file.
+One reader for every format: :func:`read_table` (a DataFrame) and :func:`iter_table` (chunks;
+CSV is streamed with bounded memory). Accepted:
+
+* ``.csv`` (UTF-8 with or without BOM, UTF-16 LE/BE, Windows-1258; legacy TCVN3 and VNI
+  text is converted to Unicode), ``.xlsx``, ``.xls``, ``.ods``: the table is found the way a
+  person would find it (:mod:`petition_nlp.layout`): title lines, blank rows and merged title
+  cells above the header are skipped (counted in a note), a two-row header is combined,
+  merged cells fill their range, the petition column is never a column of numbers; every
+  sheet holding a petition table is read, in workbook order (column ``sheet``);
+* ``.docx`` and text-based ``.pdf`` (:mod:`petition_nlp.documents`): tables with a petition
+  column and numbered / bulleted paragraphs, one petition each (columns ``table``,
+  ``paragraph``);
+* ``.jsonl`` and ``.txt`` (one petition per line).
+
+Every row gets ``source_row``: its 1-based row number as the officer sees it (the Excel row,
+the CSV / text line where the record starts, the row within a Word table, the paragraph).
+Rows of the table that are not petitions (totals, sub-headers, signature blocks below it)
+are kept: the classifier gives them the status ``not_a_petition``. Every decision and
+everything left out is reported in ``TableInfo.notes``. Every problem with a file is raised
+as :class:`InputError` with a one-line message naming the file.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import io as _io
-import itertools
 import json
 import os
 import tempfile
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,11 +53,27 @@ __all__ = [
     "detect_label_column",
     "READ_EXTENSIONS",
     "WRITE_EXTENSIONS",
+    "FORMATS",
 ]
 
-READ_EXTENSIONS = (".csv", ".xlsx", ".jsonl", ".txt")
+READ_EXTENSIONS = (".csv", ".xlsx", ".xls", ".ods", ".docx", ".pdf", ".jsonl", ".txt")
 WRITE_EXTENSIONS = (".csv", ".xlsx", ".jsonl")
+WORKBOOK_EXTENSIONS = (".xlsx", ".xls", ".ods")
+DOCUMENT_EXTENSIONS = (".docx", ".pdf")
+FORMATS = {
+    ".csv": "CSV export (UTF-8, UTF-16, Windows-1258, TCVN3/VNI), title lines above the header allowed",
+    ".xlsx": "Excel workbook: every sheet with a petition table, titles / merged cells / two-row headers",
+    ".xls": "old Excel workbook (same layouts as .xlsx)",
+    ".ods": "OpenDocument spreadsheet (same layouts as .xlsx)",
+    ".docx": "Word report: tables with a petition column, numbered or bulleted paragraphs",
+    ".pdf": "text-based PDF report (not a scan): ruled tables, numbered or bulleted paragraphs",
+    ".jsonl": "one JSON object per line",
+    ".txt": "one petition per line",
+}
 MAX_FILE_BYTES = 2 * 1024**3
+CSV_HEAD_ROWS = 50
+"""The header of a CSV file is looked for among its first rows; the rest is streamed."""
+PROVENANCE_COLUMNS = ("sheet", "table", "paragraph", "source_row", "item")
 
 TEXT_COLUMN_NAMES = (
     "text", "noi dung", "kien nghi", "y kien", "content", "petition", "cau hoi", "de xuat", "van ban",
@@ -58,13 +87,30 @@ class InputError(ValueError):
 
 @dataclass
 class TableInfo:
-    """What the reader found: encoding, header row, notes for the run summary."""
+    """What the reader found and decided; ``notes`` has one line per decision and per thing
+    left out (the CLI prints them as ``note: FILE: ...``)."""
 
     path: Path
     encoding: str | None = None
     header_row: int = 0
+    """1-based row of the (first) table's header, as in Excel; 0 for formats without one."""
     blank_rows_skipped: int = 0
     notes: list[str] = field(default_factory=list)
+    format: str = ""
+    sheets: list[str] = field(default_factory=list)
+    """Sheets (or document tables) read, in order."""
+    skipped_sheets: dict[str, str] = field(default_factory=dict)
+    """Sheets (or tables) not read, with the reason."""
+    header_rows: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """1-based header row(s) of each table read (key: sheet name, ``""`` for a single table)."""
+    text_column: str | None = None
+    unit_column: str | None = None
+    rows_above_header: int = 0
+    """Non-empty rows above the header (titles, letterheads) that were skipped."""
+    multi_item_cells: int = 0
+    """Cells holding several numbered petitions; ``items_in_cells`` petitions in them."""
+    items_in_cells: int = 0
+    paragraphs_left_out: int = 0
 
 
 def _key(name: Any) -> str:
@@ -87,24 +133,22 @@ def _find_named(columns: list[Any], names: tuple[str, ...], *, exact: bool = Fal
 
 
 def detect_text_column(frame: pd.DataFrame) -> Any:
-    """The petition column: one named like text / nội dung / kiến nghị / ý kiến / content,
-    else the column with the longest texts. Raises :class:`InputError` when none holds text."""
-    named = _find_named(list(frame.columns), TEXT_COLUMN_NAMES)
-    if named is not None:
+    """The petition column: never a column of numbers or ordinals (STT); one named like
+    text / nội dung / kiến nghị / ý kiến / content (among several, the longest texts), else
+    the column with the longest texts. Raises :class:`InputError` when none holds text."""
+    from petition_nlp.layout import cell_text, choose_text_column
+
+    columns = [c for c in frame.columns if c not in PROVENANCE_COLUMNS] or list(frame.columns)
+    sample = frame.head(2000)
+    values = {c: [cell_text(v).strip() for v in sample[c].tolist()] for c in columns}
+    chosen = choose_text_column([str(c) for c in columns], {str(c): v for c, v in values.items()}, TEXT_COLUMN_NAMES)
+    if chosen is not None:
+        return next(c for c in columns if str(c) == chosen)
+    named = _find_named(columns, TEXT_COLUMN_NAMES)  # a named column with no text at all: still the one meant
+    if named is not None and not len(frame):
         return named
-    best, best_len = None, 0.0
-    for col in frame.columns:
-        values = frame[col].dropna().astype(str)
-        values = values[values.str.contains(r"[^\W\d_]", regex=True)]
-        if len(values) == 0:
-            continue
-        mean_len = values.str.len().mean()
-        if mean_len > best_len:
-            best, best_len = col, mean_len
-    if best is None:
-        found = ", ".join(str(c) for c in frame.columns) or "none"
-        raise InputError(f"no text column found (columns: {found}); use --text-column")
-    return best
+    found = ", ".join(str(c) for c in frame.columns if c not in PROVENANCE_COLUMNS) or "none"
+    raise InputError(f"no text column found (columns: {found}); use --text-column")
 
 
 def resolve_text_column(frame: pd.DataFrame, given: str | None, *, source: str | Path) -> Any:
@@ -172,94 +216,296 @@ def _decode(raw: bytes, path: Path, info: TableInfo) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _csv_chunks(path: Path, info: TableInfo, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """Parse a CSV file in chunks of ``chunk_rows`` rows (bounded memory for huge exports)."""
-    with open(path, "rb") as fh:
-        sample = fh.read(65536)
-    codec = _sniff_encoding(sample, path, info)
-    try:
-        with open(path, encoding=codec, errors="replace", newline="") as handle:
-            head = handle.read(65536)
-            _check_text(head, path)
-            if not head.strip():
-                raise InputError(f"{path}: file is empty")
-            try:
-                sep = csv.Sniffer().sniff("\n".join(head.splitlines()[:50]), delimiters=",;\t|").delimiter
-            except csv.Error:
-                sep = ","
-            handle.seek(0)
-            reader = pd.read_csv(handle, dtype=str, keep_default_na=False, sep=sep, chunksize=chunk_rows)
-            for chunk in reader:
-                if codec == "cp1258":  # Windows-1258 writes tone marks as combining characters
-                    chunk = chunk.map(lambda v: unicodedata.normalize("NFC", v) if isinstance(v, str) else v)
-                    chunk.columns = [unicodedata.normalize("NFC", str(c)) for c in chunk.columns]
-                from petition_nlp.safefiles import unguard_frame  # undo write_table's formula guard
-
-                yield unguard_frame(chunk)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError, ValueError) as exc:
-        raise InputError(f"{path}: not a readable CSV file ({_first_line(exc)})") from None
-
-
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
 
 
-def _find_header(grid: pd.DataFrame) -> int:
-    """Index of the header row: the first row that is as wide as the table and all text."""
-    top = grid.head(30)
-    filled = top.notna().sum(axis=1)
-    width = int(filled.max()) if len(filled) else 0
-    for i, row in top.iterrows():
-        values = row.dropna()
-        if len(values) >= max(1, int(width * 0.6)) and all(isinstance(v, str) for v in values):
-            return int(i)
-    return int(grid.index[0])
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
-def _read_xlsx(path: Path, raw: bytes, info: TableInfo, *, header_row: int | None) -> pd.DataFrame:
-    if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(f"{path}: password-protected (encrypted) or old .xls workbook; save it as a plain .xlsx")
-    if not zipfile.is_zipfile(_io.BytesIO(raw)):
-        raise InputError(f"{path}: corrupt or not an .xlsx workbook")
+def _header_note(info: TableInfo, table: Any, where: str, given: bool) -> None:
+    """One note: where the header is and what stood above it."""
+    rows = table.header_rows
+    label = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]}-{rows[-1]} (a two-row header, names combined as 'top / bottom')"
+    above = []
+    if table.above_text:
+        above.append(_plural(table.above_text, "title line"))
+    if table.above_blank:
+        above.append(_plural(table.above_blank, "blank row"))
+    how = "as given" if given else ("found by its content" if table.header_found else "no header-like row found: the first row taken")
+    text = f"{where}header: {label}, {how}"
+    if above:
+        text += f"; {' and '.join(above)} above it skipped"
+    if not given:
+        text += " (--header-row to choose another)"
+    info.notes.append(text)
+
+
+# ---- CSV
+def _csv_records(path: Path, info: TableInfo) -> tuple[str, Iterator[tuple[int, list[str]]]]:
+    """The codec and the records of a CSV file, each with the 1-based line where it starts."""
+    with open(path, "rb") as fh:
+        sample = fh.read(65536)
+    codec = _sniff_encoding(sample, path, info)
+    handle = open(path, encoding=codec, errors="replace", newline="")  # noqa: SIM115 - closed by the generator
     try:
-        grid = pd.read_excel(_io.BytesIO(raw), header=None, dtype=object, engine="openpyxl")
-    except Exception as exc:
-        raise InputError(f"{path}: corrupt .xlsx workbook ({_first_line(exc)})") from None
-    grid = grid.dropna(axis=1, how="all")
-    filled = grid.dropna(how="all")
-    if filled.empty:
+        head = handle.read(65536)
+        _check_text(head, path)
+        if not head.strip():
+            raise InputError(f"{path}: file is empty")
+        try:
+            sep = csv.Sniffer().sniff("\n".join(head.splitlines()[:50]), delimiters=",;\t|").delimiter
+        except csv.Error:
+            sep = ","
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    csv.field_size_limit(64 * 1024**2)
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        reader = csv.reader(handle, delimiter=sep)
+        previous = 0
+        try:
+            for record in reader:
+                start = previous + 1
+                previous = reader.line_num
+                yield start, record
+        except csv.Error as exc:
+            raise InputError(f"{path}: not a readable CSV file (line {previous + 1}: {_first_line(exc)})") from None
+        except UnicodeError as exc:
+            raise InputError(f"{path}: not a readable CSV file ({_first_line(exc)})") from None
+        finally:
+            handle.close()
+
+    return codec, records()
+
+
+def _csv_iter(
+    path: Path, info: TableInfo, chunk_rows: int, *, header_row: int | None, text_column: str | None
+) -> tuple[list[str], Iterator[pd.DataFrame]]:
+    """Find the header among the first rows of a CSV file, then stream the rest in chunks."""
+    from petition_nlp.layout import build_table
+    from petition_nlp.safefiles import unguard_cell, unguard_frame
+
+    codec, records = _csv_records(path, info)
+    nfc = codec == "cp1258"  # Windows-1258 writes tone marks as combining characters
+    head: list[list[str]] = []
+    numbers: list[int] = []
+    limit = max(CSV_HEAD_ROWS, (header_row or 0) + 10)
+    for number, record in records:
+        head.append([unguard_cell(unicodedata.normalize("NFC", v) if nfc else v) for v in record])
+        numbers.append(number)
+        if len(head) >= limit:
+            break
+    if not any(any(c.strip() for c in r) for r in head):
+        raise InputError(f"{path}: file is empty" if not head else f"{path}: no rows found")
+    try:
+        table = build_table(head, numbers, header_row=header_row, text_column=text_column, text_names=TEXT_COLUMN_NAMES)
+    except LookupError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    info.header_row = table.header_rows[0]
+    info.header_rows[""] = table.header_rows
+    info.rows_above_header = table.above_text
+    info.blank_rows_skipped += table.blank_rows
+    _header_note(info, table, "", header_row is not None)
+    columns = table.columns
+    keep, width = table.keep, table.width
+
+    def frame_of(rows: list[list[str]], sources: list[int]) -> pd.DataFrame:
+        frame = pd.DataFrame(rows, columns=range(len(columns)), dtype=object) if rows else pd.DataFrame(columns=range(len(columns)))
+        frame.columns = columns
+        frame = unguard_frame(frame)
+        frame.columns = columns
+        frame["source_row"] = sources
+        return frame
+
+    def generate() -> Iterator[pd.DataFrame]:
+        if table.rows:
+            yield frame_of(table.rows, table.source_rows)
+        rows: list[list[str]] = []
+        sources: list[int] = []
+        for number, record in records:
+            if not any(v.strip() for v in record):
+                info.blank_rows_skipped += 1
+                continue
+            if len(record) > width and any(v.strip() for v in record[width:]):
+                raise InputError(
+                    f"{path}: not a readable CSV file (line {number} has {len(record)} fields, the header {width})"
+                )
+            if nfc:
+                record = [unicodedata.normalize("NFC", v) for v in record]
+            record = record + [""] * (width - len(record))
+            rows.append([record[j] for j in keep])
+            sources.append(number)
+            if len(rows) >= chunk_rows:
+                yield frame_of(rows, sources)
+                rows, sources = [], []
+        if rows:
+            yield frame_of(rows, sources)
+
+    return columns, generate()
+
+
+# ---- workbooks and documents
+def _sheet_matches(name: str, wanted: str) -> bool:
+    return name == wanted or _key(name) == _key(wanted)
+
+
+def _pick_sheets(sheets: list[Any], sheet: str | int | None, path: Path) -> list[Any]:
+    if sheet is None:
+        return sheets
+    wanted = str(sheet).strip()
+    named = [s for s in sheets if _sheet_matches(s.name, wanted)]
+    if named:
+        return named[:1]
+    if wanted.isdigit() and 1 <= int(wanted) <= len(sheets):
+        return [sheets[int(wanted) - 1]]
+    names = ", ".join(f"'{s.name}'" for s in sheets)
+    raise InputError(f"{path}: no sheet '{wanted}' (sheets: {names}; give a name or a number from 1 to {len(sheets)})")
+
+
+def _read_workbook(
+    path: Path, raw: bytes, info: TableInfo, *, header_row: int | None, sheet: str | int | None, text_column: str | None
+) -> pd.DataFrame:
+    from petition_nlp.layout import build_table
+    from petition_nlp.workbooks import OLE_MAGIC, read_ods, read_xls, read_xlsx
+
+    suffix = path.suffix.lower()
+    if suffix == ".xls" or (suffix == ".xlsx" and raw.startswith(OLE_MAGIC)):
+        if suffix == ".xlsx" and (b"EncryptedPackage" in raw or "EncryptedPackage".encode("utf-16-le") in raw):
+            raise InputError(f"{path}: password-protected (encrypted) workbook; save it without a password")
+        sheets = read_xls(path, raw)
+        if suffix == ".xlsx":
+            info.notes.append("an old .xls workbook under an .xlsx name: read as .xls")
+    elif suffix == ".ods":
+        sheets = read_ods(path, raw)
+    else:
+        sheets = read_xlsx(path, raw)
+    chosen = _pick_sheets(sheets, sheet, path)
+    if not any(s.grid for s in chosen):
         raise InputError(f"{path}: workbook has no data")
-    row = _find_header(filled) if header_row is None else header_row
-    if row not in filled.index:
-        raise InputError(f"{path}: header row {row + 1} is empty or past the end of the sheet")
-    info.header_row = row
-    if row:
-        info.notes.append(f"header found on row {row + 1} (use --header-row to choose another)")
-    grid = grid.loc[row:]
-    row = grid.index[0]
-    header = [str(v).strip() if pd.notna(v) else f"column_{j + 1}" for j, v in enumerate(grid.iloc[0])]
-    header = _dedupe(header)
-    frame = grid.iloc[1:].reset_index(drop=True)
-    frame.columns = header
+    single = len([s for s in sheets if s.grid]) == 1 or sheet is not None
+    frames: list[pd.DataFrame] = []
+    seen_texts: set[str] = set()
+    errors: list[str] = []
+    common_text: str | None = None
+    for s in chosen:
+        where = "" if single else f"sheet '{s.name}': "
+        if not s.grid:
+            info.skipped_sheets[s.name] = "empty"
+            continue
+        try:
+            table = build_table(s.grid, s.numbers, header_row=header_row, text_column=text_column, text_names=TEXT_COLUMN_NAMES)
+        except LookupError as exc:
+            if single:
+                raise InputError(f"{path}: {exc}") from None
+            info.skipped_sheets[s.name] = str(exc)
+            continue
+        if not table.rows:
+            info.skipped_sheets[s.name] = "no rows under the header"
+            errors.append(f"no rows found")
+            continue
+        if table.text_column is None:
+            if text_column is not None:
+                reason = f"no column '{text_column}' (columns: {', '.join(table.columns)})"
+            else:
+                reason = f"no text column found (columns: {', '.join(table.columns)})"
+            info.skipped_sheets[s.name] = reason
+            errors.append(reason)
+            continue
+        if not single and text_column is None and _find_named([table.text_column], TEXT_COLUMN_NAMES) is None and (
+            common_text is None or _key(table.text_column) != _key(common_text)
+        ):
+            # in a workbook of several sheets, a summary or lookup sheet holds text too: only a
+            # column named like a petition column (or like the first sheet's) is one
+            info.skipped_sheets[s.name] = f"no column named like a petition column (its longest texts are in '{table.text_column}')"
+            continue
+        texts = {row[table.columns.index(table.text_column)].strip() for row in table.rows} - {""}
+        if frames and texts and texts <= seen_texts:
+            info.skipped_sheets[s.name] = "every petition on it is also on an earlier sheet (a repeat)"
+            continue
+        seen_texts |= texts
+        columns = list(table.columns)
+        if common_text is None:
+            common_text = table.text_column
+        elif table.text_column != common_text:
+            columns = [common_text if c == table.text_column else c for c in columns]
+            if common_text in table.columns:  # the other sheet's name is taken by another column here
+                columns = [f"{c} ({s.name})" if c == common_text and k != table.columns.index(table.text_column) else c for k, c in enumerate(columns)]
+            info.notes.append(f"sheet '{s.name}': column '{table.text_column}' read as '{common_text}'")
+        frame = pd.DataFrame(table.rows, columns=range(len(columns)), dtype=object) if table.rows else pd.DataFrame()
+        frame.columns = columns
+        if not single:
+            frame["sheet"] = s.name
+        frame["source_row"] = table.source_rows
+        frames.append(frame)
+        info.sheets.append(s.name)
+        info.header_rows[s.name] = table.header_rows
+        if len(info.sheets) == 1:
+            info.header_row = table.header_rows[0]
+        info.rows_above_header += table.above_text
+        info.blank_rows_skipped += table.blank_rows
+        if s.merged:
+            info.notes.append(f"{where}{_plural(s.merged, 'merged cell range')} filled across their cells")
+        _header_note(info, table, where, header_row is not None)
+    if not frames:
+        if single and errors:
+            raise InputError(f"{path}: {errors[0]}")
+        reasons = "; ".join(f"'{n}': {r}" for n, r in info.skipped_sheets.items())
+        raise InputError(f"{path}: no sheet holds a petition table ({reasons})")
+    if not single or info.skipped_sheets:
+        skipped = "; ".join(f"'{n}' skipped ({r})" for n, r in info.skipped_sheets.items())
+        info.notes.insert(0, f"sheets read: {', '.join(repr(n) for n in info.sheets)}" + (f"; {skipped}" if skipped else ""))
+    info.text_column = common_text
+    frame = pd.concat(frames, ignore_index=True, sort=False) if len(frames) > 1 else frames[0]
+    provenance = [c for c in ("sheet", "source_row") if c in frame.columns]
+    ordered = [c for c in frame.columns if c not in provenance] + provenance
+    frame = frame[ordered]
+    for c in ordered:
+        if c != "source_row":
+            frame[c] = frame[c].fillna("")
     return frame
 
 
-def _dedupe(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for n in names:
-        if n in seen:
-            seen[n] += 1
-            out.append(f"{n}.{seen[n]}")
-        else:
-            seen[n] = 0
-            out.append(n)
-    return out
+def _read_document(path: Path, raw: bytes, info: TableInfo, *, text_column: str | None) -> pd.DataFrame:
+    from petition_nlp.documents import document_frame, read_docx, read_pdf
+
+    reader = read_docx if path.suffix.lower() == ".docx" else read_pdf
+    doc = reader(path, raw, text_names=TEXT_COLUMN_NAMES, text_column=text_column)
+    for number, table in doc.tables:
+        info.sheets.append(f"table {number}")
+        info.header_rows[f"table {number}"] = table.header_rows
+        info.rows_above_header += table.above_text
+        _header_note(info, table, f"table {number}: ", False)
+    for number, reason in doc.skipped_tables:
+        info.skipped_sheets[f"table {number}"] = reason
+        info.notes.append(f"table {number} skipped: {reason}")
+    if doc.tables:
+        info.header_row = doc.tables[0][1].header_rows[0]
+    items = sum(1 for kind, _ in doc.order if kind == "item")
+    if doc.plain_paragraphs:
+        info.notes.append(f"no numbered or bulleted paragraphs: each of the {_plural(items, 'paragraph')} read as one row")
+    elif items:
+        info.notes.append(f"{_plural(items, 'numbered or bulleted paragraph')} read as one petition each")
+    if doc.left_out:
+        info.paragraphs_left_out = len(doc.left_out)
+        quoted = ", ".join(f"'{t[:40]}'" for t in doc.left_out[:3])
+        info.notes.append(
+            f"{_plural(len(doc.left_out), 'paragraph')} that are not numbered or bulleted items left out "
+            f"(letterhead, title, headings, signature): {quoted}{', ...' if len(doc.left_out) > 3 else ''}"
+        )
+    if text_column is not None and not doc.tables and items:
+        pass  # paragraphs go into the given column name
+    frame, name = document_frame(doc, text_column_name=text_column)
+    info.text_column = name
+    return frame
 
 
 def _read_jsonl(path: Path, raw: bytes, info: TableInfo) -> pd.DataFrame:
     text = _decode(raw, path, info)
-    records = []
+    records, lines = [], []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -268,17 +514,21 @@ def _read_jsonl(path: Path, raw: bytes, info: TableInfo) -> pd.DataFrame:
         except json.JSONDecodeError:
             raise InputError(f"{path}: line {number} is not valid JSON") from None
         records.append(value if isinstance(value, dict) else {"text": value})
+        lines.append(number)
     if not records:
         raise InputError(f"{path}: file is empty")
-    return pd.DataFrame.from_records(records)
+    frame = pd.DataFrame.from_records(records)
+    if "source_row" not in frame.columns:
+        frame["source_row"] = lines
+    return frame
 
 
 def _read_txt(path: Path, raw: bytes, info: TableInfo) -> pd.DataFrame:
     text = _decode(raw, path, info)
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
+    rows = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not rows:
         raise InputError(f"{path}: file is empty")
-    return pd.DataFrame({"text": lines})
+    return pd.DataFrame({"text": [line for _, line in rows], "source_row": [n for n, _ in rows]})
 
 
 def _check_path(file: Path) -> None:
@@ -301,13 +551,27 @@ def _check_path(file: Path) -> None:
         raise InputError(f"{file}: file is empty")
 
 
+def _check_options(file: Path, *, header_row: int | None, sheet: Any) -> None:
+    """An option that does not apply to the file's format is an error, never ignored."""
+    suffix = file.suffix.lower()
+    if sheet is not None and suffix not in WORKBOOK_EXTENSIONS:
+        raise InputError(f"{file}: --sheet applies to workbooks ({', '.join(WORKBOOK_EXTENSIONS)}), not to {suffix} files")
+    if header_row is not None:
+        if suffix not in (".csv",) + WORKBOOK_EXTENSIONS:
+            raise InputError(f"{file}: --header-row applies to .csv, .xlsx, .xls and .ods files, not to {suffix} files")
+        if int(header_row) < 1:
+            raise InputError(f"{file}: --header-row counts from 1 (the first row of the sheet, as in Excel)")
+
+
 def _tidy(frame: pd.DataFrame, info: TableInfo) -> pd.DataFrame:
     """Drop fully blank rows (counted), name columns as text, convert legacy-font cells."""
     before = len(frame)
     if before:
-        cells = frame.apply(lambda column: column.astype(str).str.strip().fillna(""))  # by column: fast
+        content = [c for c in frame.columns if c not in PROVENANCE_COLUMNS] or list(frame.columns)
+        cells = frame[content].apply(lambda column: column.astype(str).str.strip().fillna(""))  # by column: fast
         blank = cells.isin(["", "nan", "None", "<NA>"]).all(axis=1)
-        frame = frame[~blank.to_numpy(dtype=bool)].reset_index(drop=True)
+        if blank.any():
+            frame = frame[~blank.to_numpy(dtype=bool)].reset_index(drop=True)
     info.blank_rows_skipped += before - len(frame)
     frame.columns = [str(c) for c in frame.columns]
     frame, converted = convert_legacy_column(frame)
@@ -317,58 +581,170 @@ def _tidy(frame: pd.DataFrame, info: TableInfo) -> pd.DataFrame:
     return frame
 
 
-def iter_table(
-    path: str | Path, *, header_row: int | None = None, chunk_rows: int = 50_000
-) -> tuple[TableInfo, Iterator[pd.DataFrame]]:
-    """Like :func:`read_table` but yields the rows in chunks (CSV is streamed: bounded memory).
+def _split_cells(frame: pd.DataFrame, column: str, info: TableInfo, split: bool) -> pd.DataFrame:
+    """Count (and with ``split`` explode) cells holding several numbered petitions."""
+    from petition_nlp.layout import split_items
 
-    Returns ``(info, chunks)``; ``info`` is complete once the chunks are consumed. Problems
-    with the file itself raise :class:`InputError` before anything is yielded.
+    if column not in frame.columns or not len(frame):
+        return frame
+    if split and "item" not in frame.columns:  # present in every chunk: streamed CSV keeps one header
+        frame = frame.assign(item=pd.array([pd.NA] * len(frame), dtype="Int64"))
+    values = frame[column].tolist()
+    found: dict[int, list[str]] = {}
+    for i, value in enumerate(values):
+        if isinstance(value, str) and "\n" in value:
+            items = split_items(value)
+            if items:
+                found[i] = items
+    if not found:
+        return frame
+    info.multi_item_cells += len(found)
+    info.items_in_cells += sum(len(v) for v in found.values())
+    if not split:
+        return frame
+    positions, texts, numbers = [], [], []
+    for i, value in enumerate(values):
+        items = found.get(i)
+        if items is None:
+            positions.append(i)
+            texts.append(value)
+            numbers.append(pd.NA)
+            continue
+        has_intro = split_items_intro(value, items)
+        for k, item in enumerate(items):
+            positions.append(i)
+            texts.append(item)
+            numbers.append(k if has_intro else k + 1)
+    out = frame.iloc[positions].reset_index(drop=True)
+    out[column] = texts
+    out["item"] = pd.array(numbers, dtype="Int64")
+    return out
+
+
+def split_items_intro(value: str, items: list[str]) -> bool:
+    """Whether ``items`` (from :func:`petition_nlp.layout.split_items`) starts with an introduction."""
+    from petition_nlp.layout import _ITEM
+
+    first = next((ln for ln in value.splitlines() if ln.strip()), "")
+    return not _ITEM.match(first)
+
+
+def _finish_notes(info: TableInfo, frame: pd.DataFrame | None, text_column: str | None, given: bool, split: bool) -> None:
+    if text_column is not None and not given:
+        info.notes.append(f"text column: '{text_column}' (--text-column to choose another)")
+    if frame is not None:
+        from petition_nlp.summary import detect_unit_column
+
+        unit = detect_unit_column(frame, text_column=text_column)
+        info.unit_column = unit
+        info.notes.append(f"unit column: '{unit}'" if unit is not None else "unit column: none found (no per-unit counts)")
+    if info.rows_above_header and "header:" not in " ".join(info.notes):
+        info.notes.append(f"{_plural(info.rows_above_header, 'row')} above the header skipped")
+
+
+def _items_note(info: TableInfo, split: bool) -> None:
+    if not info.multi_item_cells:
+        return
+    cells = _plural(info.multi_item_cells, "cell holds", "cells hold")
+    if split:
+        info.notes.append(f"{cells} several numbered petitions: split into {info.items_in_cells} rows (columns 'source_row', 'item')")
+    else:
+        info.notes.append(f"{cells} several numbered petitions ({info.items_in_cells} in all); --split-items gives each its own row")
+
+
+def iter_table(
+    path: str | Path,
+    *,
+    header_row: int | None = None,
+    sheet: str | int | None = None,
+    split_items: bool = False,
+    text_column: str | None = None,
+    chunk_rows: int = 50_000,
+) -> tuple[TableInfo, Iterator[pd.DataFrame]]:
+    """Like :func:`read_table` but yields the rows in chunks (CSV is streamed: bounded memory;
+    its header is looked for among the first rows).
+
+    Returns ``(info, chunks)``; ``info`` is complete once the chunks are consumed (the text
+    column is known at once: ``info.text_column``). Problems with the file itself raise
+    :class:`InputError` before anything is yielded.
     """
     file = Path(path)
     _check_path(file)
+    _check_options(file, header_row=header_row, sheet=sheet)
     if file.suffix.lower() != ".csv":
-        frame, info = read_table(file, header_row=header_row)
+        frame, info = read_table(file, header_row=header_row, sheet=sheet, split_items=split_items, text_column=text_column)
         return info, iter([frame])
-    info = TableInfo(path=file)
-    chunks = _csv_chunks(file, info, chunk_rows)
+    info = TableInfo(path=file, format="csv")
+    columns, chunks = _csv_iter(file, info, chunk_rows, header_row=header_row, text_column=text_column)
     first = next(chunks, None)  # surfaces encoding and parsing errors now
+    if first is None:
+        raise InputError(f"{file}: no rows found")
+    first = _tidy(first, info)
+    column = resolve_text_column(first, text_column, source=file)
+    info.text_column = column
+    _finish_notes(info, first, column, text_column is not None, split_items)
 
     def generate() -> Iterator[pd.DataFrame]:
         produced = 0
-        for chunk in itertools.chain([first] if first is not None else [], chunks):
-            chunk = _tidy(chunk, info)
+        for number, chunk in enumerate(itertools_chain(first, chunks)):
+            if number:
+                chunk = _tidy(chunk, info)
+            chunk = _split_cells(chunk, column, info, split_items)
             if len(chunk):
                 produced += len(chunk)
                 yield chunk
         if not produced:
             raise InputError(f"{file}: no rows found")
+        _items_note(info, split_items)
 
     return info, generate()
 
 
-def read_table(path: str | Path, *, header_row: int | None = None) -> tuple[pd.DataFrame, TableInfo]:
-    """Read a survey export into a DataFrame of its original columns, rows in file order.
+def itertools_chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    yield first
+    yield from rest
+
+
+def read_table(
+    path: str | Path,
+    *,
+    header_row: int | None = None,
+    sheet: str | int | None = None,
+    split_items: bool = False,
+    text_column: str | None = None,
+) -> tuple[pd.DataFrame, TableInfo]:
+    """Read a survey export into a DataFrame of its original columns, rows in file order,
+    plus the provenance columns ``source_row`` (always), ``sheet`` (rows from several
+    sheets), ``table`` / ``paragraph`` (documents) and ``item`` (with ``split_items``).
 
     Args:
-        path: ``.csv``, ``.xlsx``, ``.jsonl`` or ``.txt`` file.
-        header_row: 0-based row of the header in an ``.xlsx`` sheet; found when ``None``.
+        path: ``.csv``, ``.xlsx``, ``.xls``, ``.ods``, ``.docx``, ``.pdf``, ``.jsonl`` or ``.txt``.
+        header_row: 1-based row of the header, as Excel numbers it (CSV: the line); found by
+            its content when ``None``. Only for .csv and workbooks.
+        sheet: a workbook's sheet, by name or 1-based number; every sheet holding a petition
+            table when ``None``. Only for workbooks.
+        split_items: give each petition of a cell holding several ("1. …\\n2. …") its own row.
+        text_column: the petition column (else detected: never a column of numbers).
 
-    Fully blank rows are skipped (and counted in ``TableInfo.blank_rows_skipped``).
+    Fully blank rows are skipped (and counted in ``TableInfo.blank_rows_skipped``); what the
+    reader decided is in ``TableInfo`` and its ``notes``. Raises :class:`InputError`.
     """
     file = Path(path)
     _check_path(file)
+    _check_options(file, header_row=header_row, sheet=sheet)
     suffix = file.suffix.lower()
     if suffix == ".csv":
-        info, chunks = iter_table(file)
+        info, chunks = iter_table(file, header_row=header_row, split_items=split_items, text_column=text_column)
         return pd.concat(list(chunks), ignore_index=True), info
-    info = TableInfo(path=file)
+    info = TableInfo(path=file, format=suffix.lstrip("."))
     try:
         raw = file.read_bytes()
     except OSError as exc:
         raise InputError(f"{file}: cannot read file ({exc.strerror or exc.__class__.__name__})") from None
-    if suffix == ".xlsx":
-        frame = _read_xlsx(file, raw, info, header_row=header_row)
+    if suffix in WORKBOOK_EXTENSIONS:
+        frame = _read_workbook(file, raw, info, header_row=header_row, sheet=sheet, text_column=text_column)
+    elif suffix in DOCUMENT_EXTENSIONS:
+        frame = _read_document(file, raw, info, text_column=text_column)
     elif suffix == ".jsonl":
         frame = _read_jsonl(file, raw, info)
     else:
@@ -376,6 +752,12 @@ def read_table(path: str | Path, *, header_row: int | None = None) -> tuple[pd.D
     frame = _tidy(frame, info)
     if len(frame.columns) == 0 or len(frame) == 0:
         raise InputError(f"{file}: no rows found")
+    column = info.text_column if info.text_column in frame.columns and text_column is None else None
+    column = column or resolve_text_column(frame, text_column, source=file)
+    info.text_column = column
+    _finish_notes(info, frame, column, text_column is not None, split_items)
+    frame = _split_cells(frame, column, info, split_items)
+    _items_note(info, split_items)
     return frame, info
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from petition_nlp.io import atomic_output
 from petition_nlp.resources import category_name, load_stopwords
 from petition_nlp.shortlist import group_and_select
-from petition_nlp.summary import category_summary, detect_unit_column, unit_summary
+from petition_nlp.summary import NOT_PETITION_STATUSES, category_summary, detect_unit_column, unit_summary
 
 __all__ = ["build_report", "write_html", "characteristic_words", "category_chart_svg"]
 
@@ -122,8 +122,10 @@ def build_report(
         classified, n, text_column=text_column, category_column="category", quota=quota, exclude=exclude
     )
     summary = category_summary(classified)
-    unit_col = detect_unit_column(classified)
-    review = classified[classified["needs_review"]]
+    unit_col = detect_unit_column(classified, text_column=text_column)
+    lines = classified["status"].isin(NOT_PETITION_STATUSES) if "status" in classified else pd.Series(False, index=classified.index)
+    petitions = int((~lines).sum())  # rows that are not petitions (furniture, empty) are not counted
+    review = classified[classified["needs_review"] & ~lines]
     words = characteristic_words(classified, text_column)
 
     parts = [
@@ -133,7 +135,7 @@ def build_report(
         "<h1>Báo cáo tổng hợp kiến nghị của công nhân, người lao động</h1>",
         f"<p class='muted'>Nguồn: {html.escape(title_source)} · Lập lúc {datetime.now():%H:%M %d/%m/%Y} · petition-nlp</p>",
         "<div class='cards'>",
-        f"<div class='card'><b>{len(classified)}</b>kiến nghị</div>",
+        f"<div class='card'><b>{petitions}</b>kiến nghị</div>",
         f"<div class='card'><b>{int((summary['category'] != '').sum())}</b>chủ đề</div>",
         f"<div class='card'><b>{groups.loc[groups['group_id'] != '', 'group_id'].nunique()}</b>nhóm vấn đề</div>",
         f"<div class='card'><b>{len(chosen)}</b>câu hỏi được chọn</div>",
@@ -162,9 +164,12 @@ def build_report(
             "Nội dung câu hỏi": chosen[text_column],
             "Số kiến nghị đại diện": chosen["represents"],
             "Số đơn vị nêu": chosen["unit_count"] if "unit_count" in chosen else "",
-            "Đơn vị nêu": chosen["units"] if "units" in chosen else chosen["member_ids"],
         }
     )
+    if "units" in chosen:
+        shortlist_view["Đơn vị nêu"] = chosen["units"].fillna("")
+    else:  # no unit column in the input: say which rows, under their own name
+        shortlist_view["Các kiến nghị trong nhóm (STT / dòng)"] = chosen["member_ids"].fillna("")
     parts.append(f"<div id='shortlist'>{_table(shortlist_view, numeric=['TT', 'Số kiến nghị đại diện', 'Số đơn vị nêu'])}</div>")
     if unit_col is not None:
         units = unit_summary(classified, unit_col)
@@ -180,9 +185,17 @@ def build_report(
     parts.append(f"<h2>Kiến nghị cần xem lại ({len(review)})</h2>")
     if len(review):
         reason = review["status"].map({"ok": "độ tin cậy thấp", "empty": "trống", "no_letters": "không có chữ", "too_long": "quá dài", "not_a_petition": "không phải kiến nghị"}).fillna(review["status"])
+        where = {}
+        if "sheet" in review:
+            where["Trang tính"] = review["sheet"].fillna("").astype(str)
+        if "source_row" in review:
+            where["Dòng"] = review["source_row"].astype("string").fillna("")
+        if unit_col is not None:
+            where["Đơn vị"] = review[unit_col].fillna("").astype(str)
         view = pd.DataFrame(
             {
-                "Nội dung": review[text_column].astype(str).str.slice(0, 400),
+                **where,
+                "Nội dung": review[text_column].fillna("").astype(str).str.slice(0, 400),
                 "Chủ đề dự đoán": review["category_name"],
                 "Độ tin cậy": review["confidence"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
                 "Chủ đề thứ hai": [category_name(c) if isinstance(c, str) and c else "" for c in review.get("second_category", pd.Series([""] * len(review), index=review.index))],

@@ -430,8 +430,18 @@ def select_questions(
     ids = frame[id_column] if id_column else None
     if ids is None:
         found = _find_named(list(frame.columns), ID_COLUMN_NAMES, exact=True)
-        ids = frame[found] if found is not None else pd.Series(range(1, len(frame) + 1), index=frame.index)
+        if found is not None:
+            ids = frame[found]
+        elif "source_row" in frame.columns:  # the row as the officer sees it in the file
+            ids = frame["source_row"]
+        else:
+            ids = pd.Series(range(1, len(frame) + 1), index=frame.index)
     ids = ids.map(as_text)
+    if "item" in frame.columns:  # one cell split into several petitions: "12.2"
+        item = frame["item"].map(as_text)
+        ids = ids.where(item == "", ids + "." + item)
+    if "sheet" in frame.columns:  # numbers restart on every sheet
+        ids = frame["sheet"].map(as_text) + ": " + ids
     unit_col = unit_column or detect_unit_column(frame)
     pool = frame[(frame["group_id"] != "") & ~frame["category"].isin(excluded)]
     if isinstance(quota, dict):

@@ -1,4 +1,4 @@
-"""Summaries of a classified table: per category and per unit."""
+"""Summaries of a classified table: per category and per unit, counting petitions (not lines)."""
 
 from __future__ import annotations
 
@@ -9,27 +9,67 @@ import pandas as pd
 from petition_nlp.io import _find_named
 from petition_nlp.resources import category_name
 
-__all__ = ["category_summary", "unit_summary", "detect_unit_column", "UNIT_COLUMN_NAMES"]
+__all__ = [
+    "category_summary", "unit_summary", "detect_unit_column", "petition_rows", "line_counts", "UNIT_COLUMN_NAMES",
+    "NOT_PETITION_STATUSES",
+]
 
+NOT_PETITION_STATUSES = ("not_a_petition", "empty")
+"""Row statuses that are not counted as petitions in summaries."""
+
+_NOT_UNITS = {
+    "sheet", "table", "paragraph", "source_row", "item", "category", "category_name", "confidence",
+    "needs_review", "status", "second_category", "second_confidence", "group_id", "member_ids", "units",
+}
 UNIT_COLUMN_NAMES = ("don vi", "unit", "cdcs", "cong doan co so", "doanh nghiep", "co quan", "to chuc")
 
 
-def detect_unit_column(frame: pd.DataFrame) -> Any | None:
-    """The column naming the sending unit (Đơn vị / unit / CĐCS ...), or ``None``."""
-    return _find_named([c for c in frame.columns], UNIT_COLUMN_NAMES)
+def detect_unit_column(frame: pd.DataFrame, *, text_column: Any = None) -> Any | None:
+    """The column naming the sending unit (Đơn vị / unit / CĐCS ...), or ``None``.
+
+    Never the petition column (``text_column``), a provenance column, nor a column of
+    numbers or ordinals (an "STT" that happens to be named like a unit)."""
+    from petition_nlp.layout import is_numeric_column
+
+    columns = [
+        c for c in frame.columns
+        if c != text_column and c not in _NOT_UNITS and not is_numeric_column(frame[c].head(500).tolist())
+    ]
+    return _find_named(columns, UNIT_COLUMN_NAMES)
+
+
+def petition_rows(frame: pd.DataFrame) -> pd.Series:
+    """Which rows are petitions: all but the lines that are not (status ``not_a_petition``:
+    titles, totals, signatures) and empty rows."""
+    if "status" not in frame.columns:
+        return pd.Series(True, index=frame.index)
+    return ~frame["status"].astype(str).isin(NOT_PETITION_STATUSES)
 
 
 def category_summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Count and share per category (``""`` for rows that could not be classified)."""
-    counts = frame["category"].fillna("").value_counts()
-    table = pd.DataFrame({"category": counts.index, "count": counts.to_numpy()})
+    """Count and share per category, over petitions only (``""`` for petitions that could not
+    be classified; rows that are not petitions and empty rows are not counted)."""
+    petitions = frame[petition_rows(frame).to_numpy(dtype=bool)]
+    counts = petitions["category"].fillna("").astype(str).value_counts()
+    table = pd.DataFrame({"category": counts.index.astype(str), "count": counts.to_numpy()})
     table["category_name"] = [category_name(c) if c else "" for c in table["category"]]
-    table["share"] = table["count"] / max(1, len(frame))
+    table["share"] = table["count"] / max(1, len(petitions))
     return table.sort_values(["count", "category"], ascending=[False, True]).reset_index(drop=True)
+
+
+def line_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """``petitions``, ``rows`` and the number of rows per status that are not petitions."""
+    mask = petition_rows(frame)
+    out = {"rows": len(frame), "petitions": int(mask.sum())}
+    if "status" in frame.columns:
+        for status in NOT_PETITION_STATUSES:
+            out[status] = int((frame["status"].astype(str) == status).sum())
+    return out
 
 
 def unit_summary(frame: pd.DataFrame, unit_column: Any) -> pd.DataFrame:
     """Petitions per unit and category (one row per unit, one column per category)."""
-    table = pd.crosstab(frame[unit_column].fillna("").astype(str), frame["category"].fillna(""))
+    frame = frame[petition_rows(frame).to_numpy(dtype=bool)]
+    table = pd.crosstab(frame[unit_column].fillna("").astype(str), frame["category"].fillna("").astype(str))
     table["total"] = table.sum(axis=1)
     return table.sort_values("total", ascending=False)

@@ -10,7 +10,7 @@ HOSTILE = FIXTURES / "hostile"
 
 UNUSABLE = [
     ("missing.csv", "file not found"),
-    ("petitions.docx", "unknown file type"),
+    ("petitions.docx", "corrupt or not a .docx document"),
     ("random.xlsx", "corrupt or not an .xlsx"),
     ("truncated.xlsx", "corrupt or not an .xlsx"),
     ("password_protected.xlsx", "password-protected"),

@@ -26,8 +26,8 @@ def reference() -> pd.DataFrame:
 def test_every_encoding_reads_to_the_same_unicode_table(name: str, reference: pd.DataFrame) -> None:
     frame, _ = read_table(HOSTILE / name)
     assert list(frame.columns) == list(reference.columns)
-    nfc = frame.map(lambda v: unicodedata.normalize("NFC", v))
-    assert nfc.equals(reference)
+    nfc = frame.map(lambda v: unicodedata.normalize("NFC", v) if isinstance(v, str) else v)
+    assert nfc.astype(str).equals(reference.astype(str))
 
 
 @pytest.mark.parametrize("name, kind", [("tcvn3.csv", "TCVN3"), ("vni_in_utf8.csv", "VNI")])
@@ -47,22 +47,26 @@ def test_legacy_detection_never_flags_unicode_vietnamese() -> None:
 def test_xlsx_header_below_title_rows_is_found() -> None:
     frame, info = read_table(HOSTILE / "merged_header.xlsx")
     assert list(frame.columns)[:3] == ["STT", "Đơn vị", "Nội dung kiến nghị"]
-    assert info.header_row == 3
+    assert info.header_row == 4  # as Excel numbers it
+    assert frame["source_row"].tolist() == [5, 6, 8, 9, 10, 11]  # Excel rows; row 7 is blank
     assert len(frame) == 6  # the blank line inside the table is skipped, the numeric row is kept
     assert info.blank_rows_skipped == 1
     assert detect_text_column(frame) == "Nội dung kiến nghị"
 
 
 def test_xlsx_header_row_can_be_given() -> None:
-    frame, _ = read_table(HOSTILE / "merged_header.xlsx", header_row=3)
+    frame, _ = read_table(HOSTILE / "merged_header.xlsx", header_row=4)
     assert "Nội dung kiến nghị" in frame.columns
+    frame, _ = read_table(HOSTILE / "merged_header.xlsx", header_row=2)  # the title row, if the officer says so
+    assert list(frame.columns)[0].startswith("TỔNG HỢP")
 
 
 def test_jsonl_and_txt() -> None:
     frame, _ = read_table(HOSTILE / "petitions.jsonl")
-    assert list(frame.columns) == ["id", "unit", "content"] and len(frame) == 5
+    assert list(frame.columns) == ["id", "unit", "content", "source_row"] and len(frame) == 5
     frame, _ = read_table(HOSTILE / "petitions.txt")
-    assert list(frame.columns) == ["text"] and len(frame) == 5
+    assert list(frame.columns) == ["text", "source_row"] and len(frame) == 5
+    assert frame["source_row"].tolist() == [1, 2, 3, 4, 5]
 
 
 @pytest.mark.parametrize(
@@ -75,7 +79,7 @@ def test_jsonl_and_txt() -> None:
     ],
 )
 def test_text_column_detection_by_name(columns, expected) -> None:
-    frame = pd.DataFrame([["1"] * len(columns)], columns=columns)
+    frame = pd.DataFrame([["Đề nghị tăng lương cho công nhân"] * len(columns)], columns=columns)
     assert detect_text_column(frame) == expected
 
 
@@ -99,7 +103,7 @@ def test_label_column_detection() -> None:
         ("random.xlsx", "corrupt or not an .xlsx"),
         ("truncated.xlsx", "corrupt or not an .xlsx"),
         ("password_protected.xlsx", "password-protected"),
-        ("petitions.docx", "unknown file type"),
+        ("petitions.docx", "corrupt or not a .docx document"),
         ("bad_line.jsonl", "line 2 is not valid JSON"),
         ("missing.csv", "file not found"),
     ],

@@ -1,0 +1,196 @@
+"""Workbooks as grids of cell texts: ``.xlsx`` (openpyxl), ``.xls`` (xlrd), ``.ods`` (odfpy
+through pandas). One :class:`Sheet` per worksheet, in workbook order, merged ranges filled.
+
+Errors are raised as ``petition_nlp.io.InputError`` with one line naming the file. Zip-based
+files are checked with :func:`petition_nlp.safefiles.check_archive` before they are opened.
+"""
+
+from __future__ import annotations
+
+import io as _io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from petition_nlp.layout import cell_text, fill_merged
+
+__all__ = ["Sheet", "read_xlsx", "read_xls", "read_ods", "OLE_MAGIC"]
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]{1,3}[0-9]{1,7})(?::([A-Z]{1,3}[0-9]{1,7}))?\"")
+_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+
+@dataclass
+class Sheet:
+    """A worksheet: its name, rows of cell texts and each row's 1-based number in the sheet."""
+
+    name: str
+    grid: list[list[str]]
+    numbers: list[int]
+    hidden: bool = False
+    merged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _error(path: Path, message: str):  # noqa: ANN202 - returns the exception to raise
+    from petition_nlp.io import InputError
+
+    return InputError(f"{path}: {message}")
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
+
+
+def _trim(grid: list[list[str]]) -> list[list[str]]:
+    """Drop trailing empty cells of each row and trailing empty rows."""
+    out = []
+    for row in grid:
+        end = len(row)
+        while end and not row[end - 1]:
+            end -= 1
+        out.append(row[:end])
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def _merged_ranges(archive: zipfile.ZipFile, member: str) -> list[tuple[int, int, int, int]]:
+    """``mergeCell`` ranges of a worksheet, read by scanning its XML (read-only openpyxl
+    does not expose them); 0-based inclusive ``(r0, c0, r1, c1)``."""
+    ranges = []
+    tail = b""
+    with archive.open(member) as handle:
+        while True:
+            chunk = handle.read(1 << 20)
+            if not chunk:
+                break
+            data = tail + chunk
+            for m in _MERGE.finditer(data):
+                a, b = m.group(1).decode(), (m.group(2) or m.group(1)).decode()
+                (ca, ra), (cb, rb) = _REF.match(a).groups(), _REF.match(b).groups()
+                ranges.append((int(ra) - 1, _col_index(ca), int(rb) - 1, _col_index(cb)))
+            tail = data[-200:]
+            if len(ranges) > 100_000:
+                break
+    return list(dict.fromkeys(ranges))
+
+
+def read_xlsx(path: Path, raw: bytes) -> list[Sheet]:
+    """Every worksheet of an ``.xlsx`` workbook (values as last saved by Excel; formulas are
+    never evaluated, macros never run)."""
+    import openpyxl
+
+    from petition_nlp.safefiles import check_archive
+
+    if not zipfile.is_zipfile(_io.BytesIO(raw)):
+        raise _error(path, "corrupt or not an .xlsx workbook")
+    check_archive(raw, path)
+    try:
+        book = openpyxl.load_workbook(_io.BytesIO(raw), read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for broken files
+        raise _error(path, f"corrupt .xlsx workbook ({_first_line(exc)})") from None
+    sheets = []
+    try:
+        for ws in book.worksheets:
+            if not hasattr(ws, "iter_rows"):  # chart sheets
+                continue
+            ws.reset_dimensions()  # the declared size can lie ("A1:XFD1048576"): read what is there
+            grid = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            grid = _trim(grid)
+            member = getattr(ws, "_worksheet_path", None)
+            merged = 0
+            if member and grid:
+                merged = fill_merged(grid, _merged_ranges(book._archive, member))
+            sheets.append(
+                Sheet(ws.title, grid, list(range(1, len(grid) + 1)), hidden=getattr(ws, "sheet_state", "visible") != "visible", merged=merged)
+            )
+    except Exception as exc:  # noqa: BLE001
+        from petition_nlp.io import InputError
+
+        if isinstance(exc, InputError):
+            raise
+        raise _error(path, f"corrupt .xlsx workbook ({_first_line(exc)})") from None
+    finally:
+        book.close()
+    return sheets
+
+
+def read_xls(path: Path, raw: bytes) -> list[Sheet]:
+    """Every worksheet of an old ``.xls`` (BIFF) workbook, with merged ranges (xlrd; VBA
+    macros in the file are never read or run)."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=raw, formatting_info=True, on_demand=True)
+    except xlrd.XLRDError as exc:
+        text = str(exc)
+        if "encrypt" in text.lower():
+            raise _error(path, "password-protected (encrypted) workbook; save it without a password") from None
+        if "workbook" in text.lower() and "OLE2" in text:
+            if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in raw or b"EncryptedPackage" in raw:
+                raise _error(path, "password-protected (encrypted) workbook; save it without a password") from None
+        raise _error(path, f"corrupt or not an .xls workbook ({_first_line(exc)})") from None
+    except Exception as exc:  # noqa: BLE001
+        raise _error(path, f"corrupt or not an .xls workbook ({_first_line(exc)})") from None
+    sheets = []
+    try:
+        for index in range(book.nsheets):
+            ws = book.sheet_by_index(index)
+            grid = []
+            for r in range(ws.nrows):
+                row = []
+                for c in range(ws.ncols):
+                    cell = ws.cell(r, c)
+                    if cell.ctype == xlrd.XL_CELL_DATE:
+                        try:
+                            row.append(cell_text(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)))
+                        except (ValueError, OverflowError):
+                            row.append(cell_text(cell.value))
+                    elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+                        row.append("")
+                    elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                        row.append("TRUE" if cell.value else "FALSE")
+                    else:
+                        row.append(cell_text(cell.value))
+                grid.append(row)
+            grid = _trim(grid)
+            ranges = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in ws.merged_cells]
+            merged = fill_merged(grid, ranges) if grid else 0
+            sheets.append(Sheet(ws.name, grid, list(range(1, len(grid) + 1)), hidden=ws.visibility != 0, merged=merged))
+            book.unload_sheet(index)
+    except Exception as exc:  # noqa: BLE001
+        raise _error(path, f"corrupt .xls workbook ({_first_line(exc)})") from None
+    finally:
+        book.release_resources()
+    return sheets
+
+
+def read_ods(path: Path, raw: bytes) -> list[Sheet]:
+    """Every sheet of an OpenDocument spreadsheet (odfpy through pandas). Merged ranges keep
+    their value in the first cell only (pandas' reader does not report them)."""
+    import pandas as pd
+
+    from petition_nlp.safefiles import check_archive
+
+    if not zipfile.is_zipfile(_io.BytesIO(raw)):
+        raise _error(path, "corrupt or not an .ods spreadsheet")
+    check_archive(raw, path)
+    try:
+        frames = pd.read_excel(_io.BytesIO(raw), sheet_name=None, header=None, dtype=object, engine="odf")
+    except Exception as exc:  # noqa: BLE001
+        raise _error(path, f"corrupt .ods spreadsheet ({_first_line(exc)})") from None
+    sheets = []
+    for name, frame in frames.items():
+        grid = _trim([[cell_text(v) for v in row] for row in frame.itertuples(index=False, name=None)])
+        sheets.append(Sheet(str(name), grid, list(range(1, len(grid) + 1))))
+    return sheets
