@@ -1,0 +1,211 @@
+"""Real office layouts in every format (built by tests/fixtures/make_office_files.py): every
+petition found with status ok, nothing dropped silently, one note per decision, hostile files
+refused with one line or read correctly."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import FIXTURES, run_cli
+from petition_nlp.io import InputError, read_table
+
+sys.path.insert(0, str(FIXTURES))
+import make_office_files  # noqa: E402
+
+pytest.importorskip("xlwt")
+pytest.importorskip("fpdf")
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("office")
+    return folder, make_office_files.build_all(folder)
+
+
+NAMES = [b.__name__ for b in make_office_files.BUILDERS]
+FILES = {
+    "letterhead_title": "letterhead_title.xlsx", "single_title": "single_title.xlsx", "title_blank": "title_blank.xlsx",
+    "csv_titles": "titles_1258.csv", "zones": "zones.xlsx", "two_row_header": "two_row_header.xlsx",
+    "several_per_cell": "several_per_cell.xlsx", "old_xls": "old.xls", "ods": "survey.ods",
+    "docx_table": "report_table.docx", "docx_paragraphs": "report_paragraphs.docx", "pdf_paragraphs": "report.pdf",
+}
+
+
+def _detector_landed() -> bool:
+    try:
+        import petition_nlp.notpetition  # noqa: F401
+        from petition_nlp.validation import STATUS_NOT_PETITION  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _classify(path: Path, out: Path, *args: str):
+    result = run_cli("classify", path, "-o", out, *args)
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return result, frame
+
+
+@pytest.mark.parametrize("builder", NAMES)
+def test_every_petition_is_found_and_classified(office, builder, tmp_path) -> None:
+    folder, layouts = office
+    name = FILES[builder]
+    layout = layouts[name]
+    result, frame = _classify(folder / name, tmp_path / "out.csv")
+    _, info = read_table(folder / name)
+    column = info.text_column
+    texts = frame[column].str.strip()
+    ok = frame["status"] == "ok"
+    # the set of petitions in the output equals the set in the file, each classified
+    assert set(texts[ok]) >= layout.petitions
+    assert set(texts[texts.isin(layout.petitions)]) == layout.petitions
+    assert (frame.loc[texts.isin(layout.petitions), "status"] == "ok").all()
+    assert (frame.loc[texts.isin(layout.petitions), "category"] != "").all()
+    # traceable: a 1-based source row on every row, the sheet when several were read
+    assert frame["source_row"].str.fullmatch(r"\d+").all()
+    if len(layout.sheets) > 1:
+        assert list(dict.fromkeys(frame["sheet"])) == layout.sheets
+    # one note per decision
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
+    assert sum("text column:" in n for n in notes) == 1
+    assert sum("unit column:" in n for n in notes) == 1
+    if layout.header_row is not None:
+        assert sum(f"header: row {layout.header_row}," in n for n in notes) == 1
+    if _detector_landed():  # no other line carries a topic
+        others = frame[~texts.isin(layout.petitions)]
+        assert (others["category"] == "").all(), others[[column, "status", "category"]].to_string()
+
+
+def test_two_row_header_is_combined_and_its_second_row_is_not_a_petition(office) -> None:
+    folder, layouts = office
+    frame, info = read_table(folder / "two_row_header.xlsx")
+    assert info.header_rows["" if len(info.header_rows) == 1 and "" in info.header_rows else "Biểu 01"] == (2, 3)
+    assert list(frame.columns)[:5] == ["STT", "Đơn vị", "Ý kiến, kiến nghị / Nội dung", "Ý kiến, kiến nghị / Lĩnh vực", "Ghi chú"]
+    assert info.text_column == "Ý kiến, kiến nghị / Nội dung"
+    assert "Nội dung" not in set(frame[info.text_column])
+    assert frame["source_row"].tolist() == list(range(4, 4 + len(frame)))
+
+
+def test_rows_below_the_table_are_kept_and_rows_above_are_counted(office) -> None:
+    folder, _ = office
+    frame, info = read_table(folder / "letterhead_title.xlsx")
+    column = info.text_column
+    assert "Tổng cộng: 8 ý kiến, kiến nghị" in set(frame[column])  # kept: the classifier marks it
+    assert info.rows_above_header == 4
+    assert frame["source_row"].iloc[0] == 7  # the first petition is on Excel row 7
+    assert any("4 title lines and 1 blank row above it skipped" in n for n in info.notes)
+
+
+def test_every_sheet_is_read_and_skipped_sheets_are_named(office) -> None:
+    folder, layouts = office
+    frame, info = read_table(folder / "zones.xlsx")
+    assert info.sheets == ["KCN Vân Trung", "KCN Song Khê", "KCN Hòa Phú"]
+    assert set(info.skipped_sheets) == {"Trống", "Ghi chú"}
+    assert any("'Trống' skipped (empty)" in n for n in info.notes)
+    one, _ = read_table(folder / "zones.xlsx", sheet="KCN Song Khê")
+    two, _ = read_table(folder / "zones.xlsx", sheet="3")
+    assert len(one) == 6 and "sheet" not in one.columns
+    assert one.equals(two)
+    with pytest.raises(InputError, match="no sheet 'KCN Nowhere'"):
+        read_table(folder / "zones.xlsx", sheet="KCN Nowhere")
+
+
+def test_workbook_output_of_several_sheets_keeps_the_sheet(office, tmp_path) -> None:
+    import openpyxl
+
+    folder, _ = office
+    out = tmp_path / "out.xlsx"
+    assert run_cli("classify", folder / "zones.xlsx", "-o", out).exit_code == 0
+    header = [c.value for c in openpyxl.load_workbook(out)["Kiến nghị"][1]]
+    assert "Trang tính" in header and "Dòng gốc" in header
+
+
+def test_split_items_gives_one_row_per_petition(office, tmp_path) -> None:
+    folder, layouts = office
+    layout = layouts["several_per_cell.xlsx"]
+    result, frame = _classify(folder / "several_per_cell.xlsx", tmp_path / "out.csv")
+    assert len(frame) == 5 and "3 cells hold several numbered petitions (9 in all)" in result.stderr
+    result, frame = _classify(folder / "several_per_cell.xlsx", tmp_path / "split.csv", "--split-items")
+    texts = frame["Nội dung kiến nghị"]
+    assert set(texts) == layout.split and len(frame) == len(layout.split)
+    assert (frame["status"] == "ok").all()
+    first = frame[frame["source_row"] == "3"]
+    assert first["item"].tolist() == ["1", "2", "3"]
+    assert frame.loc[frame["source_row"] == "4", "item"].tolist() == [""]
+
+
+def test_csv_header_row_and_text_column_override(office, tmp_path) -> None:
+    folder, _ = office
+    frame, info = read_table(folder / "titles_1258.csv", header_row=3, text_column="Nội dung kiến nghị")
+    assert info.text_column == "Nội dung kiến nghị" and frame["source_row"].iloc[0] == 4
+    result = run_cli("classify", folder / "titles_1258.csv", "--text-column", "Nội dung kiến nghị", "-o", tmp_path / "o.csv")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    "name, option, message",
+    [
+        ("titles_1258.csv", ("--sheet", "1"), "--sheet applies to workbooks"),
+        ("report.pdf", ("--header-row", "2"), "--header-row applies to"),
+        ("report_table.docx", ("--sheet", "1"), "--sheet applies to workbooks"),
+    ],
+)
+def test_options_that_do_not_apply_are_errors(office, name, option, message) -> None:
+    folder, _ = office
+    result = run_cli("classify", folder / name, *option)
+    assert result.exit_code == 2
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1 and message in lines[0]
+
+
+def test_txt_and_jsonl_refuse_header_row() -> None:
+    for name in ("petitions.txt", "petitions.jsonl"):
+        result = run_cli("classify", FIXTURES / "hostile" / name, "--header-row", "2")
+        assert result.exit_code == 2 and "--header-row applies to" in result.stderr
+
+
+def test_documents_keep_letterhead_and_signature_out_with_a_note(office) -> None:
+    folder, layouts = office
+    frame, info = read_table(folder / "report_paragraphs.docx")
+    assert set(frame["text"]) == layouts["report_paragraphs.docx"].petitions
+    assert info.paragraphs_left_out >= 10
+    assert "paragraph" in frame.columns
+    frame, info = read_table(folder / "report_table.docx")
+    assert info.skipped_sheets == {"table 1": "no header with column names such as STT / Nội dung (a letterhead or layout table)"}
+    assert set(frame["table"]) == {2}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("hostile_office")
+    return folder, make_office_files.hostile_office_files(folder)
+
+
+@pytest.mark.parametrize("name", ["blank.docx", "scan.pdf", "not_a.pdf", "huge_merge.xlsx", "really_xls.xlsx"])
+def test_hostile_office_files_exit_2_with_one_line_or_read(hostile, name, tmp_path) -> None:
+    folder, expected = hostile
+    started = time.perf_counter()
+    result = run_cli("classify", folder / name, "-o", tmp_path / "out.csv")
+    assert time.perf_counter() - started < 30
+    assert "Traceback" not in result.output
+    if expected[name]:
+        assert result.exit_code == 2, result.output
+        lines = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
+        assert len(lines) == 1 and expected[name] in lines[0] and name in lines[0]
+    else:
+        assert result.exit_code == 0, result.output
+        frame = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        assert (frame["status"] == "ok").sum() >= 3
+
+
+def test_huge_merge_is_clipped_and_does_not_overwrite_cells(hostile) -> None:
+    folder, _ = hostile
+    frame, info = read_table(folder / "huge_merge.xlsx")
+    assert list(frame.columns)[:3] == ["STT", "Đơn vị", "Nội dung kiến nghị"]
+    assert frame["Nội dung kiến nghị"].tolist() == make_office_files.PETITIONS[:3]
