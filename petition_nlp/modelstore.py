@@ -1,12 +1,15 @@
 """Model directories: save with a manifest, verify before loading, promote and roll back.
 
 A model directory holds ``model.pkl.gz`` (a gzip-compressed pickle; directories written by
-earlier versions hold ``model.joblib``, still readable) and ``manifest.json``. Unpickling
-runs code, so :func:`load_model` checks every artefact against the sha256 recorded in the
-manifest *before* unpickling — and unpickles the very bytes it checked — refusing anything
-modified, truncated or foreign. Only load model directories you trust: the manifest
-protects against accidents and swapped files, not against someone who can rewrite both the
-model and its manifest.
+earlier versions hold ``model.joblib``, still readable) and ``manifest.json``.
+:func:`load_model` checks every artefact against the sha256 recorded in the manifest before
+unpickling — and unpickles the very bytes it checked — refusing anything modified, truncated
+or foreign (the corruption check). Loading cannot run code: the unpickler admits only an
+allow-list of types and functions (scikit-learn, NumPy, SciPy, pandas and petition-nlp
+classes, and the few helpers a fitted model needs; see :class:`RestrictedUnpickler`) and
+refuses anything else *before* it is called, naming it (``refused to load untrusted type
+posix.system``). PyTorch weights (the optional neural ensemble) load with
+``torch.load(weights_only=True)``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from typing import Any
 
 __all__ = [
     "ModelError",
+    "UntrustedModel",
+    "RestrictedUnpickler",
+    "restricted_loads",
     "save_model",
     "load_model",
     "verify_model_dir",
@@ -53,6 +59,146 @@ _MODULES = {"scikit-learn": "sklearn", "petition-nlp": "petition_nlp"}  # distri
 
 class ModelError(RuntimeError):
     """A model directory is missing, incomplete, tampered with or unusable."""
+
+
+class UntrustedModel(ModelError):
+    """A model file names a type or function outside the allow-list (it could run code)."""
+
+
+# ----------------------------------------------------------------------------- restricted unpickling
+# Exact (module, name) pairs a fitted model needs beyond the classes admitted by _allowed_class;
+# found by loading the bundled model (and a neural one) with a recording unpickler.
+_ALLOWED_NAMES = frozenset(
+    [("builtins", n) for n in ("slice", "set", "frozenset", "complex", "bytearray", "range", "object", "list", "dict", "tuple", "int", "float", "str", "bytes", "bool")]
+    + [("collections", n) for n in ("OrderedDict", "defaultdict", "Counter", "deque")]
+    + [("copyreg", "_reconstructor"), ("functools", "partial"), ("re", "_compile")]
+    + [(f"numpy.{core}.{mod}", n) for core in ("core", "_core") for mod, n in (
+        ("multiarray", "_reconstruct"), ("multiarray", "scalar"), ("numeric", "_frombuffer"))]
+    + [("pandas._libs.internals", "_unpickle_block"), ("pandas.core.indexes.base", "_new_Index"),
+       ("pandas.core.arrays.categorical", "_new_Categorical"), ("pandas._libs.arrays", "__pyx_unpickle_NDArrayBacked")]
+    + [("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_parameter")]  # neural models of earlier versions
+)
+# Classes are admitted from these packages only (checked on the class's own __module__ too, so
+# a name re-exported from elsewhere - petition_nlp.modelstore.Path - is refused).
+_CLASS_PACKAGES = ("sklearn.", "petition_nlp.", "numpy", "scipy.sparse.", "pandas.")
+_DENIED_MODULES = ("sklearn.utils._testing", "sklearn.datasets", "sklearn.externals", "sklearn.utils.parallel", "numpy.testing", "numpy.distutils", "numpy.f2py", "numpy.lib._datasource", "pandas.io", "pandas.util", "pandas.testing", "pandas._testing")
+_DENIED_CLASSES = frozenset({"numpy.memmap", "numpy.lib._datasource.DataSource"})
+
+
+def _safe_torch_bytes(data: bytes) -> Any:
+    """Stands in for ``torch.storage._load_from_bytes`` (which loads with weights_only=False)."""
+    from petition_nlp.neural import load_weights
+
+    return load_weights(data)
+
+
+_REPLACED = {("torch.storage", "_load_from_bytes"): _safe_torch_bytes}
+
+
+def _under(where: str, packages: tuple[str, ...]) -> bool:
+    return any(where == p.rstrip(".") or where.startswith(p if p.endswith(".") else p + ".") for p in packages)
+
+
+def _allowed_class(module: str, obj: Any) -> bool:
+    if not isinstance(obj, type):
+        return False
+    own = getattr(obj, "__module__", "") or ""
+    full = f"{own}.{obj.__qualname__}"
+    if full in _DENIED_CLASSES:
+        return False
+    for where in (module, own):
+        if not _under(where, _CLASS_PACKAGES) or _under(where, _DENIED_MODULES):
+            return False
+    import numpy
+
+    if own.startswith("numpy") and issubclass(obj, numpy.memmap):
+        return False
+    return True
+
+
+def _find_allowed(module: str, name: str) -> Any:
+    """The object ``module.name`` names, if the allow-list admits it; else :class:`UntrustedModel`."""
+    if (module, name) in _REPLACED:
+        return _REPLACED[(module, name)]
+    if "." in name or name.startswith("__") or not module.replace(".", "").replace("_", "").isalnum():
+        raise UntrustedModel(f"{module}.{name}")
+    if (module, name) in _ALLOWED_NAMES:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)
+    if not _under(module, _CLASS_PACKAGES):
+        raise UntrustedModel(f"{module}.{name}")
+    import importlib
+
+    try:
+        obj = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        raise UntrustedModel(f"{module}.{name}") from None
+    if not _allowed_class(module, obj):
+        raise UntrustedModel(f"{module}.{name}")
+    return obj
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """``pickle.Unpickler`` whose ``find_class`` admits only the allow-list (see the module doc).
+
+    Every global a pickle names goes through ``find_class`` before it can be called, so a
+    payload such as ``os.system`` is refused before any of the file runs.
+    """
+
+    def find_class(self, module: str, name: str) -> Any:  # noqa: D401 - pickle API
+        return _find_allowed(module, name)
+
+
+def restricted_loads(data: bytes) -> Any:
+    """``pickle.loads`` through :class:`RestrictedUnpickler`."""
+    return RestrictedUnpickler(io.BytesIO(data)).load()
+
+
+def _restricted_joblib_load(data: bytes, filename: str) -> Any:
+    """A ``model.joblib`` of an earlier version, through joblib's unpickler with the same allow-list.
+
+    joblib stores arrays as ``NumpyArrayWrapper`` records followed by the raw data; those are
+    admitted (numeric data is read as bytes, never unpickled); object arrays, stored as a nested
+    pickle, go through the allow-list too.
+    """
+    import inspect
+
+    from joblib import numpy_pickle, numpy_pickle_utils
+
+    # joblib's private helper that detects the compression (renamed in joblib 1.5)
+    open_stream = getattr(numpy_pickle_utils, "_validate_fileobject_and_memmap", None) or getattr(
+        numpy_pickle_utils, "_read_fileobject"
+    )
+
+    class _Restricted(numpy_pickle.NumpyUnpickler):
+        dispatch = numpy_pickle.NumpyUnpickler.dispatch.copy()
+
+        def find_class(self, module: str, name: str) -> Any:
+            if (module, name) == ("joblib.numpy_pickle", "NumpyArrayWrapper"):
+                return numpy_pickle.NumpyArrayWrapper
+            return _find_allowed(module, name)
+
+        def load_build(self) -> None:
+            pickle._Unpickler.load_build(self)  # type: ignore[attr-defined]
+            wrapper = self.stack[-1]
+            if isinstance(wrapper, numpy_pickle.NumpyArrayWrapper):
+                self.stack.pop()
+                if wrapper.dtype.hasobject:  # nested pickle: restricted as well, whatever joblib's version
+                    self.stack.append(RestrictedUnpickler(self.file_handle).load())
+                else:
+                    args = (self, self.ensure_native_byte_order) if hasattr(self, "ensure_native_byte_order") else (self,)
+                    self.stack.append(wrapper.read(*args))
+
+        dispatch[pickle.BUILD[0]] = load_build
+
+    handle = io.BytesIO(data)
+    with open_stream(handle, filename, None) as fobj:
+        params = inspect.signature(numpy_pickle.NumpyUnpickler.__init__).parameters
+        extra = {"ensure_native_byte_order": "auto"} if "ensure_native_byte_order" in params else {}
+        if isinstance(fobj, tuple):  # some joblib versions return (fileobj, validated_mmap_mode)
+            fobj = fobj[0]
+        return _Restricted(filename, fobj, **extra).load()
 
 
 def models_root() -> Path:
@@ -216,11 +362,16 @@ def load_model(path: str | Path | None = None) -> Any:
     try:
         with gc_paused():  # unpickling makes ~10^5 long-lived objects: GC passes over them find nothing
             if name == MODEL_FILE:
-                model = pickle.loads(gzip.decompress(data))
+                model = restricted_loads(gzip.decompress(data))
             else:
-                import joblib
-
-                model = joblib.load(io.BytesIO(data))
+                model = _restricted_joblib_load(data, str(root / name))
+    except UntrustedModel as exc:
+        raise ModelError(
+            f"{root / name}: refused to load untrusted type {exc}; a model file must hold only scikit-learn, "
+            "NumPy, SciPy, pandas and petition-nlp objects"
+        ) from None
+    except ModelError:
+        raise
     except Exception as exc:  # verified bytes that still fail: incompatible library versions
         raise ModelError(f"{root / name}: cannot be loaded ({exc.__class__.__name__}: {exc})") from None
     model.manifest_ = manifest

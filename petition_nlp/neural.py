@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["BiRNNClassifier", "MissingExtra", "require_torch"]
+__all__ = ["BiRNNClassifier", "MissingExtra", "require_torch", "load_weights"]
 
 PAD, OOV = 0, 1
 
@@ -217,8 +217,36 @@ class BiRNNClassifier(ClassifierMixin, BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_network"] = None  # rebuilt from state_dict_ on first use
+        if isinstance(state.get("state_dict_"), dict):  # the weights as torch.save bytes: the pickle
+            state["state_dict_"] = _weights_to_bytes(state["state_dict_"])  # holds no torch object
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("min_count", 1)  # networks saved before min_count kept every token
+        if isinstance(state.get("state_dict_"), (bytes, bytearray)):
+            state["state_dict_"] = load_weights(bytes(state["state_dict_"]))
         super().__setstate__(state)
+
+
+def _weights_to_bytes(weights: dict[str, Any]) -> bytes:
+    import io
+
+    torch = require_torch()
+    buffer = io.BytesIO()
+    torch.save(dict(weights), buffer)
+    return buffer.getvalue()
+
+
+def load_weights(data: bytes) -> Any:
+    """PyTorch weights from ``torch.save`` bytes, loaded with ``weights_only=True``: tensors and
+    plain containers only, never code (a model file may come from elsewhere)."""
+    import io
+
+    torch = require_torch()
+    try:
+        return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch's UnpicklingError names the refused global
+        from petition_nlp.modelstore import ModelError
+
+        first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
+        raise ModelError(f"neural network weights refused or unreadable ({first})") from None

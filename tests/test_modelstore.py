@@ -175,3 +175,165 @@ def test_load_model_leaves_the_garbage_collector_as_it_found_it(saved, enabled) 
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+# ----------------------------------------------------------------------------- loading cannot run code
+def _rewrite_with_manifest(directory: Path, payload: bytes, name: str = "model.pkl.gz") -> None:
+    """Replace the model file and update the manifest to match, as whoever ships a directory can."""
+    import hashlib
+
+    (directory / name).write_bytes(payload)
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    manifest["artefacts"] = {name: hashlib.sha256(payload).hexdigest()}
+    (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+class _TouchFile:
+    """Unpickling this would run ``os.system("touch PATH")``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.path}",))
+
+
+def test_model_carrying_code_is_refused_by_the_cli_and_nothing_runs(saved, tmp_path) -> None:
+    import gzip
+    import pickle
+
+    from conftest import SAMPLE_XLSX, run_cli
+
+    marker = tmp_path / "pwned"
+    _rewrite_with_manifest(saved, gzip.compress(pickle.dumps({"model": _TouchFile(marker)})))
+    verify_model_dir(saved)  # the manifest is consistent: only the allow-list stands in the way
+    result = run_cli("classify", SAMPLE_XLSX, "--model", saved)
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "refused to load untrusted type posix.system" in lines[0]
+    assert "Traceback" not in result.output
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "payload, named",
+    [
+        (lambda: __import__("builtins").getattr, "builtins.getattr"),
+        (lambda: __import__("subprocess").Popen, "subprocess.Popen"),
+        (lambda: __import__("numpy").memmap, "numpy.memmap"),
+        (lambda: __import__("pathlib").Path, "pathlib.Path"),
+        (lambda: __import__("builtins").eval, "builtins.eval"),
+    ],
+)
+def test_untrusted_globals_are_named(saved, payload, named) -> None:
+    import gzip
+    import pickle
+
+    _rewrite_with_manifest(saved, gzip.compress(pickle.dumps([1, payload()])))
+    with pytest.raises(ModelError, match=f"refused to load untrusted type {named}"):
+        load_model(saved)
+
+
+def test_allow_list_refuses_reexported_and_dotted_names() -> None:
+    from petition_nlp.modelstore import RestrictedUnpickler, UntrustedModel
+
+    unpickler = RestrictedUnpickler(__import__("io").BytesIO(b""))
+    for module, name in [
+        ("petition_nlp.modelstore", "shutil"),  # a module imported by an allowed one
+        ("petition_nlp.modelstore", "Path"),  # a class re-exported from pathlib
+        ("petition_nlp.modelstore", "shutil.rmtree"),  # protocol 4 dotted lookup
+        ("sklearn.utils._testing", "TempMemmap"),
+        ("numpy.testing._private.utils", "runstring"),
+        ("petition_nlp.io", "write_table"),  # a function, not a class
+    ]:
+        with pytest.raises(UntrustedModel):
+            unpickler.find_class(module, name)
+    assert unpickler.find_class("sklearn.pipeline", "Pipeline").__name__ == "Pipeline"
+
+
+def test_bundled_model_loads_through_the_allow_list() -> None:
+    from petition_nlp.modelstore import default_model_dir
+
+    model = load_model(default_model_dir())
+    assert model.predict(["Đề nghị công ty đóng BHXH đầy đủ cho công nhân"])[0] == "social_insurance"
+
+
+def test_legacy_joblib_model_is_restricted_too(tmp_path, small_model) -> None:
+    """model.joblib of earlier versions: arrays (numeric and object) load, foreign types do not."""
+    import hashlib
+
+    import joblib
+    import numpy as np
+
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    joblib.dump({"m": small_model, "objects": np.array(["a", None, 3], dtype=object)}, legacy / "x.joblib")
+    joblib.dump(small_model, legacy / "model.joblib")
+    digest = hashlib.sha256((legacy / "model.joblib").read_bytes()).hexdigest()
+    (legacy / "manifest.json").write_text(json.dumps({"format": 1, "artefacts": {"model.joblib": digest}}), encoding="utf-8")
+    assert load_model(legacy).predict(["Đề nghị xây nhà ở xã hội"])[0] == "housing"
+    from petition_nlp.modelstore import _restricted_joblib_load
+
+    loaded = _restricted_joblib_load((legacy / "x.joblib").read_bytes(), "x.joblib")
+    assert loaded["objects"].tolist() == ["a", None, 3]
+    marker = tmp_path / "pwned"
+    joblib.dump({"m": _TouchFile(marker)}, legacy / "evil.joblib")
+    evil = (legacy / "evil.joblib").read_bytes()
+    _rewrite_with_manifest(legacy, evil, name="model.joblib")
+    with pytest.raises(ModelError, match="refused to load untrusted type posix.system"):
+        load_model(legacy)
+    # hidden inside an object array (a nested pickle in joblib's format)
+    joblib.dump(np.array([_TouchFile(marker)], dtype=object), legacy / "evil2.joblib")
+    _rewrite_with_manifest(legacy, (legacy / "evil2.joblib").read_bytes(), name="model.joblib")
+    with pytest.raises(ModelError, match="refused to load untrusted type posix.system"):
+        load_model(legacy)
+    assert not marker.exists()
+
+
+def test_neural_weights_load_with_weights_only(tmp_path) -> None:
+    torch = pytest.importorskip("torch")
+    import gzip
+    import pickle
+
+    from petition_nlp.modelstore import restricted_loads
+    from petition_nlp.neural import load_weights
+
+    weights = {"w": torch.ones(2, 3)}
+    # earlier neural models pickled tensors directly: their torch.storage loader is replaced by
+    # one that uses weights_only=True
+    old = restricted_loads(pickle.dumps({"state": weights}))
+    assert torch.equal(old["state"]["w"], weights["w"])
+
+    class Evil:
+        def __reduce__(self):
+            import os
+
+            return (os.system, (f"touch {tmp_path / 'pwned'}",))
+
+    import io
+
+    buffer = io.BytesIO()
+    torch.save({"w": torch.ones(1), "x": Evil()}, buffer)
+    with pytest.raises(ModelError, match="refused or unreadable"):
+        load_weights(buffer.getvalue())
+    assert not (tmp_path / "pwned").exists()
+    del gzip
+
+
+def test_neural_network_pickles_its_weights_as_bytes(corpus) -> None:
+    pytest.importorskip("torch")
+    import pickle
+
+    import numpy as np
+
+    from petition_nlp.modelstore import restricted_loads
+    from petition_nlp.neural import BiRNNClassifier
+
+    rows = corpus.groupby("label").sample(10, random_state=0)
+    net = BiRNNClassifier(epochs=1).fit(rows["text"].tolist(), rows["label"].to_numpy())
+    data = pickle.dumps(net)
+    assert b"_load_from_bytes" not in data  # no nested weights_only=False load in the file
+    again = restricted_loads(data)
+    assert np.allclose(net.predict_proba(["Đề nghị xây nhà ở"]), again.predict_proba(["Đề nghị xây nhà ở"]))
