@@ -118,7 +118,7 @@ def _preview(frame: Any, kind: str, column: Optional[str]) -> str:
     """A readable table for the terminal: key columns and the start of each petition."""
     import pandas as pd
 
-    keep = [c for c in ("rank", "category", "represents", "confidence", "needs_review", "suggested_category", "uncertainty", "label", "label_issue", "suggested_label") if c in frame.columns]
+    keep = [c for c in ("sheet", "source_row", "item", "rank", "category", "represents", "confidence", "needs_review", "suggested_category", "uncertainty", "label", "label_issue", "current_label", "suggested_label") if c in frame.columns]
     view = frame[keep].copy()
     if column is not None and column in frame.columns:
         view["text"] = frame[column].astype(str).str.replace(r"\s+", " ", regex=True).str.slice(0, 90)
@@ -413,7 +413,9 @@ def check_labels(
         frame, tcol, lcol = read_labeled(file, text_column=text_column, label_column=label_column)
         found = find_label_issues(frame[tcol].tolist(), frame[lcol].tolist())
         result = frame.copy()
-        for col in ("label_issue", "suggested_label", "suggested_confidence", "label_quality"):
+        result["label_issue"] = found["label_issue"].to_numpy()
+        result["current_label"] = frame[lcol].to_numpy()  # beside the suggestion, whatever the label column is called
+        for col in ("suggested_label", "suggested_confidence", "label_quality"):
             result[col] = found[col].to_numpy()
         flagged = result if show_all else result[result["label_issue"]]
         _write_or_print(flagged, output, [file], False, "check", tcol, formula_guard)

@@ -209,3 +209,19 @@ def test_huge_merge_is_clipped_and_does_not_overwrite_cells(hostile) -> None:
     frame, info = read_table(folder / "huge_merge.xlsx")
     assert list(frame.columns)[:3] == ["STT", "Đơn vị", "Nội dung kiến nghị"]
     assert frame["Nội dung kiến nghị"].tolist() == make_office_files.PETITIONS[:3]
+
+
+def test_check_labels_shows_source_row_and_current_label(tmp_path) -> None:
+    from conftest import LABELED
+
+    corpus = pd.read_csv(LABELED / "petitions.csv", dtype=str, keep_default_na=False)
+    rows = corpus.groupby("label").head(10)[["text", "label"]].rename(columns={"text": "Nội dung", "label": "Mã chủ đề"})
+    path = tmp_path / "labels.csv"
+    path.write_text("BẢNG NHÃN KIỂM TRA\n" + rows.to_csv(index=False), encoding="utf-8")
+    out = tmp_path / "checked.csv"
+    result = run_cli("check-labels", path, "--all", "-o", out)
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert frame["source_row"].tolist() == [str(n) for n in range(3, 3 + len(rows))]  # line 1 title, 2 header
+    assert frame["current_label"].tolist() == rows["Mã chủ đề"].tolist()
+    assert list(frame.columns).index("current_label") + 1 == list(frame.columns).index("suggested_label")
