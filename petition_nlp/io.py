@@ -313,17 +313,18 @@ def _csv_iter(
     columns = table.columns
     keep, width = table.keep, table.width
 
-    def frame_of(rows: list[list[str]], sources: list[int]) -> pd.DataFrame:
+    def frame_of(rows: list[list[str]], sources: list[int], *, unguard: bool = True) -> pd.DataFrame:
         frame = pd.DataFrame(rows, columns=range(len(columns)), dtype=object) if rows else pd.DataFrame(columns=range(len(columns)))
         frame.columns = columns
-        frame = unguard_frame(frame)
+        if unguard:  # the head rows were unguarded once already (unguarding twice loses a quote)
+            frame = unguard_frame(frame)
         frame.columns = columns
         frame["source_row"] = sources
         return frame
 
     def generate() -> Iterator[pd.DataFrame]:
         if table.rows:
-            yield frame_of(table.rows, table.source_rows)
+            yield frame_of(table.rows, table.source_rows, unguard=False)
         rows: list[list[str]] = []
         sources: list[int] = []
         for number, record in records:

@@ -283,3 +283,163 @@ def test_illegal_xml_characters_do_not_crash_the_workbook(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     shown = {c.value for _, c in _all_cells(out)}
     assert "đề nghị\ufffdtăng lương" in shown and "=1+2 đề nghị công ty đóng BHXH" in shown
+
+
+# ----------------------------------------------------------------------------- bombs through the readers
+def _zeros_deflated(total: int, block: int = 16 << 20) -> tuple[bytes, int]:
+    """A raw deflate stream of ``total`` zero bytes, built in milliseconds: one block compressed
+    with a full flush (which resets the compressor) repeated; returns (stream, crc32)."""
+    import zlib
+
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    chunk = b"\0" * block
+    segment = comp.compress(chunk) + comp.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(total // block):
+        crc = zlib.crc32(chunk, crc)
+    return segment * (total // block) + comp.flush(zlib.Z_FINISH), crc
+
+
+def _zip_with_bomb(normal: dict[str, bytes], bomb_name: str, total: int) -> bytes:
+    """A zip holding ``normal`` members and one member inflating to ``total`` bytes (by hand:
+    zipfile cannot store a stream compressed beforehand)."""
+    import struct
+    import zlib
+
+    data, crc = _zeros_deflated(total)
+    entries = []
+    for name, content in normal.items():
+        comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+        entries.append((name, comp.compress(content) + comp.flush(), zlib.crc32(content), len(content)))
+    entries.append((bomb_name, data, crc, total))
+    out, central = io.BytesIO(), io.BytesIO()
+    for name, payload, crc32, size in entries:
+        offset = out.tell()
+        encoded = name.encode()
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc32, len(payload), size, len(encoded), 0))
+        out.write(encoded + payload)
+        central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0, crc32, len(payload), size,
+                                  len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+    start = out.tell()
+    out.write(central.getvalue())
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central.getvalue()), start, 0))
+    return out.getvalue()
+
+
+def _small_xlsx() -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["STT", "Nội dung kiến nghị"])
+    ws.append([1, "Đề nghị công ty đóng BHXH đầy đủ cho công nhân"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _members(raw: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _refused_fast(path, match: str) -> None:
+    """read_table refuses ``path`` with one line matching ``match``, in < 1 s, memory flat."""
+    import time
+    import tracemalloc
+
+    from petition_nlp.io import read_table
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(InputError, match=match) as caught:
+            read_table(path)
+        elapsed = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    message = str(caught.value)
+    assert "\n" not in message and str(path) in message
+    assert elapsed < 1.0, elapsed
+    assert peak < 64 * 1024**2 + 4 * path.stat().st_size, peak  # the file itself and a little more
+
+
+GB = 1024**3
+
+
+def test_xlsx_zip_bomb_is_refused_fast(tmp_path) -> None:
+    members = _members(_small_xlsx())
+    sheet = "xl/worksheets/sheet1.xml"
+    members.pop(sheet)
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(_zip_with_bomb(members, sheet, 2 * GB))
+    assert path.stat().st_size < 3 * 1024**2  # ~2 MB on disk, 2 GB inflated
+    _refused_fast(path, "inflates .*refused as a possible zip bomb")
+
+
+@pytest.mark.parametrize(
+    "suffix, bomb_member, normal",
+    [
+        (".ods", "content.xml", {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}),
+        (".docx", "word/document.xml", {"[Content_Types].xml": b'<?xml version="1.0"?><Types/>'}),
+    ],
+)
+def test_ods_and_docx_zip_bombs_are_refused_fast(tmp_path, suffix, bomb_member, normal) -> None:
+    from petition_nlp.io import READ_EXTENSIONS
+
+    if suffix not in READ_EXTENSIONS:
+        pytest.skip(f"{suffix} is not read by this version")
+    path = tmp_path / f"bomb{suffix}"
+    path.write_bytes(_zip_with_bomb(normal, bomb_member, 1 * GB))
+    _refused_fast(path, "refused as a possible zip bomb")
+
+
+def test_total_size_limit(monkeypatch) -> None:
+    from petition_nlp import safefiles
+
+    raw = _small_xlsx()
+    monkeypatch.setattr(safefiles, "MAX_TOTAL_BYTES", 1000)
+    with pytest.raises(InputError, match=r"inflates to .* \(limit"):
+        check_archive(raw, "t.xlsx")
+
+
+def test_entity_bomb_in_a_sheet_is_refused(tmp_path) -> None:
+    members = _members(_small_xlsx())
+    lol = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(1, 10)]
+    sheet = members["xl/worksheets/sheet1.xml"].decode()
+    head, body = sheet.split("?>", 1) if sheet.startswith("<?xml") else ('<?xml version="1.0"', sheet)
+    doctype = "<!DOCTYPE worksheet [" + "".join(lol) + "]>"
+    body = body.replace("<v>1</v>", "<v>&lol9;</v>", 1)
+    members["xl/worksheets/sheet1.xml"] = (head + "?>" + doctype + body).encode()
+    path = tmp_path / "lol.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    _refused_fast(path, "declares XML entities")
+
+
+def test_sheet_claiming_a_million_columns_is_refused(tmp_path) -> None:
+    members = _members(_small_xlsx())
+    sheet = members["xl/worksheets/sheet1.xml"].decode()
+    assert '<dimension ref="A1:B2"/>' in sheet
+    members["xl/worksheets/sheet1.xml"] = sheet.replace('<dimension ref="A1:B2"/>', '<dimension ref="A1:XFD1048576"/>').encode()
+    path = tmp_path / "wide.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    _refused_fast(path, r"spans 1,048,576 rows x 16,384 columns")
+
+
+def test_bombs_exit_2_with_one_line_through_the_cli(tmp_path) -> None:
+    from conftest import run_cli
+
+    members = _members(_small_xlsx())
+    sheet = "xl/worksheets/sheet1.xml"
+    members.pop(sheet)
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(_zip_with_bomb(members, sheet, 1 * GB))
+    result = run_cli("classify", path)
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "zip bomb" in errors[0]
