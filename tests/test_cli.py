@@ -9,7 +9,7 @@ from conftest import FIXTURES, SAMPLE_XLSX, run_cli
 from petition_nlp.io import read_table
 
 HOSTILE = FIXTURES / "hostile"
-ADDED = ["category", "category_name", "confidence", "needs_review", "status"]
+ADDED = ["category", "category_name", "confidence", "second_category", "second_confidence", "needs_review", "status"]
 
 
 @pytest.mark.parametrize(

@@ -29,13 +29,14 @@ def test_workbook_sheets_headers_and_formatting(workbook) -> None:
     header = [c.value for c in ws[1]]
     assert header[:4] == ["STT", "Đơn vị", "Nội dung kiến nghị", "Người tổng hợp"]
     assert header[4] == "Dòng gốc"  # source_row: the row as the officer sees it in the input
-    assert header[5:] == ["Mã chủ đề", "Chủ đề", "Độ tin cậy", "Cần xem lại", "Trạng thái"]
+    assert header[5:] == ["Mã chủ đề", "Chủ đề", "Độ tin cậy", "Chủ đề thứ hai", "Độ tin cậy chủ đề thứ hai", "Cần xem lại", "Trạng thái"]
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
     assert all(c.font.bold for c in ws[1])
     assert ws.max_row == 146
     assert ws.column_dimensions["C"].width >= 40 and ws["C2"].alignment.wrap_text
-    review_rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 9).value == "có"]
+    review_rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, header.index("Cần xem lại") + 1).value == "có"]
+    assert review_rows
     for r in review_rows:
         assert ws.cell(r, 3).fill.fgColor.rgb.endswith("FFF2CC")
     summary = wb[SHEET_SUMMARY]
