@@ -24,6 +24,7 @@ __all__ = [
     "PetitionClassifier",
     "choose_review_threshold",
     "choose_second_threshold",
+    "choose_coverage_threshold",
     "classify_partition",
     "grouped_folds",
     "risk_coverage",
@@ -178,6 +179,33 @@ def choose_review_threshold(
     return float(confidence.max()) if len(confidence) else 1.0
 
 
+def choose_coverage_threshold(
+    confidence: np.ndarray,
+    wrong: np.ndarray,
+    rescued: np.ndarray,
+    *,
+    coverage: float = 0.75,
+    max_share: float = 0.3,
+) -> float:
+    """Lowest review threshold at which ``coverage`` of the wrong predictions are flagged (confidence
+    below it) or already ``rescued`` (their second category is the right code), flagging at most
+    ``max_share`` of all rows. Out-of-fold inputs; returns 0.0 when nothing more needs flagging.
+    """
+    confidence = np.asarray(confidence, dtype=float)
+    wrong = np.asarray(wrong, dtype=bool)
+    rescued = np.asarray(rescued, dtype=bool) & wrong
+    n_wrong = int(wrong.sum())
+    if n_wrong == 0 or len(confidence) == 0:
+        return 0.0
+    needed = int(np.ceil(coverage * n_wrong)) - int(rescued.sum())
+    if needed <= 0:
+        return 0.0
+    left = np.sort(confidence[wrong & ~rescued])
+    wanted = float(np.nextafter(left[min(needed, len(left)) - 1], np.inf))
+    cap = float(np.quantile(confidence, max_share))
+    return min(wanted, cap)
+
+
 class PetitionClassifier(ClassifierMixin, BaseEstimator):
     """Assigns a category code to each petition, with a calibrated confidence.
 
@@ -198,6 +226,11 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         review_threshold: float, or ``"auto"`` to choose it by cross-validation on the
             training rows so that predictions above it are right ``review_precision`` of the time.
         review_precision: target precision of predictions not flagged ``needs_review``.
+        review_coverage: with ``review_threshold="auto"``, the threshold is raised further (if
+            needed) until this share of the cross-validated wrong predictions is flagged or has the
+            right ``second_category`` (:func:`choose_coverage_threshold`), flagging at most
+            ``max_review_share`` of the rows.
+        max_review_share: cap on the cross-validated share of rows that raise alone can flag.
         cv: folds of that cross-validation (also reported as ``cv_report_``). When ``fit`` gets
             ``groups`` (provenance: genre, style, writer...), the folds never split a group
             (:func:`grouped_folds`) and every choice above is made on them; the same figures over
@@ -234,6 +267,8 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         calibration_cv: int = 3,
         review_threshold: float | str = "auto",
         review_precision: float = 0.95,
+        review_coverage: float = 0.75,
+        max_review_share: float = 0.25,
         cv: int = 5,
         second_share: float = 0.25,
         calibration: str = "sigmoid",
@@ -254,6 +289,8 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         self.calibration_cv = calibration_cv
         self.review_threshold = review_threshold
         self.review_precision = review_precision
+        self.review_coverage = review_coverage
+        self.max_review_share = max_review_share
         self.cv = cv
         self.second_share = second_share
         self.calibration = calibration
@@ -268,6 +305,7 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
     _LEGACY_PARAMS = {
         "syllable_ngram_range": (1, 2), "accented_syllables": False, "use_idf": True, "neural_weight": 0.0,
         "second_share": 0.25, "calibration": "sigmoid", "not_petitions": True,
+        "review_coverage": 0.0, "max_review_share": 0.25,
     }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -386,15 +424,23 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
                 macro, oof, pred = candidates[self.use_idf_]
             conf = oof.max(axis=1)
             correct = pred == labels
-            if self.review_threshold == "auto":
-                self.review_threshold_ = choose_review_threshold(
-                    conf, correct, target_precision=self.review_precision, groups=group_arr
-                )
-            else:
-                self.review_threshold_ = float(self.review_threshold)
             self.second_threshold_ = choose_second_threshold(
                 oof, labels, codes, second_gold, max_share=self.second_share
             )
+            if self.review_threshold == "auto":
+                by_precision = choose_review_threshold(
+                    conf, correct, target_precision=self.review_precision, groups=group_arr
+                )
+                second_idx = np.argsort(oof, axis=1, kind="stable")[:, -2]
+                rescued = (oof[np.arange(len(oof)), second_idx] >= self.second_threshold_) & (codes[second_idx] == labels)
+                by_coverage = choose_coverage_threshold(
+                    conf, ~correct, rescued, coverage=self.review_coverage, max_share=self.max_review_share
+                )
+                self.review_threshold_ = max(by_precision, by_coverage)
+                review_choice = {"by_precision": by_precision, "by_error_coverage": by_coverage}
+            else:
+                review_choice = {}
+                self.review_threshold_ = float(self.review_threshold)
             self.cv_report_ = {
                 "folds": len(folds),
                 "grouping": "groups" if group_arr is not None else "rows",
@@ -404,6 +450,7 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
                 "macro_f1_by_use_idf": {str(o).lower(): candidates[o][0] for o in options},
                 "neural_weight": float(self.neural_weight),
                 "review_threshold": self.review_threshold_,
+                "review_threshold_choice": review_choice,
                 "second_threshold": self.second_threshold_,
             }
             if group_arr is not None:  # the optimistic view, for comparison only (chooses nothing)

@@ -142,3 +142,19 @@ def test_fit_with_groups_reports_grouped_and_random_folds_and_fills_second_topic
     assert (shown.to_numpy() == (p2 >= clf.second_threshold_)).all()
     assert (out.loc[shown, "second_category"] != out.loc[shown, "category"]).all()
     assert out.loc[~shown, "second_confidence"].isna().all()
+
+
+def test_coverage_threshold_flags_enough_errors_within_the_cap() -> None:
+    from petition_nlp.classifier import choose_coverage_threshold
+
+    conf = np.linspace(0.3, 1.0, 100)
+    wrong = np.zeros(100, bool)
+    wrong[[5, 10, 20, 40, 60, 80, 90, 95]] = True  # 8 errors
+    rescued = np.zeros(100, bool)
+    rescued[90] = True  # one already has the right second topic
+    t = choose_coverage_threshold(conf, wrong, rescued, coverage=0.75, max_share=0.9)
+    assert ((conf < t) | rescued)[wrong].mean() >= 0.75
+    assert ((np.nextafter(t, 0) > conf) | rescued)[wrong].sum() < 8  # no higher than needed
+    capped = choose_coverage_threshold(conf, wrong, rescued, coverage=0.75, max_share=0.1)
+    assert (conf < capped).mean() <= 0.1 + 1e-9
+    assert choose_coverage_threshold(conf, wrong, wrong, coverage=0.75) == 0.0

@@ -94,3 +94,68 @@ def test_readme_counts_match_the_files(train, test, section, column) -> None:
     stated = _readme_counts(section)
     actual = {k: (int((train[column] == k).sum()), int((test[column] == k).sum())) for k in set(train[column]) | set(test[column])}
     assert stated == actual
+
+
+# -- genre files and the second sealed test split (issue 14) -----------------------------------
+GENRE_COLUMNS = {"id", "text", "label", "label_2", "genre", "style", "source", "writer", "batch"}
+
+
+def _labelled(name: str) -> pd.DataFrame:
+    return pd.read_csv(LABELED / name, dtype=str, keep_default_na=False)
+
+
+def _genre_files() -> list[str]:
+    names = sorted(p.name for p in LABELED.glob("petitions_*.csv"))
+    if (LABELED / "test_genres.csv").exists():
+        names.append("test_genres.csv")
+    if not names:
+        pytest.skip("no genre files yet")
+    return names
+
+
+def test_genre_files_columns_codes_label_2_and_provenance() -> None:
+    for name in _genre_files():
+        frame = _labelled(name)
+        assert GENRE_COLUMNS <= set(frame.columns), (name, GENRE_COLUMNS - set(frame.columns))
+        assert frame["id"].is_unique, name
+        assert set(frame["label"]) <= set(CATEGORY_CODES), (name, set(frame["label"]) - set(CATEGORY_CODES))
+        second = frame["label_2"]
+        assert set(second) <= set(CATEGORY_CODES) | {""}, (name, set(second) - set(CATEGORY_CODES))
+        assert not ((second != "") & (second == frame["label"])).any(), name
+        for column in ("genre", "source", "writer", "batch"):
+            assert (frame[column].str.strip() != "").all(), (name, column)
+        assert (frame["text"].str.strip() != "").all(), name
+
+
+def test_ids_unique_across_every_labelled_file() -> None:
+    names = ["petitions.csv", "test.csv"] + _genre_files()
+    ids = Counter(i for name in names for i in _labelled(name)["id"])
+    assert not [i for i, n in ids.items() if n > 1][:5]
+
+
+def _near_duplicates(train_texts: list[str], test_texts: list[str]) -> list[tuple[str, str]]:
+    index: dict[str, set[int]] = {}
+    train_sh = [_shingles(t) for t in train_texts]
+    for i, sh in enumerate(train_sh):
+        for s in sh:
+            index.setdefault(s, set()).add(i)
+    offenders = []
+    for text in test_texts:
+        sh = _shingles(text)
+        candidates = Counter(i for s in sh for i in index.get(s, ()))
+        for i, shared in candidates.most_common(3):
+            if shared / len(sh | train_sh[i]) >= 0.6:
+                offenders.append((text, train_texts[i]))
+    return offenders
+
+
+@pytest.mark.parametrize("test_name", ["test.csv", "test_genres.csv"])
+def test_no_near_duplicates_between_any_training_file_and_either_test_split(test_name) -> None:
+    if not (LABELED / test_name).exists():
+        pytest.skip(f"{test_name} not present")
+    train_texts = [t for p in sorted(LABELED.glob("petitions*.csv")) for t in _labelled(p.name)["text"]]
+    test_texts = _labelled(test_name)["text"].tolist()
+    exact = {_key(t) for t in train_texts} & {_key(t) for t in test_texts}
+    assert not exact, list(exact)[:3]
+    offenders = _near_duplicates(train_texts, test_texts)
+    assert not offenders, offenders[:3]
