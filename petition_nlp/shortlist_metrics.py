@@ -16,7 +16,7 @@ from sklearn.metrics import adjusted_rand_score
 from petition_nlp.features import preprocess
 from petition_nlp.shortlist import petition_vectors
 
-__all__ = ["shortlist_scores", "oracle_coverage", "random_baseline", "kmeans_baseline", "compare_with_baselines"]
+__all__ = ["shortlist_scores", "oracle_coverage", "largest_group_share", "random_baseline", "kmeans_baseline", "compare_with_baselines"]
 
 
 def _coverage(frame: pd.DataFrame, picked_issues: set[str]) -> float:
@@ -85,6 +85,19 @@ def kmeans_baseline(frame: pd.DataFrame, seats: dict[str, int], *, text_column: 
     return shortlist_scores(frame, picked, seats, category_column=category_column)
 
 
+def largest_group_share(issues: pd.Series, group_ids: pd.Series, *, min_size: int = 12) -> float:
+    """For the issues raised at least ``min_size`` times: the share of each issue's petitions that
+    its largest group holds, averaged (1.0: every big issue is one group; the support count an
+    officer reads out is then the whole issue's)."""
+    data = pd.DataFrame({"issue": issues.to_numpy(), "group": group_ids.to_numpy()})
+    sizes = data["issue"].value_counts()
+    shares = []
+    for issue in sizes.index[sizes >= min_size]:
+        members = data.loc[data["issue"] == issue, "group"]
+        shares.append(members[members != ""].value_counts().max() / len(members) if (members != "").any() else 0.0)
+    return round(float(np.mean(shares)), 4) if shares else float("nan")
+
+
 def compare_with_baselines(
     frame: pd.DataFrame, groups: pd.DataFrame, chosen: pd.DataFrame, *, text_column: str, id_column: str = "id"
 ) -> pd.DataFrame:
@@ -97,6 +110,8 @@ def compare_with_baselines(
     picked = data.index[data[id_column].isin(chosen[id_column])].tolist()
     ours = shortlist_scores(data, picked, seats)
     ours["ari_grouping"] = round(adjusted_rand_score(data["issue_id"], groups["group_id"]), 4)
+    ours["groups"] = int(groups.loc[groups["group_id"] != "", "group_id"].nunique())
+    ours["big_issue_largest_share"] = largest_group_share(data["issue_id"], groups["group_id"])
     rand = random_baseline(data, seats)
     km = kmeans_baseline(data, seats, text_column=text_column)
     table = pd.DataFrame([{"method": "petition-nlp shortlist", **ours}, {"method": "random within quotas", **rand}, {"method": "k-means medoids", **km}])
