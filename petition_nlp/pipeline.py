@@ -1,0 +1,230 @@
+"""The one path from a survey file to the session's outputs, shared by the front ends.
+
+read → classify → group → shortlist → report. Every function takes and returns plain data
+(DataFrames, dicts, paths), so the CLI and the web workspace (:mod:`petition_nlp.web`) call the
+same code and no logic lives only in a command or a route handler::
+
+    frame, info, column = load_survey("survey.xlsx")
+    classified = classify_survey(frame, column, model)
+    groups = group_survey(classified, column)
+    chosen = shortlist_survey(groups, column, n=15)
+    export_workbook(groups, "out.xlsx")
+    export_report(groups, chosen, column, "report.html")
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = [
+    "load_survey",
+    "classify_survey",
+    "group_survey",
+    "grouping_vectors",
+    "shortlist_survey",
+    "export_workbook",
+    "export_table",
+    "export_report",
+    "render_report",
+]
+
+
+def load_survey(
+    path: str | Path,
+    *,
+    text_column: str | None = None,
+    header_row: int | None = None,
+    sheet: str | int | None = None,
+    split_items: bool = False,
+) -> tuple[pd.DataFrame, Any, str]:
+    """Read a survey file with :func:`petition_nlp.io.read_table`.
+
+    Returns ``(frame, info, text_column)``: the rows in file order (original columns plus the
+    reader's provenance columns), the reader's :class:`~petition_nlp.io.TableInfo` (notes, unit
+    column, header row) and the petition column it used. Raises
+    :class:`~petition_nlp.io.InputError` with a one-line message.
+    """
+    from petition_nlp.io import read_table, resolve_text_column
+
+    frame, info = read_table(path, header_row=header_row, sheet=sheet, split_items=split_items, text_column=text_column)
+    column = info.text_column if info.text_column in frame.columns else resolve_text_column(frame, text_column, source=path)
+    return frame, info, column
+
+
+def classify_survey(
+    frame: pd.DataFrame, text_column: str, model: Any = None, *, progress: Callable[[int], None] | None = None
+) -> pd.DataFrame:
+    """Every row with ``category``, ``category_name``, ``confidence``, ``second_category``,
+    ``needs_review`` and ``status`` (see :meth:`PetitionClassifier.classify`); default model
+    when ``model`` is ``None``."""
+    if model is None:
+        from petition_nlp.modelstore import load_model
+
+        model = load_model()
+    return model.classify(frame, text_column=text_column, progress=progress)
+
+
+def group_survey(classified: pd.DataFrame, text_column: str, *, threshold: float | None = None) -> pd.DataFrame:
+    """The classified rows with ``group_id`` (petitions raising the same issue within a topic share
+    it; ``""`` for rows that are not usable petitions) and ``issue`` (catalogue title or ``""``),
+    from :func:`petition_nlp.shortlist.assign_groups` on the existing ``category`` column."""
+    from petition_nlp.shortlist import DEFAULT_GROUP_THRESHOLD, assign_groups
+
+    return assign_groups(
+        classified, text_column=text_column, category_column="category",
+        threshold=DEFAULT_GROUP_THRESHOLD if threshold is None else threshold,
+    )
+
+
+def grouping_vectors(texts: Sequence[Any], usable: Sequence[bool] | None = None) -> sp.csr_matrix:
+    """The shortlist's grouping vectors (:func:`petition_nlp.shortlist.petition_vectors`: content
+    words, domain concepts, catalogue issues, character n-grams; rows L2-normalised), one row per
+    text; all-zero rows where ``usable`` is false. Cosine similarity is their dot product."""
+    from petition_nlp.features import preprocess
+    from petition_nlp.shortlist import match_issues, petition_vectors
+    from petition_nlp.validation import as_text
+
+    keep = np.arange(len(texts)) if usable is None else np.flatnonzero(np.asarray(usable, dtype=bool))
+    if len(keep) == 0:
+        return sp.csr_matrix((len(texts), 1))
+    views = preprocess([as_text(texts[i]) for i in keep])
+    vectors = petition_vectors(views, issues=match_issues(views)).tocsr()
+    if len(keep) == len(texts):
+        return vectors
+    coo = vectors.tocoo()
+    return sp.csr_matrix((coo.data, (keep[coo.row], coo.col)), shape=(len(texts), vectors.shape[1]))
+
+
+def shortlist_survey(
+    groups: pd.DataFrame,
+    text_column: str,
+    *,
+    n: int = 15,
+    quota: str | dict[str, int] = "proportional",
+    exclude: Iterable[str] = (),
+    id_column: str | None = None,
+    pinned: Iterable[str] = (),
+    dropped: Iterable[str] = (),
+    representatives: dict[str, Any] | None = None,
+    vectors: sp.csr_matrix | None = None,
+) -> pd.DataFrame:
+    """Choose ``n`` questions from grouped rows (the output of :func:`group_survey`, possibly
+    edited by an officer), honouring the officer's decisions:
+
+    - ``dropped`` groups are never chosen;
+    - ``pinned`` groups are always on the list (they take seats first; the others are chosen
+      by :func:`petition_nlp.shortlist.select_questions` for the remaining seats);
+    - ``representatives`` maps a group to the id (``id_column`` value) of the member to show
+      instead of the automatically chosen one.
+
+    Returns the shortlist as :func:`~petition_nlp.shortlist.select_questions` does (``rank``,
+    ``category``, ``represents``, ``group_id``, ``member_ids`` …) plus a boolean ``pinned``.
+    """
+    from petition_nlp.shortlist import select_questions
+
+    groups = groups.reset_index(drop=True)
+    pinned_set = {str(g) for g in pinned}
+    dropped_set = {str(g) for g in dropped} - pinned_set
+    representatives = {str(k): v for k, v in (representatives or {}).items()}
+    gid = groups["group_id"].astype(str)
+    pool = groups.copy()
+    pool.loc[gid.isin(dropped_set | pinned_set), "group_id"] = ""
+    present_pins = [g for g in dict.fromkeys(gid[gid.isin(pinned_set)])]
+    free = max(0, n - len(present_pins))
+    parts = []
+    if free:
+        parts.append(select_questions(pool, free, text_column=text_column, quota=quota, exclude=exclude, id_column=id_column, vectors=vectors))
+    for g in present_pins:  # a pinned group: its own representative, whatever the seats say
+        alone = groups.copy()
+        alone.loc[gid != g, "group_id"] = ""
+        vec = vectors if vectors is not None and vectors.shape[0] == len(groups) else None
+        one = select_questions(alone, 1, text_column=text_column, quota="equal", id_column=id_column, vectors=vec)
+        if one.empty:  # every member nearly duplicates … cannot happen with one group; keep safe
+            continue
+        parts.append(one)
+    chosen = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else (
+        parts[0] if parts else select_questions(pool.iloc[0:0], 1, text_column=text_column, id_column=id_column)
+    )
+    if chosen.empty:
+        chosen["pinned"] = pd.Series(dtype=bool)
+        return chosen
+    chosen["pinned"] = chosen["group_id"].astype(str).isin(pinned_set)
+    if representatives and id_column is not None:
+        by_id = groups.set_index(groups[id_column].astype(str))
+        for i, g in enumerate(chosen["group_id"].astype(str)):
+            wanted = representatives.get(g)
+            if wanted is None or str(wanted) not in by_id.index:
+                continue
+            member = by_id.loc[str(wanted)]
+            if str(member["group_id"]) != g:
+                continue  # the chosen member has since left the group
+            for col in groups.columns:
+                if col not in ("group_id",):
+                    chosen.at[i, col] = member[col]
+    chosen = chosen.drop(columns="rank").sort_values(["pinned", "represents"], ascending=[False, False], kind="stable")
+    chosen.insert(0, "rank", range(1, len(chosen) + 1))
+    return chosen.reset_index(drop=True)
+
+
+def export_table(frame: pd.DataFrame, path: str | Path, *, kind: str = "classify", protect: Iterable[str | Path] = ()) -> Path:
+    """Write ``frame`` as .xlsx (the formatted workbook of ``kind``: classify / shortlist),
+    .csv (formula-guarded) or .jsonl through :func:`petition_nlp.io.write_table`."""
+    from petition_nlp.excel import workbook_writer
+    from petition_nlp.io import write_table
+
+    return write_table(frame, path, protect=protect, xlsx_writer=workbook_writer(kind), overwrite=False)
+
+
+def export_workbook(frame: pd.DataFrame, path: str | Path, *, protect: Iterable[str | Path] = ()) -> Path:
+    """The formatted petitions workbook (:func:`petition_nlp.excel.write_workbook`), atomically."""
+    return export_table(frame, path, kind="classify", protect=protect)
+
+
+class _Classified:
+    """Stands in for a model in :func:`petition_nlp.report.build_report`: hands back rows that are
+    already classified (with the officer's corrections)."""
+
+    def __init__(self, classified: pd.DataFrame) -> None:
+        self.classified = classified
+
+    def classify(self, frame: pd.DataFrame, *, text_column: str, **_: Any) -> pd.DataFrame:
+        return self.classified
+
+
+_REPORT_LOCK = threading.Lock()
+
+
+def render_report(
+    groups: pd.DataFrame, chosen: pd.DataFrame, text_column: str, *, title_source: str = ""
+) -> str:
+    """The HTML session report (:func:`petition_nlp.report.build_report`) for rows already
+    classified and grouped and a shortlist already chosen — e.g. after an officer's edits."""
+    from petition_nlp import report
+
+    # build_report classifies and shortlists itself; feed it the edited rows and shortlist
+    # instead (under a lock, as the shortlist function is swapped for the duration of the call)
+    with _REPORT_LOCK:
+        original = report.group_and_select
+        report.group_and_select = lambda *a, **k: (groups, chosen)
+        try:
+            return report.build_report(
+                groups, n=max(1, len(chosen)), text_column=text_column, model=_Classified(groups), title_source=title_source
+            )
+        finally:
+            report.group_and_select = original
+
+
+def export_report(
+    groups: pd.DataFrame, chosen: pd.DataFrame, text_column: str, path: str | Path, *, title_source: str = ""
+) -> Path:
+    """Write :func:`render_report` to ``path`` atomically."""
+    from petition_nlp.report import write_html
+
+    return write_html(render_report(groups, chosen, text_column, title_source=title_source), path)

@@ -1,0 +1,821 @@
+"""The workspace store: one SQLite file in the data directory.
+
+WAL journal, foreign keys on, ordered migrations recorded in ``schema_version``
+(:mod:`petition_nlp.store.schema`). Every write is one transaction committed before the call
+returns, so whatever a caller acknowledged survives a crash. Petitions carry a ``version``:
+an update naming an older version raises :class:`Conflict` (two tabs never overwrite each
+other silently). The change log, the group membership trace and the shortlist log are
+append-only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import secrets
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from petition_nlp.store.schema import MIGRATIONS
+
+__all__ = ["Store", "StoreError", "NotFound", "Conflict", "Invalid", "DB_NAME", "STATUS_NOT_PETITION", "ANSWER_STATUSES"]
+
+DB_NAME = "workspace.sqlite3"
+STATUS_NOT_PETITION = "not_a_petition"
+ANSWER_STATUSES = ("unanswered", "answered", "forwarded")
+_SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,6}$")
+
+
+class StoreError(ValueError):
+    """A request the store refuses; the message is one line."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class Conflict(StoreError):
+    pass
+
+
+class Invalid(StoreError):
+    pass
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _cell(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (bool, int, float, str)):
+        return value.item() if hasattr(value, "item") else value
+    if hasattr(value, "item"):  # numpy scalars
+        try:
+            return _cell(value.item())
+        except (ValueError, TypeError):
+            pass
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    value = _cell(value)
+    return "" if value is None else str(value)
+
+
+class Store:
+    """The workspace database under ``data_dir`` (created if missing).
+
+    Args:
+        data_dir: folder holding ``workspace.sqlite3`` and ``originals/`` (uploaded files,
+            read-only, under generated names).
+    """
+
+    def __init__(self, data_dir: str | Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.originals = self.data_dir / "originals"
+        self.originals.mkdir(exist_ok=True)
+        self.path = self.data_dir / DB_NAME
+        self.migrate()
+        self.recover()
+
+    # -- plumbing ----------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA synchronous = FULL")  # WAL + FULL: a committed write survives power loss
+        return conn
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction (``BEGIN IMMEDIATE``), committed on success before returning."""
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    def migrate(self) -> int:
+        """Apply the migrations not yet applied, in order; returns the schema version."""
+        conn = self._connect()
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
+            current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+            if current > len(MIGRATIONS):
+                raise StoreError(f"{self.path}: schema version {current} is newer than this petition-nlp ({len(MIGRATIONS)}); upgrade petition-nlp")
+            for version in range(current + 1, len(MIGRATIONS) + 1):
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in _statements(MIGRATIONS[version - 1]):
+                        conn.execute(statement)
+                    conn.execute("INSERT INTO schema_version (version, applied) VALUES (?, ?)", (version, now()))
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            return conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+        finally:
+            conn.close()
+
+    def schema_version(self) -> int:
+        with self.read() as conn:
+            return conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+
+    def recover(self) -> None:
+        """Surveys left 'processing' by a server that stopped mid-upload are marked failed."""
+        with self.write() as conn:
+            conn.execute(
+                "UPDATE surveys SET state = 'failed', error = 'interrupted: the server stopped while reading this file; upload it again' "
+                "WHERE state = 'processing'"
+            )
+
+    # -- surveys -----------------------------------------------------------------------
+    def keep_original(self, data: bytes, filename: str) -> str:
+        """Save uploaded bytes read-only under a generated name (the uploaded name is never a
+        path); returns the stored name."""
+        suffix = Path(filename or "").suffix.lower()
+        if not _SAFE_SUFFIX.match(suffix):
+            suffix = ".bin"
+        stored = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(8)}{suffix}"
+        target = self.originals / stored
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(target, 0o444)
+        return stored
+
+    def original_path(self, stored: str) -> Path:
+        return self.originals / Path(stored).name
+
+    def create_survey(self, name: str, stored_file: str) -> int:
+        display = re.sub(r"[\x00-\x1f\x7f]", "", Path(str(name or "")).name)[:200] or "khảo sát"
+        with self.write() as conn:
+            cur = conn.execute(
+                "INSERT INTO surveys (name, stored_file, created) VALUES (?, ?, ?)", (display, stored_file, now())
+            )
+            return int(cur.lastrowid)
+
+    def fail_survey(self, survey_id: int, error: str) -> None:
+        with self.write() as conn:
+            conn.execute("UPDATE surveys SET state = 'failed', error = ? WHERE id = ?", (error.splitlines()[0][:500] if error else "failed", survey_id))
+
+    def fill_survey(
+        self,
+        survey_id: int,
+        grouped: pd.DataFrame,
+        *,
+        text_column: str,
+        unit_column: str | None = None,
+        notes: Iterable[str] = (),
+        original_columns: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Store the classified and grouped rows of a survey (one transaction) and mark it ready.
+
+        ``grouped`` is :func:`petition_nlp.pipeline.group_survey`'s output: original columns
+        plus category, confidence, needs_review, status, second_category, group_id, issue.
+        """
+        columns = original_columns or [c for c in grouped.columns if c not in _DERIVED]
+        with self.write() as conn:
+            if conn.execute("SELECT 1 FROM surveys WHERE id = ?", (survey_id,)).fetchone() is None:
+                raise NotFound(f"no survey {survey_id}")
+            created = now()
+            group_ids: dict[str, int] = {}
+            labels = grouped["group_id"].fillna("").astype(str).tolist() if "group_id" in grouped else [""] * len(grouped)
+            issues = grouped["issue"].fillna("").astype(str).tolist() if "issue" in grouped else [""] * len(grouped)
+            cats = grouped["category"].fillna("").astype(str).tolist()
+            for label, cat, issue in zip(labels, cats, issues):
+                if label and label not in group_ids:
+                    cur = conn.execute(
+                        "INSERT INTO groups (survey_id, label, category, issue, created) VALUES (?, ?, ?, ?, ?)",
+                        (survey_id, label, cat, issue, created),
+                    )
+                    group_ids[label] = int(cur.lastrowid)
+            records = grouped[columns].to_dict("records")
+            conf = grouped["confidence"].tolist()
+            review = grouped["needs_review"].tolist()
+            status = grouped["status"].fillna("").astype(str).tolist()
+            second = grouped["second_category"].fillna("").astype(str).tolist() if "second_category" in grouped else [""] * len(grouped)
+            texts = grouped[text_column].tolist()
+            units = grouped[unit_column].tolist() if unit_column and unit_column in grouped else [""] * len(grouped)
+            conn.executemany(
+                "INSERT INTO petitions (survey_id, row, original_json, text, unit, category, model_category, confidence,"
+                " needs_review, status, second_category, group_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    (
+                        survey_id, i + 1, json.dumps({str(k): _cell(v) for k, v in rec.items()}, ensure_ascii=False),
+                        _text(texts[i]), _text(units[i]), cats[i], cats[i], _cell(conf[i]), int(bool(review[i])),
+                        status[i], second[i], group_ids.get(labels[i]),
+                    )
+                    for i, rec in enumerate(records)
+                ),
+            )
+            conn.execute(
+                "UPDATE surveys SET state = 'ready', error = NULL, text_column = ?, unit_column = ?, columns_json = ?,"
+                " notes_json = ?, rows = ? WHERE id = ?",
+                (
+                    str(text_column), None if unit_column is None else str(unit_column),
+                    json.dumps([str(c) for c in columns], ensure_ascii=False), json.dumps(list(notes), ensure_ascii=False),
+                    len(grouped), survey_id,
+                ),
+            )
+        return self.survey(survey_id)
+
+    def survey(self, survey_id: int) -> dict[str, Any]:
+        with self.read() as conn:
+            row = conn.execute("SELECT * FROM surveys WHERE id = ?", (survey_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no survey {survey_id}")
+            out = _survey_dict(row)
+            out["categories"] = self._categories(conn, survey_id)
+            return out
+
+    def _categories(self, conn: sqlite3.Connection, survey_id: int) -> dict[str, int]:
+        rows = conn.execute(
+            "SELECT category, COUNT(*) FROM petitions WHERE survey_id = ? AND status NOT IN ('not_a_petition', 'empty')"
+            " GROUP BY category ORDER BY COUNT(*) DESC, category",
+            (survey_id,),
+        ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def list_surveys(self) -> list[dict[str, Any]]:
+        with self.read() as conn:
+            rows = conn.execute("SELECT * FROM surveys ORDER BY id DESC").fetchall()
+            out = []
+            for row in rows:
+                item = _survey_dict(row)
+                item["categories"] = self._categories(conn, row["id"])
+                out.append(item)
+            return out
+
+    def set_settings(self, survey_id: int, settings: dict[str, Any]) -> dict[str, Any]:
+        with self.write() as conn:
+            row = conn.execute("SELECT settings_json FROM surveys WHERE id = ?", (survey_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no survey {survey_id}")
+            merged = {**json.loads(row[0]), **settings}
+            conn.execute("UPDATE surveys SET settings_json = ? WHERE id = ?", (json.dumps(merged, ensure_ascii=False), survey_id))
+            return merged
+
+    # -- petitions ---------------------------------------------------------------------
+    def petitions(
+        self,
+        survey_id: int,
+        *,
+        category: str | None = None,
+        needs_review: bool | None = None,
+        status: str | None = None,
+        unit: str | None = None,
+        search: str | None = None,
+        sort: str = "row",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of a survey's petitions and the number matching the filters.
+
+        ``sort``: ``row`` (file order) or ``confidence`` (least sure first)."""
+        self.survey(survey_id)
+        where, args = ["p.survey_id = ?"], [survey_id]
+        if category is not None and category != "":
+            where.append("p.category = ?")
+            args.append(category)
+        if needs_review is not None:
+            where.append("p.needs_review = ?")
+            args.append(int(needs_review))
+        if status:
+            where.append("p.status = ?")
+            args.append(status)
+        if unit:
+            where.append("p.unit = ?")
+            args.append(unit)
+        if search:
+            where.append("p.text LIKE ? ESCAPE '\\'")
+            args.append("%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        order = {"row": "p.row", "confidence": "p.confidence IS NULL DESC, p.confidence ASC, p.row"}.get(sort)
+        if order is None:
+            raise Invalid(f"unknown sort '{sort}' (use row or confidence)")
+        sql_where = " AND ".join(where)
+        with self.read() as conn:
+            total = conn.execute(f"SELECT COUNT(*) FROM petitions p WHERE {sql_where}", args).fetchone()[0]
+            page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else (f" LIMIT -1 OFFSET {int(offset)}" if offset else "")
+            rows = conn.execute(
+                f"SELECT p.*, g.label AS group_label FROM petitions p LEFT JOIN groups g ON g.id = p.group_id"
+                f" WHERE {sql_where} ORDER BY {order}{page}",
+                args,
+            ).fetchall()
+            links = self._links(conn, [r["id"] for r in rows])
+        return [_petition_dict(r, links.get(r["id"])) for r in rows], total
+
+    def petition(self, petition_id: int) -> dict[str, Any]:
+        with self.read() as conn:
+            row = conn.execute(
+                "SELECT p.*, g.label AS group_label FROM petitions p LEFT JOIN groups g ON g.id = p.group_id WHERE p.id = ?",
+                (petition_id,),
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"no petition {petition_id}")
+            return _petition_dict(row, self._links(conn, [petition_id]).get(petition_id))
+
+    def units(self, survey_id: int) -> list[str]:
+        with self.read() as conn:
+            return [r[0] for r in conn.execute(
+                "SELECT DISTINCT unit FROM petitions WHERE survey_id = ? AND unit != '' ORDER BY unit", (survey_id,)
+            )]
+
+    def update_petitions(
+        self,
+        changes: list[tuple[int, int | None]],
+        *,
+        category: str | None = None,
+        status: str | None = None,
+        reviewed: bool | None = None,
+        officer: str = "",
+        allowed_categories: Iterable[str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Set a topic (``category``), ``status`` (``not_a_petition`` or back to ``ok``) or mark
+        rows ``reviewed`` (the model's topic confirmed) on several petitions in one transaction.
+
+        ``changes``: ``(petition_id, version)`` pairs; a version that is not the current one
+        raises :class:`Conflict` and nothing is changed (``None``: no check). A new topic moves
+        the petition out of its group into a group of its own in that topic (traced)."""
+        if category is None and status is None and reviewed is None:
+            raise Invalid("nothing to change: give category, status or reviewed")
+        if status is not None and status not in ("ok", STATUS_NOT_PETITION):
+            raise Invalid(f"status must be 'ok' or '{STATUS_NOT_PETITION}'")
+        if category is not None:
+            category = str(category).strip()
+            allowed = set(allowed_categories) if allowed_categories is not None else None
+            if not category or (allowed is not None and category not in allowed):
+                raise Invalid(f"unknown category '{category}'" + (f" (use {', '.join(sorted(allowed))})" if allowed else ""))
+        if not changes:
+            raise Invalid("no petitions given")
+        officer = _officer(officer)
+        time = now()
+        ids = []
+        with self.write() as conn:
+            for pid, version in changes:
+                row = conn.execute("SELECT * FROM petitions WHERE id = ?", (pid,)).fetchone()
+                if row is None:
+                    raise NotFound(f"no petition {pid}")
+                if version is not None and int(version) != row["version"]:
+                    raise Conflict(
+                        f"petition {pid} was changed by someone else (version {row['version']}, you had {version}); reload the page"
+                    )
+                new = {"category": row["category"], "status": row["status"], "reviewed": row["reviewed"], "group_id": row["group_id"]}
+                if category is not None:
+                    new["category"] = category
+                    if row["status"] == STATUS_NOT_PETITION:
+                        new["status"] = "ok"
+                if status is not None:
+                    new["status"] = status
+                    if status == "ok" and not new["category"]:
+                        new["category"] = row["model_category"] or "other"
+                if row["status"] not in ("ok", STATUS_NOT_PETITION) and status is not None:
+                    raise Invalid(f"petition {pid} is {row['status']}: its status cannot be changed")
+                if row["status"] not in ("ok", STATUS_NOT_PETITION) and category is not None:
+                    raise Invalid(f"petition {pid} is {row['status']}: it has no text to give a topic")
+                new["reviewed"] = 1 if (reviewed is None or reviewed) else 0
+                # group membership follows the topic
+                if new["status"] == STATUS_NOT_PETITION and row["group_id"] is not None:
+                    new["group_id"] = None
+                    _trace(conn, row["survey_id"], "not_a_petition", pid, row["group_id"], None, time, officer)
+                elif new["status"] == "ok" and (new["category"] != row["category"] or row["group_id"] is None):
+                    gid = _new_group(conn, row["survey_id"], new["category"], time)
+                    new["group_id"] = gid
+                    _trace(conn, row["survey_id"], "topic", pid, row["group_id"], gid, time, officer)
+                for field in ("category", "status", "reviewed"):
+                    if str(new[field]) != str(row[field]):
+                        conn.execute(
+                            "INSERT INTO changes (petition_id, field, old, new, time, officer) VALUES (?,?,?,?,?,?)",
+                            (pid, field, str(row[field]), str(new[field]), time, officer),
+                        )
+                conn.execute(
+                    "UPDATE petitions SET category = ?, status = ?, reviewed = ?, needs_review = ?, group_id = ?,"
+                    " version = version + 1 WHERE id = ?",
+                    (new["category"], new["status"], new["reviewed"], 0 if new["reviewed"] else row["needs_review"], new["group_id"], pid),
+                )
+                ids.append(pid)
+        return [self.petition(pid) for pid in ids]
+
+    def history(self, petition_id: int) -> list[dict[str, Any]]:
+        with self.read() as conn:
+            return [dict(r) for r in conn.execute("SELECT * FROM changes WHERE petition_id = ? ORDER BY id", (petition_id,))]
+
+    def labels(self) -> list[tuple[str, str]]:
+        """(text, code) of every petition whose topic an officer set or confirmed, oldest
+        survey first (rows marked not a petition are left out: they have no topic)."""
+        with self.read() as conn:
+            return [
+                (r[0], r[1]) for r in conn.execute(
+                    "SELECT text, category FROM petitions WHERE reviewed = 1 AND status = 'ok' AND category != ''"
+                    " AND trim(text) != '' ORDER BY survey_id, row"
+                )
+            ]
+
+    def survey_frame(self, survey_id: int, *, group_key: str = "id") -> tuple[pd.DataFrame, dict[str, Any]]:
+        """Every row of a survey as the pipeline's tables have it: the original columns (the
+        text column holding the text), then ``category``, ``category_name``, ``confidence``,
+        ``second_category``, ``needs_review``, ``status``, ``group_id`` (store id as a string,
+        or the group's label with ``group_key="label"``; ``""`` without a group), ``issue``,
+        ``petition_id``; with the officer's edits."""
+        from petition_nlp.resources import category_name
+
+        info = self.survey(survey_id)
+        with self.read() as conn:
+            rows = conn.execute(
+                "SELECT p.*, g.label AS group_label, g.issue AS group_issue FROM petitions p"
+                " LEFT JOIN groups g ON g.id = p.group_id WHERE p.survey_id = ? ORDER BY p.row",
+                (survey_id,),
+            ).fetchall()
+        columns = info["columns"]
+        frame = pd.DataFrame([json.loads(r["original_json"]) for r in rows], columns=columns)
+        if info["text_column"] not in frame.columns:
+            frame[info["text_column"]] = [r["text"] for r in rows]
+        if len(rows) == 0:
+            frame = pd.DataFrame(columns=columns)
+        frame["category"] = [r["category"] if r["status"] == "ok" else "" for r in rows]
+        frame["category_name"] = [category_name(c) if c else "" for c in frame["category"]]
+        frame["confidence"] = pd.array([r["confidence"] for r in rows], dtype="Float64").astype(float) if rows else []
+        frame["second_category"] = [r["second_category"] for r in rows]
+        frame["needs_review"] = [bool(r["needs_review"]) for r in rows]
+        frame["status"] = [r["status"] for r in rows]
+        if group_key == "label":
+            frame["group_id"] = [r["group_label"] or "" for r in rows]
+        else:
+            frame["group_id"] = ["" if r["group_id"] is None else str(r["group_id"]) for r in rows]
+        frame["issue"] = [r["group_issue"] or "" for r in rows]
+        frame["petition_id"] = [str(r["id"]) for r in rows]
+        return frame, info
+
+    # -- groups and the shortlist decisions ---------------------------------------------
+    def groups(self, survey_id: int) -> list[dict[str, Any]]:
+        """Live groups (not merged away) with members, units and the officer's decisions."""
+        self.survey(survey_id)
+        with self.read() as conn:
+            groups = conn.execute(
+                "SELECT g.*, c.pinned, c.dropped, c.representative_id FROM groups g LEFT JOIN shortlist_choices c"
+                " ON c.group_id = g.id WHERE g.survey_id = ? AND g.merged_into IS NULL ORDER BY g.category, g.id",
+                (survey_id,),
+            ).fetchall()
+            members: dict[int, list[dict[str, Any]]] = {}
+            for r in conn.execute(
+                "SELECT id, row, text, unit, group_id, version FROM petitions WHERE survey_id = ? AND group_id IS NOT NULL ORDER BY row",
+                (survey_id,),
+            ):
+                members.setdefault(r["group_id"], []).append(dict(r))
+            answers = self._answers(conn, [g["id"] for g in groups])
+        out = []
+        for g in groups:
+            ms = members.get(g["id"], [])
+            if not ms:
+                continue
+            out.append({
+                "group_id": g["id"], "label": g["label"], "category": g["category"], "issue": g["issue"],
+                "members": ms, "member_ids": [m["id"] for m in ms],
+                "units": list(dict.fromkeys(m["unit"] for m in ms if m["unit"])),
+                "pinned": bool(g["pinned"]), "dropped": bool(g["dropped"]),
+                "representative_id": g["representative_id"], "answer": answers.get(g["id"]),
+            })
+        out.sort(key=lambda g: (-len(g["members"]), g["category"], g["group_id"]))
+        return out
+
+    def group(self, group_id: int) -> dict[str, Any]:
+        with self.read() as conn:
+            row = conn.execute("SELECT * FROM groups WHERE id = ?", (group_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no group {group_id}")
+        return dict(row)
+
+    def choices(self, survey_id: int) -> dict[str, Any]:
+        """The shortlist decisions of a survey: ``pinned`` / ``dropped`` group ids (as strings)
+        and ``representatives`` {group id: petition id}."""
+        with self.read() as conn:
+            rows = conn.execute(
+                "SELECT c.* FROM shortlist_choices c JOIN groups g ON g.id = c.group_id WHERE g.survey_id = ? AND g.merged_into IS NULL",
+                (survey_id,),
+            ).fetchall()
+        return {
+            "pinned": [str(r["group_id"]) for r in rows if r["pinned"]],
+            "dropped": [str(r["group_id"]) for r in rows if r["dropped"]],
+            "representatives": {str(r["group_id"]): str(r["representative_id"]) for r in rows if r["representative_id"]},
+        }
+
+    def set_choice(self, group_id: int, *, action: str, petition_id: int | None = None, officer: str = "") -> dict[str, Any]:
+        """``action``: pin, unpin, drop, undrop, representative (with ``petition_id``, a member)."""
+        officer = _officer(officer)
+        if action not in ("pin", "unpin", "drop", "undrop", "representative"):
+            raise Invalid(f"unknown action '{action}' (use pin, unpin, drop, undrop, representative)")
+        with self.write() as conn:
+            g = conn.execute("SELECT * FROM groups WHERE id = ?", (group_id,)).fetchone()
+            if g is None or g["merged_into"] is not None:
+                raise NotFound(f"no group {group_id}" + (" (merged into another)" if g is not None else ""))
+            conn.execute("INSERT OR IGNORE INTO shortlist_choices (group_id) VALUES (?)", (group_id,))
+            if action == "representative":
+                m = conn.execute("SELECT group_id FROM petitions WHERE id = ?", (petition_id,)).fetchone() if petition_id else None
+                if m is None or m["group_id"] != group_id:
+                    raise Invalid(f"petition {petition_id} is not a member of group {group_id}")
+                conn.execute("UPDATE shortlist_choices SET representative_id = ? WHERE group_id = ?", (petition_id, group_id))
+            else:
+                col = "pinned" if action in ("pin", "unpin") else "dropped"
+                value = int(action in ("pin", "drop"))
+                conn.execute(f"UPDATE shortlist_choices SET {col} = ? WHERE group_id = ?", (value, group_id))
+                if value:  # pinning undoes a drop and the other way round
+                    other = "dropped" if col == "pinned" else "pinned"
+                    conn.execute(f"UPDATE shortlist_choices SET {other} = 0 WHERE group_id = ?", (group_id,))
+            conn.execute(
+                "INSERT INTO shortlist_log (group_id, action, value, time, officer) VALUES (?,?,?,?,?)",
+                (group_id, action, None if petition_id is None else str(petition_id), now(), officer),
+            )
+        return self.group(group_id)
+
+    def move_petition(self, petition_id: int, to_group: int, *, version: int | None = None, officer: str = "") -> dict[str, Any]:
+        """Move a petition into another group of the same survey (its topic becomes the group's)."""
+        officer = _officer(officer)
+        time = now()
+        with self.write() as conn:
+            p = conn.execute("SELECT * FROM petitions WHERE id = ?", (petition_id,)).fetchone()
+            if p is None:
+                raise NotFound(f"no petition {petition_id}")
+            g = conn.execute("SELECT * FROM groups WHERE id = ?", (to_group,)).fetchone()
+            if g is None or g["survey_id"] != p["survey_id"] or g["merged_into"] is not None:
+                raise Invalid(f"group {to_group} is not a group of this survey")
+            if version is not None and int(version) != p["version"]:
+                raise Conflict(f"petition {petition_id} was changed by someone else; reload the page")
+            if p["status"] != "ok":
+                raise Invalid(f"petition {petition_id} is {p['status']}: only petitions belong to groups")
+            if p["group_id"] == to_group:
+                return self._petition_in(conn, petition_id)
+            _trace(conn, p["survey_id"], "move", petition_id, p["group_id"], to_group, time, officer)
+            if g["category"] != p["category"]:
+                conn.execute(
+                    "INSERT INTO changes (petition_id, field, old, new, time, officer) VALUES (?,?,?,?,?,?)",
+                    (petition_id, "category", p["category"], g["category"], time, officer),
+                )
+            conn.execute(
+                "INSERT INTO changes (petition_id, field, old, new, time, officer) VALUES (?,?,?,?,?,?)",
+                (petition_id, "group_id", str(p["group_id"]), str(to_group), time, officer),
+            )
+            conn.execute(
+                "UPDATE petitions SET group_id = ?, category = ?, version = version + 1 WHERE id = ?",
+                (to_group, g["category"], petition_id),
+            )
+            conn.execute(
+                "UPDATE shortlist_choices SET representative_id = NULL WHERE representative_id = ?", (petition_id,)
+            )
+        return self.petition(petition_id)
+
+    def _petition_in(self, conn: sqlite3.Connection, pid: int) -> dict[str, Any]:
+        row = conn.execute("SELECT p.*, g.label AS group_label FROM petitions p LEFT JOIN groups g ON g.id = p.group_id WHERE p.id = ?", (pid,)).fetchone()
+        return _petition_dict(row, None)
+
+    def merge_groups(self, source: int, target: int, *, officer: str = "") -> dict[str, Any]:
+        """Merge group ``source`` into ``target`` (same survey): every member moves, each move
+        is traced (kind ``merge``), ``source`` is kept with ``merged_into`` set."""
+        officer = _officer(officer)
+        if source == target:
+            raise Invalid("a group cannot be merged into itself")
+        time = now()
+        with self.write() as conn:
+            s = conn.execute("SELECT * FROM groups WHERE id = ?", (source,)).fetchone()
+            t = conn.execute("SELECT * FROM groups WHERE id = ?", (target,)).fetchone()
+            if s is None or t is None:
+                raise NotFound(f"no group {source if s is None else target}")
+            if s["survey_id"] != t["survey_id"]:
+                raise Invalid("groups of different surveys cannot be merged")
+            if s["merged_into"] is not None or t["merged_into"] is not None:
+                raise Invalid("one of the groups was already merged into another; reload the page")
+            members = conn.execute("SELECT * FROM petitions WHERE group_id = ?", (source,)).fetchall()
+            for p in members:
+                _trace(conn, s["survey_id"], "merge", p["id"], source, target, time, officer)
+                if p["category"] != t["category"]:
+                    conn.execute(
+                        "INSERT INTO changes (petition_id, field, old, new, time, officer) VALUES (?,?,?,?,?,?)",
+                        (p["id"], "category", p["category"], t["category"], time, officer),
+                    )
+                conn.execute(
+                    "UPDATE petitions SET group_id = ?, category = ?, version = version + 1 WHERE id = ?",
+                    (target, t["category"], p["id"]),
+                )
+            conn.execute("UPDATE groups SET merged_into = ? WHERE id = ?", (target, source))
+            conn.execute(
+                "INSERT INTO shortlist_log (group_id, action, value, time, officer) VALUES (?,?,?,?,?)",
+                (source, "merged_into", str(target), time, officer),
+            )
+        return self.group(target)
+
+    def trace(self, survey_id: int) -> list[dict[str, Any]]:
+        """The membership trace of a survey (moves, merges, topic changes), oldest first."""
+        with self.read() as conn:
+            return [dict(r) for r in conn.execute(
+                "SELECT t.*, fg.label AS from_label, tg.label AS to_label, p.row AS petition_row FROM group_trace t"
+                " LEFT JOIN groups fg ON fg.id = t.from_group LEFT JOIN groups tg ON tg.id = t.to_group"
+                " LEFT JOIN petitions p ON p.id = t.petition_id WHERE t.survey_id = ? ORDER BY t.id",
+                (survey_id,),
+            )]
+
+    # -- answers (migration 2) ---------------------------------------------------------
+    def agencies(self, *, active_only: bool = True) -> list[str]:
+        with self.read() as conn:
+            sql = "SELECT name FROM agencies" + (" WHERE active = 1" if active_only else "") + " ORDER BY id"
+            return [r[0] for r in conn.execute(sql)]
+
+    def add_agency(self, name: str) -> list[str]:
+        name = re.sub(r"\s+", " ", str(name or "")).strip()
+        if not name or len(name) > 200:
+            raise Invalid("agency name must be 1 to 200 characters")
+        with self.write() as conn:
+            conn.execute("INSERT INTO agencies (name) VALUES (?) ON CONFLICT(name) DO UPDATE SET active = 1", (name,))
+        return self.agencies()
+
+    def remove_agency(self, name: str) -> list[str]:
+        with self.write() as conn:
+            if conn.execute("UPDATE agencies SET active = 0 WHERE name = ?", (name,)).rowcount == 0:
+                raise NotFound(f"no agency '{name}'")
+        return self.agencies()
+
+    def _answers(self, conn: sqlite3.Connection, group_ids: list[int]) -> dict[int, dict[str, Any]]:
+        if not group_ids:
+            return {}
+        out = {}
+        for chunk in range(0, len(group_ids), 500):
+            part = group_ids[chunk:chunk + 500]
+            for r in conn.execute(f"SELECT * FROM answers WHERE group_id IN ({','.join('?' * len(part))})", part):
+                out[r["group_id"]] = {k: r[k] for k in ("agency", "answer", "answered_on", "status")}
+        return out
+
+    def set_answer(
+        self, group_id: int, *, agency: str = "", answer: str = "", answered_on: str = "", status: str = "answered", officer: str = ""
+    ) -> dict[str, Any]:
+        """Record the answer to a group (issue); ``answered_on`` as YYYY-MM-DD (or empty)."""
+        officer = _officer(officer)
+        if status not in ANSWER_STATUSES:
+            raise Invalid(f"status must be one of {', '.join(ANSWER_STATUSES)}")
+        answered_on = str(answered_on or "").strip()
+        if answered_on:
+            try:
+                answered_on = datetime.strptime(answered_on, "%Y-%m-%d").date().isoformat()
+            except ValueError:
+                raise Invalid("answered_on must be a date YYYY-MM-DD") from None
+        agency = re.sub(r"\s+", " ", str(agency or "")).strip()[:200]
+        answer = str(answer or "").strip()
+        if len(answer) > 20000:
+            raise Invalid("answer longer than 20,000 characters")
+        if status == "answered" and not answer:
+            raise Invalid("an answered issue needs the answer text")
+        time = now()
+        with self.write() as conn:
+            g = conn.execute("SELECT * FROM groups WHERE id = ?", (group_id,)).fetchone()
+            if g is None or g["merged_into"] is not None:
+                raise NotFound(f"no group {group_id}")
+            conn.execute(
+                "INSERT INTO answers (group_id, agency, answer, answered_on, status, updated, officer) VALUES (?,?,?,?,?,?,?)"
+                " ON CONFLICT(group_id) DO UPDATE SET agency = excluded.agency, answer = excluded.answer,"
+                " answered_on = excluded.answered_on, status = excluded.status, updated = excluded.updated, officer = excluded.officer",
+                (group_id, agency, answer, answered_on, status, time, officer),
+            )
+            conn.execute(
+                "INSERT INTO answer_log (group_id, agency, answer, answered_on, status, time, officer) VALUES (?,?,?,?,?,?,?)",
+                (group_id, agency, answer, answered_on, status, time, officer),
+            )
+            return self._answers(conn, [group_id])[group_id]
+
+    def answered_groups(self, *, before_survey: int | None = None) -> list[dict[str, Any]]:
+        """Answered groups of earlier surveys (all surveys when ``before_survey`` is None), with
+        the texts of their members."""
+        with self.read() as conn:
+            sql = (
+                "SELECT g.id, g.survey_id, g.category, a.agency, a.answer, a.answered_on, s.name AS survey_name, s.created"
+                " FROM answers a JOIN groups g ON g.id = a.group_id JOIN surveys s ON s.id = g.survey_id"
+                " WHERE a.status = 'answered' AND g.merged_into IS NULL"
+            )
+            args: list[Any] = []
+            if before_survey is not None:
+                sql += " AND g.survey_id < ?"
+                args.append(before_survey)
+            groups = [dict(r) for r in conn.execute(sql + " ORDER BY g.id", args)]
+            for g in groups:
+                g["texts"] = [r[0] for r in conn.execute("SELECT text FROM petitions WHERE group_id = ? ORDER BY row", (g["id"],))]
+        return [g for g in groups if g["texts"]]
+
+    def set_links(self, links: list[tuple[int, int, float]]) -> None:
+        """Store "already answered" links (petition id, answered group id, similarity)."""
+        with self.write() as conn:
+            conn.executemany(
+                "INSERT INTO answered_links (petition_id, group_id, similarity) VALUES (?,?,?)"
+                " ON CONFLICT(petition_id) DO UPDATE SET group_id = excluded.group_id, similarity = excluded.similarity",
+                links,
+            )
+
+    def _links(self, conn: sqlite3.Connection, petition_ids: list[int]) -> dict[int, dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        for chunk in range(0, len(petition_ids), 500):
+            part = petition_ids[chunk:chunk + 500]
+            if not part:
+                continue
+            for r in conn.execute(
+                "SELECT l.petition_id, l.group_id, l.similarity, g.survey_id, s.name AS survey_name, a.agency, a.answer,"
+                " a.answered_on, a.status FROM answered_links l JOIN groups g ON g.id = l.group_id"
+                " JOIN surveys s ON s.id = g.survey_id LEFT JOIN answers a ON a.group_id = g.id"
+                f" WHERE l.petition_id IN ({','.join('?' * len(part))})",
+                part,
+            ):
+                if r["status"] != "answered":
+                    continue
+                out[r["petition_id"]] = {
+                    "survey_id": r["survey_id"], "survey": r["survey_name"], "group_id": r["group_id"],
+                    "agency": r["agency"], "answer": r["answer"], "answered_on": r["answered_on"],
+                }
+        return out
+
+
+_DERIVED = {
+    "category", "category_name", "confidence", "second_category", "second_confidence", "needs_review", "status",
+    "group_id", "issue",
+}
+
+
+def _statements(script: str) -> list[str]:
+    parts, buf = [], []
+    for line in script.splitlines():
+        buf.append(line)
+        if sqlite3.complete_statement("\n".join(buf)):
+            statement = "\n".join(buf).strip()
+            if statement.strip(";").strip():
+                parts.append(statement)
+            buf = []
+    return parts
+
+
+def _officer(name: Any) -> str:
+    return re.sub(r"[\x00-\x1f\x7f]", "", str(name or "")).strip()[:100]
+
+
+def _trace(conn: sqlite3.Connection, survey_id: int, kind: str, pid: int | None, src: int | None, dst: int | None, time: str, officer: str) -> None:
+    conn.execute(
+        "INSERT INTO group_trace (survey_id, kind, petition_id, from_group, to_group, time, officer) VALUES (?,?,?,?,?,?,?)",
+        (survey_id, kind, pid, src, dst, time, officer),
+    )
+
+
+def _new_group(conn: sqlite3.Connection, survey_id: int, category: str, time: str) -> int:
+    n = conn.execute("SELECT COUNT(*) FROM groups WHERE survey_id = ? AND category = ?", (survey_id, category)).fetchone()[0]
+    label = f"{category}-{n + 1:03d}"
+    while conn.execute("SELECT 1 FROM groups WHERE survey_id = ? AND label = ?", (survey_id, label)).fetchone():
+        n += 1
+        label = f"{category}-{n + 1:03d}"
+    cur = conn.execute(
+        "INSERT INTO groups (survey_id, label, category, issue, created) VALUES (?,?,?,?,?)", (survey_id, label, category, "", time)
+    )
+    return int(cur.lastrowid)
+
+
+def _survey_dict(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": row["id"], "name": row["name"], "created": row["created"], "rows": row["rows"], "state": row["state"],
+        "error": row["error"], "text_column": row["text_column"], "unit_column": row["unit_column"],
+        "columns": json.loads(row["columns_json"]), "notes": json.loads(row["notes_json"]),
+        "settings": json.loads(row["settings_json"]), "stored_file": row["stored_file"],
+    }
+
+
+def _petition_dict(row: sqlite3.Row, link: dict[str, Any] | None) -> dict[str, Any]:
+    out = {
+        "id": row["id"], "survey_id": row["survey_id"], "row": row["row"], "text": row["text"], "unit": row["unit"],
+        "category": row["category"], "confidence": row["confidence"], "needs_review": bool(row["needs_review"]),
+        "status": row["status"], "group_id": row["group_id"], "group": row["group_label"] if "group_label" in row.keys() else None,
+        "reviewed": bool(row["reviewed"]), "version": row["version"], "model_category": row["model_category"],
+        "answered_in": link,
+    }
+    if row["second_category"]:
+        out["second_category"] = row["second_category"]
+    return out

@@ -1,0 +1,283 @@
+"""What the workspace does with a survey, on top of the store and :mod:`petition_nlp.pipeline`:
+ingest an upload, shortlist with the officer's decisions, export, link already-answered issues,
+publish questions and answers. The web routes and the CLI call these; no logic lives in a route.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from petition_nlp import pipeline
+from petition_nlp.store import Invalid, Store
+
+__all__ = [
+    "ingest", "shortlist", "shortlist_records", "workbook_bytes", "shortlist_workbook_bytes", "report_html",
+    "labels_csv", "link_answered", "ANSWERED_THRESHOLD", "qa_frame", "qa_html", "qa_workbook_bytes",
+]
+
+ANSWERED_THRESHOLD = 0.5
+"""Cosine similarity (grouping vectors) from which a new petition is linked to an answered
+group of an earlier survey (its most similar member). Chosen on tests/fixtures/answered_dev.csv
+(written for this purpose; see benchmarks/web_bench.py --answered-dev), not on data/eval."""
+
+
+def ingest(
+    store: Store,
+    survey_id: int,
+    path: str | Path,
+    *,
+    model: Any,
+    text_column: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Read, classify and group the stored original of ``survey_id`` and fill the store
+    (then link petitions to issues answered in earlier surveys). Raises InputError /
+    StoreError; the caller marks the survey failed."""
+    say = progress or (lambda stage, done, total: None)
+    say("read", 0, 0)
+    frame, info, column = pipeline.load_survey(path, text_column=text_column or None)
+    total = len(frame)
+    done = [0]
+
+    def tick(k: int) -> None:
+        done[0] += k
+        say("classify", done[0], total)
+
+    classified = pipeline.classify_survey(frame, column, model, progress=tick)
+    say("group", total, total)
+    grouped = pipeline.group_survey(classified, column)
+    say("save", total, total)
+    notes = list(info.notes) + ([f"{info.blank_rows_skipped} blank rows skipped"] if info.blank_rows_skipped else [])
+    result = store.fill_survey(
+        survey_id, grouped, text_column=column, unit_column=info.unit_column if info.unit_column in grouped else None,
+        notes=notes, original_columns=list(frame.columns),
+    )
+    link_answered(store, survey_id)
+    return result
+
+
+# ----------------------------------------------------------------------------- shortlist
+def shortlist(store: Store, survey_id: int, *, n: int = 15, quota: str = "proportional", exclude: str = "") -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """``(rows, chosen, text_column)``: the survey's rows as edited and the shortlist of ``n``
+    questions honouring the officer's pins, drops and representatives."""
+    from petition_nlp.shortlist import parse_quota
+
+    if n < 1 or n > 500:
+        raise Invalid("n must be between 1 and 500")
+    try:
+        quota_value = parse_quota(quota)
+    except ValueError as exc:
+        raise Invalid(str(exc).splitlines()[0]) from None
+    frame, info = store.survey_frame(survey_id)
+    if info["state"] != "ready":
+        raise Invalid(f"survey {survey_id} is not ready ({info['state']})")
+    column = info["text_column"]
+    choices = store.choices(survey_id)
+    vectors = _vectors(store, survey_id, frame, column)
+    chosen = pipeline.shortlist_survey(
+        frame, column, n=n, quota=quota_value, exclude=[c for c in exclude.split(",") if c.strip()],
+        id_column="petition_id", pinned=choices["pinned"], dropped=choices["dropped"],
+        representatives=choices["representatives"], vectors=vectors,
+    )
+    return frame, chosen, column
+
+
+_VECTOR_CACHE: dict[tuple[str, int], tuple[tuple[str, ...], Any]] = {}
+
+
+def _vectors(store: Store, survey_id: int, frame: pd.DataFrame, column: str) -> Any:
+    """Grouping vectors of a survey's rows (texts never change, so cached per process by the
+    texts' identity: the petition ids and their statuses)."""
+    key = (str(store.path), survey_id)
+    ident = tuple(frame["petition_id"] + ":" + frame["status"])
+    hit = _VECTOR_CACHE.get(key)
+    if hit is not None and hit[0] == ident:
+        return hit[1]
+    vectors = pipeline.grouping_vectors(frame[column].tolist(), (frame["status"] == "ok").tolist())
+    if len(_VECTOR_CACHE) > 16:
+        _VECTOR_CACHE.clear()
+    _VECTOR_CACHE[key] = (ident, vectors)
+    return vectors
+
+
+def shortlist_records(chosen: pd.DataFrame, column: str) -> list[dict[str, Any]]:
+    """The shortlist as the API's list of ``{rank, category, petition_id, text, represents,
+    group_id, member_ids, ...}``."""
+    out = []
+    for _, r in chosen.iterrows():
+        members = [int(m.strip()) for m in str(r.get("member_ids") or "").split(",") if m.strip().isdigit()]
+        out.append({
+            "rank": int(r["rank"]), "category": r["category"], "petition_id": int(r["petition_id"]),
+            "text": "" if pd.isna(r[column]) else str(r[column]), "represents": int(r["represents"]),
+            "group_id": int(r["group_id"]), "member_ids": members, "pinned": bool(r.get("pinned", False)),
+            "issue": str(r.get("issue") or ""), "unit_count": int(r["unit_count"]) if "unit_count" in r and not pd.isna(r["unit_count"]) else None,
+        })
+    return out
+
+
+# ----------------------------------------------------------------------------- exports
+def _public_rows(frame: pd.DataFrame, store: Store, survey_id: int) -> pd.DataFrame:
+    """The rows as the workbook shows them: group labels instead of store ids, no store ids."""
+    labelled, _ = store.survey_frame(survey_id, group_key="label")
+    out = frame.copy()
+    out["group_id"] = labelled["group_id"].to_numpy()
+    return out.drop(columns=["petition_id"])
+
+
+def _bytes_of(write: Callable[[Path], Any], suffix: str) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="petition-nlp-") as tmp:
+        target = Path(tmp) / f"out{suffix}"
+        write(target)
+        return target.read_bytes()
+
+
+def workbook_bytes(store: Store, survey_id: int) -> bytes:
+    """The formatted petitions workbook (every row, with the officer's edits)."""
+    frame, info = store.survey_frame(survey_id)
+    rows = _public_rows(frame, store, survey_id)
+    return _bytes_of(lambda p: pipeline.export_workbook(rows, p), ".xlsx")
+
+
+def shortlist_workbook_bytes(store: Store, survey_id: int, *, n: int = 15, quota: str = "proportional") -> bytes:
+    frame, chosen, column = shortlist(store, survey_id, n=n, quota=quota)
+    labels = dict(zip(frame["group_id"], store.survey_frame(survey_id, group_key="label")[0]["group_id"]))
+    out = chosen.copy()
+    out["group_id"] = out["group_id"].map(labels)
+    out = out.drop(columns=[c for c in ("petition_id",) if c in out])
+    return _bytes_of(lambda p: pipeline.export_table(out, p, kind="shortlist"), ".xlsx")
+
+
+def report_html(store: Store, survey_id: int, *, n: int = 15, quota: str = "proportional") -> str:
+    frame, chosen, column = shortlist(store, survey_id, n=n, quota=quota)
+    info = store.survey(survey_id)
+    return pipeline.render_report(frame, chosen, column, title_source=info["name"])
+
+
+def labels_csv(store: Store) -> str:
+    """``text,label`` rows (every petition whose topic an officer set or confirmed) that
+    ``petition-nlp train`` accepts; cells starting with = + - @ are quoted as the CLI's CSV does."""
+    from petition_nlp.safefiles import guard_frame
+
+    frame = pd.DataFrame(store.labels(), columns=["text", "label"])
+    buffer = io.StringIO()
+    guard_frame(frame).to_csv(buffer, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------- answered links
+def link_answered(store: Store, survey_id: int, *, threshold: float = ANSWERED_THRESHOLD) -> int:
+    """Link each petition of ``survey_id`` raising an issue answered in an earlier survey to that
+    answer (its most similar answered group, when the similarity with the group's closest member
+    reaches ``threshold`` and the topics agree). Returns the number of links."""
+    answered = store.answered_groups(before_survey=survey_id)
+    if not answered:
+        return 0
+    frame, info = store.survey_frame(survey_id)
+    usable = (frame["status"] == "ok").to_numpy()
+    if not usable.any():
+        return 0
+    texts = frame[info["text_column"]].tolist()
+    old_texts = [t for g in answered for t in g["texts"]]
+    owner = np.array([k for k, g in enumerate(answered) for _ in g["texts"]])
+    # one vocabulary for both sides: vectors fitted on the new and the old texts together
+    vectors = pipeline.grouping_vectors(texts + old_texts, list(usable) + [True] * len(old_texts))
+    new, old = vectors[: len(texts)], vectors[len(texts):]
+    sims = (new @ old.T).toarray()
+    cats = frame["category"].to_numpy()
+    links = []
+    for i in np.flatnonzero(usable):
+        best_per_group = np.full(len(answered), -1.0)
+        np.maximum.at(best_per_group, owner, sims[i])
+        for k in np.argsort(-best_per_group):
+            if best_per_group[k] < threshold:
+                break
+            if answered[k]["category"] == cats[i]:
+                links.append((int(frame["petition_id"].iloc[i]), int(answered[k]["id"]), float(round(best_per_group[k], 4))))
+                break
+    store.set_links(links)
+    return len(links)
+
+
+# ----------------------------------------------------------------------------- Q&A publishing
+def qa_frame(store: Store, survey_id: int) -> pd.DataFrame:
+    """One row per answered or forwarded group: topic, question (the representative, or the
+    group's first member), units raising it, agency, answer, date, status. No internal data."""
+    from petition_nlp.resources import category_name
+
+    choices = store.choices(survey_id)
+    rows = []
+    for g in store.groups(survey_id):
+        a = g["answer"]
+        if not a or a["status"] == "unanswered":
+            continue
+        rep = choices["representatives"].get(str(g["group_id"]))
+        member = next((m for m in g["members"] if str(m["id"]) == rep), g["members"][0])
+        rows.append({
+            "Chủ đề": category_name(g["category"]), "Câu hỏi": member["text"],
+            "Số đơn vị nêu": len(g["units"]) or len(g["members"]), "Số kiến nghị": len(g["members"]),
+            "Cơ quan trả lời": a["agency"], "Trả lời": a["answer"] if a["status"] == "answered" else "Đã chuyển cơ quan có thẩm quyền trả lời.",
+            "Ngày trả lời": a["answered_on"], "_category": g["category"],
+        })
+    frame = pd.DataFrame(rows, columns=["Chủ đề", "Câu hỏi", "Số đơn vị nêu", "Số kiến nghị", "Cơ quan trả lời", "Trả lời", "Ngày trả lời", "_category"])
+    return frame.sort_values(["Chủ đề", "Số đơn vị nêu"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+_QA_CSS = (
+    "body{font-family:system-ui,'Segoe UI',Arial,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.5}"
+    "h1{font-size:1.6rem}h2{border-bottom:2px solid #c00;padding-bottom:.2rem;margin-top:2rem}"
+    ".qa{border:1px solid #ddd;border-radius:6px;padding:.8rem 1rem;margin:.8rem 0}.q{font-weight:600}"
+    ".meta{color:#555;font-size:.9rem}.a{margin-top:.5rem;white-space:pre-wrap}"
+)
+
+
+def qa_html(store: Store, survey_id: int, *, title: str | None = None) -> str:
+    """A self-contained HTML page of the questions and answers, grouped by topic, for the portal."""
+    info = store.survey(survey_id)
+    frame = qa_frame(store, survey_id)
+    heading = title or "Trả lời kiến nghị của công nhân, người lao động"
+    parts = [
+        "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><meta name='viewport' content='width=device-width,initial-scale=1'>",
+        f"<title>{html.escape(heading)}</title><style>{_QA_CSS}</style></head><body>",
+        f"<h1>{html.escape(heading)}</h1>",
+        f"<p class='meta'>Đợt lấy ý kiến: {html.escape(info['name'])} · {len(frame)} câu hỏi được trả lời</p>",
+    ]
+    if frame.empty:
+        parts.append("<p>Chưa có câu hỏi nào được trả lời.</p>")
+    for topic, part in frame.groupby("Chủ đề", sort=False):
+        parts.append(f"<h2>{html.escape(str(topic))}</h2>")
+        for k, (_, r) in enumerate(part.iterrows(), 1):
+            when = f" · ngày {_vn_date(r['Ngày trả lời'])}" if r["Ngày trả lời"] else ""
+            parts.append(
+                "<div class='qa'>"
+                f"<div class='q'>Câu hỏi {k}: {html.escape(str(r['Câu hỏi']))}</div>"
+                f"<div class='meta'>{int(r['Số đơn vị nêu'])} đơn vị nêu</div>"
+                f"<div class='meta'>Cơ quan trả lời: {html.escape(str(r['Cơ quan trả lời']))}{when}</div>"
+                f"<div class='a'>{html.escape(str(r['Trả lời']))}</div></div>"
+            )
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _vn_date(iso: str) -> str:
+    try:
+        d = date.fromisoformat(str(iso))
+    except ValueError:
+        return str(iso)
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"
+
+
+def qa_workbook_bytes(store: Store, survey_id: int) -> bytes:
+    frame = qa_frame(store, survey_id).drop(columns="_category")
+    from petition_nlp.excel import write_plain
+
+    return _bytes_of(lambda p: write_plain(frame, p, sheet_name="Hỏi đáp"), ".xlsx")

@@ -1,0 +1,176 @@
+"""The workspace store: migrations, transactions, optimistic concurrency, append-only traces."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pandas as pd
+import pytest
+
+from petition_nlp.store import Conflict, Invalid, NotFound, Store
+from petition_nlp.store.schema import MIGRATIONS
+
+
+def _grouped() -> pd.DataFrame:
+    return pd.DataFrame({
+        "STT": ["1", "2", "3", "4"],
+        "text": ["Đề nghị xây nhà ở xã hội", "Nhà ở xã hội cho công nhân thuê", "Công ty nợ đóng BHXH", "Cộng"],
+        "unit": ["A", "B", "A", "B"],
+        "category": ["housing", "housing", "social_insurance", ""],
+        "confidence": [0.9, 0.8, 0.55, float("nan")],
+        "second_category": ["", "", "other", ""],
+        "needs_review": [False, False, True, True],
+        "status": ["ok", "ok", "ok", "not_a_petition"],
+        "group_id": ["housing-001", "housing-001", "social_insurance-001", ""],
+        "issue": ["", "", "", ""],
+    })
+
+
+@pytest.fixture()
+def filled(tmp_path):
+    store = Store(tmp_path)
+    sid = store.create_survey("đợt 1.xlsx", store.keep_original(b"x", "đợt 1.xlsx"))
+    store.fill_survey(sid, _grouped(), text_column="text", unit_column="unit", original_columns=["STT", "text", "unit"])
+    return store, sid
+
+
+def test_schema_migrations_wal_and_foreign_keys(tmp_path):
+    store = Store(tmp_path)
+    assert store.schema_version() == len(MIGRATIONS) == 2
+    conn = sqlite3.connect(tmp_path / "workspace.sqlite3")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+    with store.write() as c:  # foreign keys enforced
+        with pytest.raises(sqlite3.IntegrityError):
+            c.execute("INSERT INTO petitions (survey_id, row, original_json, text) VALUES (999, 1, '{}', 'x')")
+    assert Store(tmp_path).schema_version() == 2  # reopening applies nothing twice
+
+
+def test_migration_from_first_schema_keeps_data(tmp_path):
+    conn = sqlite3.connect(tmp_path / "workspace.sqlite3")
+    conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("INSERT INTO schema_version VALUES (1, 'then')")
+    conn.execute("INSERT INTO surveys (name, stored_file, created, state) VALUES ('old', 'x.csv', 'then', 'ready')")
+    conn.commit()
+    conn.close()
+    store = Store(tmp_path)
+    assert store.schema_version() == 2
+    assert [s["name"] for s in store.list_surveys()] == ["old"]
+    assert "Sở Xây dựng" in store.agencies()
+
+
+def test_original_kept_read_only_under_generated_name(tmp_path):
+    store = Store(tmp_path)
+    name = store.keep_original(b"data", "../../etc/passwd.xlsx")
+    path = store.original_path(name)
+    assert path.parent == store.originals and path.read_bytes() == b"data"
+    assert "passwd" not in name and name.endswith(".xlsx")
+    assert not (path.stat().st_mode & 0o222)
+    assert store.keep_original(b"x", "evil.<script>").endswith(".bin")
+
+
+def test_fill_filter_sort_and_counts(filled):
+    store, sid = filled
+    info = store.survey(sid)
+    assert info["rows"] == 4 and info["categories"] == {"housing": 2, "social_insurance": 1}
+    rows, total = store.petitions(sid, sort="confidence")
+    assert total == 4 and rows[0]["status"] == "not_a_petition" and rows[1]["confidence"] == 0.55
+    assert store.petitions(sid, category="housing")[1] == 2
+    assert store.petitions(sid, needs_review=True)[1] == 2
+    assert store.petitions(sid, unit="B")[1] == 2
+    assert [p["row"] for p in store.petitions(sid, search="BHXH")[0]] == [3]
+    assert store.petitions(sid, search="%")[1] == 0  # LIKE wildcards are literal
+    assert store.petitions(sid, limit=2, offset=2)[0][0]["row"] == 3
+    with pytest.raises(Invalid):
+        store.petitions(sid, sort="text; DROP TABLE petitions")
+
+
+def test_update_logs_versions_and_conflicts(filled):
+    store, sid = filled
+    p = store.petitions(sid, category="social_insurance")[0][0]
+    out = store.update_petitions([(p["id"], p["version"])], category="housing", officer="Lan")[0]
+    assert out["category"] == "housing" and out["version"] == p["version"] + 1 and out["reviewed"]
+    assert out["group_id"] != p["group_id"]  # topic change: a group of its own in the new topic
+    with pytest.raises(Conflict):
+        store.update_petitions([(p["id"], p["version"])], category="other")
+    assert store.petition(p["id"])["category"] == "housing"  # the stale write changed nothing
+    history = store.history(p["id"])
+    assert {(h["field"], h["old"], h["new"], h["officer"]) for h in history} >= {("category", "social_insurance", "housing", "Lan")}
+    trace = store.trace(sid)
+    assert trace[-1]["kind"] == "topic" and trace[-1]["petition_id"] == p["id"]
+
+
+def test_bulk_update_is_all_or_nothing(filled):
+    store, sid = filled
+    rows = store.petitions(sid, status="ok")[0]
+    pairs = [(r["id"], r["version"]) for r in rows]
+    pairs[-1] = (pairs[-1][0], 99)
+    with pytest.raises(Conflict):
+        store.update_petitions(pairs, status="not_a_petition")
+    assert all(store.petition(r["id"])["status"] == "ok" for r in rows)
+    done = store.update_petitions([(r["id"], r["version"]) for r in rows], status="not_a_petition")
+    assert all(p["status"] == "not_a_petition" and p["group_id"] is None for p in done)
+    assert store.survey(sid)["categories"] == {}
+
+
+def test_invalid_updates(filled):
+    store, sid = filled
+    pid = store.petitions(sid)[0][0]["id"]
+    with pytest.raises(Invalid):
+        store.update_petitions([(pid, None)], category="wages", allowed_categories=["housing", "other"])
+    with pytest.raises(Invalid):
+        store.update_petitions([(pid, None)], status="deleted")
+    with pytest.raises(NotFound):
+        store.update_petitions([(12345, None)], category="housing")
+
+
+def test_move_merge_and_choices_are_traced(filled):
+    store, sid = filled
+    groups = store.groups(sid)
+    housing = next(g for g in groups if g["category"] == "housing")
+    insurance = next(g for g in groups if g["category"] == "social_insurance")
+    mover = housing["member_ids"][0]
+    store.move_petition(mover, insurance["group_id"], officer="An")
+    assert store.petition(mover)["category"] == "social_insurance"
+    store.set_choice(insurance["group_id"], action="representative", petition_id=mover)
+    with pytest.raises(Invalid):
+        store.set_choice(insurance["group_id"], action="representative", petition_id=housing["member_ids"][1])
+    store.set_choice(housing["group_id"], action="pin")
+    store.merge_groups(housing["group_id"], insurance["group_id"], officer="An")
+    after = store.groups(sid)
+    assert len(after) == 1 and sorted(after[0]["member_ids"]) == sorted(housing["member_ids"] + insurance["member_ids"])
+    kinds = [t["kind"] for t in store.trace(sid)]
+    assert kinds == ["move", "merge"]
+    assert store.choices(sid)["representatives"] == {str(insurance["group_id"]): str(mover)}
+    assert store.group(housing["group_id"])["merged_into"] == insurance["group_id"]  # kept, never deleted
+    with pytest.raises(Invalid):
+        store.merge_groups(housing["group_id"], insurance["group_id"])
+
+
+def test_labels_are_officer_set_or_confirmed_only(filled):
+    store, sid = filled
+    assert store.labels() == []
+    rows = store.petitions(sid, status="ok")[0]
+    store.update_petitions([(rows[0]["id"], None)], reviewed=True)
+    store.update_petitions([(rows[2]["id"], None)], category="other")
+    assert store.labels() == [(rows[0]["text"], "housing"), (rows[2]["text"], "other")]
+
+
+def test_processing_survey_marked_failed_on_restart(tmp_path):
+    store = Store(tmp_path)
+    sid = store.create_survey("a.csv", "x.csv")
+    assert Store(tmp_path).survey(sid)["state"] == "failed"
+
+
+def test_answers_validation_and_agencies(filled):
+    store, sid = filled
+    g = store.groups(sid)[0]["group_id"]
+    with pytest.raises(Invalid):
+        store.set_answer(g, status="answered", answer="")
+    with pytest.raises(Invalid):
+        store.set_answer(g, answer="x", answered_on="31/12/2026")
+    out = store.set_answer(g, agency="Sở Xây dựng", answer="Đã khởi công.", answered_on="2026-11-20", status="answered")
+    assert out == {"agency": "Sở Xây dựng", "answer": "Đã khởi công.", "answered_on": "2026-11-20", "status": "answered"}
+    assert "Sở Nội vụ" in store.add_agency("  Sở  Nội vụ ")
+    assert "Sở Nội vụ" not in store.remove_agency("Sở Nội vụ")
