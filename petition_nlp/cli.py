@@ -174,7 +174,36 @@ InputArg = Annotated[
 ]
 OutputOpt = Annotated[Optional[Path], typer.Option("-o", "--output", help="Write .csv, .xlsx or .jsonl (default: print).")]
 TextColOpt = Annotated[Optional[str], typer.Option("--text-column", help="Column with the petition text (detected if omitted).")]
-ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="Model directory (default: models/default).")]
+ModelOpt = Annotated[
+    Optional[Path],
+    typer.Option("--model", help="Model directory (default: the default model of the models folder, else the bundled one; see `petition-nlp models`)."),
+]
+
+
+def _set_models_dir(ctx: typer.Context, value: Optional[Path]) -> Optional[Path]:
+    """``--models-dir``: same as PETITION_NLP_MODELS for this command (restored when it ends)."""
+    if value is not None and not ctx.resilient_parsing:
+        was = os.environ.get("PETITION_NLP_MODELS")
+        os.environ["PETITION_NLP_MODELS"] = str(value)
+
+        def restore() -> None:
+            if was is None:
+                os.environ.pop("PETITION_NLP_MODELS", None)
+            else:
+                os.environ["PETITION_NLP_MODELS"] = was
+
+        ctx.call_on_close(restore)
+    return value
+
+
+ModelsDirOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--models-dir", callback=_set_models_dir, expose_value=False, envvar=None,
+        help="Models folder: where trained and promoted models are written and the default is read "
+        "(default: PETITION_NLP_MODELS, else models/ in a checkout, else the user data folder).",
+    ),
+]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Allow -o to replace the input file.")]
 FormulaGuardOpt = Annotated[
     bool,
@@ -208,6 +237,7 @@ def classify(
     output: OutputOpt = None,
     text_column: TextColOpt = None,
     model: ModelOpt = None,
+    models_dir: ModelsDirOpt = None,
     overwrite: OverwriteOpt = False,
     header_row: HeaderOpt = None,
     formula_guard: FormulaGuardOpt = True,
@@ -241,6 +271,7 @@ def classify(
 def evaluate(
     file: Annotated[Path, typer.Argument(help="Labelled file (.csv/.xlsx/.jsonl) with text and label columns.")],
     model: ModelOpt = None,
+    models_dir: ModelsDirOpt = None,
     text_column: TextColOpt = None,
     label_column: Annotated[Optional[str], typer.Option("--label-column", help="Column with the gold code.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -275,10 +306,11 @@ def train(
     only: Annotated[bool, typer.Option("--only", help="Train on the given files alone, not on data/labeled/petitions*.csv.")] = False,
     text_column: TextColOpt = None,
     label_column: Annotated[Optional[str], typer.Option("--label-column", help="Column with the code (detected if omitted).")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", help="Model directory to write (default models/<timestamp>/).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", help="Model directory to write (default <models folder>/<timestamp>/; see --models-dir).")] = None,
     promote: Annotated[bool, typer.Option("--promote", help="Make it the default model if not worse on the test split.")] = False,
-    test: Annotated[Optional[Path], typer.Option("--test", help="Test file for --promote (default data/labeled/test.csv).")] = None,
+    test: Annotated[Optional[Path], typer.Option("--test", help="Test file for --promote (default data/labeled/test.csv in a checkout).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Promote even if worse.")] = False,
+    models_dir: ModelsDirOpt = None,
     neural_weight: Annotated[float, typer.Option("--neural-weight", min=0.0, max=1.0, help="Average the linear model with a BiLSTM trained from scratch, with this weight (e.g. 0.4; needs the [neural] extra). 0: linear only.")] = 0.0,
 ) -> None:
     """Train a model with cross-validation and write a versioned model directory."""
@@ -339,6 +371,7 @@ def shortlist(
     exclude: Annotated[str, typer.Option("--exclude", help="Comma-separated codes never shortlisted, e.g. other.")] = "",
     groups_output: Annotated[Optional[Path], typer.Option("--groups-output", help="Also write every row with its category and group_id.")] = None,
     model: ModelOpt = None,
+    models_dir: ModelsDirOpt = None,
     overwrite: OverwriteOpt = False,
     header_row: HeaderOpt = None,
     print_table: Annotated[bool, typer.Option("--print", help="Also print the shortlist when writing -o.")] = False,
@@ -379,6 +412,7 @@ def suggest(
     output: OutputOpt = None,
     text_column: TextColOpt = None,
     model: ModelOpt = None,
+    models_dir: ModelsDirOpt = None,
     overwrite: OverwriteOpt = False,
     formula_guard: FormulaGuardOpt = True,
     header_row: HeaderOpt = None,
@@ -431,6 +465,7 @@ def report(
     quota: Annotated[str, typer.Option("--quota", help="proportional | equal | code=N,...")] = "proportional",
     exclude: Annotated[str, typer.Option("--exclude", help="Comma-separated codes never shortlisted.")] = "",
     model: ModelOpt = None,
+    models_dir: ModelsDirOpt = None,
     overwrite: OverwriteOpt = False,
     header_row: HeaderOpt = None,
     sheet: SheetOpt = None,
@@ -451,13 +486,72 @@ def report(
 
 
 @app.command()
-def rollback() -> None:
+def rollback(models_dir: ModelsDirOpt = None) -> None:
     """Restore the previous default model (a second rollback undoes the first)."""
-    from petition_nlp.modelstore import rollback_model
+    from petition_nlp.modelstore import models_root, rollback_model
 
     with _handled():
         path = rollback_model()
-        typer.echo(f"default model restored from previous: {path}")
+        if path.parent.resolve() == models_root().resolve():
+            typer.echo(f"default model restored from previous: {path}")
+        else:
+            typer.echo(f"default model is the bundled one again: {path} (the promoted model kept as {models_root() / 'previous'})")
+
+
+models_app = typer.Typer(help="The models petition-nlp sees: `petition-nlp models` lists them.", no_args_is_help=False)
+app.add_typer(models_app, name="models")
+
+
+@models_app.callback(invoke_without_command=True)
+def models(
+    ctx: typer.Context,
+    models_dir: ModelsDirOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON list.")] = False,
+) -> None:
+    """List the models: name, created, training rows, cross-validated and sealed-test macro-F1, which is default, where it lives."""
+    if ctx.invoked_subcommand is None:
+        _list_models(as_json)
+
+
+@models_app.command("list")
+def models_list(
+    models_dir: ModelsDirOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON list.")] = False,
+) -> None:
+    """Same as `petition-nlp models`."""
+    _list_models(as_json)
+
+
+def _list_models(as_json: bool) -> None:
+    from petition_nlp.modelstore import list_models, models_root
+
+    with _handled():
+        entries = list_models()
+        if as_json:
+            typer.echo(json.dumps(entries, ensure_ascii=False))
+            return
+        root = models_root()
+        typer.echo(f"models folder: {root}{'' if root.is_dir() else ' (not created yet)'}")
+        typer.echo(f"  {'name':<18}{'created':<22}{'rows':>6}{'CV F1':>8}  {'test macro-F1':<24}{'model':<10}where")
+        for e in entries:
+            tests = ", ".join(f"{k} {v:.3f}" for k, v in e["tests"].items()) or "-"
+            created = (e["created"] or "-").replace("T", " ")[:19]
+            rows = e["rows"] if e["rows"] is not None else "-"
+            cv = f"{e['cv_macro_f1']:.3f}" if isinstance(e["cv_macro_f1"], (int, float)) else "-"
+            mark = "*" if e["default"] else " "
+            if e["error"]:
+                typer.echo(f"{mark} {e['name']:<18}unreadable: {e['error']}")
+                continue
+            typer.echo(f"{mark} {e['name']:<18}{created:<22}{rows:>6}{cv:>8}  {tests:<24}{(e['sha256'] or '-')[:8]:<10}{e['path']}  [{e['location']}]")
+        if not any(e["default"] for e in entries):
+            typer.echo("no default model: train one with `petition-nlp train --promote`")
+        else:
+            typer.echo("* the default (used when no --model is given); same 'model' hash = same model")
+
+
+from petition_nlp.web.commands import register as _register_workspace  # noqa: E402 - serve, qa
+
+_register_workspace(app, _handled)
 
 
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:  # noqa: ANN001

@@ -7,10 +7,14 @@ set -u
 PYTHON="${1:-.venv/bin/python}"
 
 if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
-  :
+  if [ ! -x /usr/bin/chromedriver ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian chromium-driver for the workspace browser test..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-driver >/dev/null) \
+      || echo "warning: could not install chromium-driver; the workspace browser test will be skipped" >&2
+  fi
 elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing Debian chromium for the report rendering test..." >&2
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
     || echo "warning: could not install chromium; the browser test will be skipped" >&2
 else
   echo "note: chromium not installed (needs root and apt-get); the browser test will be skipped" >&2

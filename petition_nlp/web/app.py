@@ -1,0 +1,221 @@
+"""The officers' workspace: ``create_app(data_dir)`` builds the FastAPI application.
+
+Security (see :func:`create_app`): listens where the CLI says (127.0.0.1 by default); with a
+token every request must carry it (cookie set by the login page, or ``Authorization: Bearer``);
+state-changing requests from a browser carry a CSRF token (double-submit cookie) and
+cross-site requests are refused; request bodies are capped (413).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from petition_nlp.store import Conflict, Invalid, NotFound, Store, StoreError
+
+__all__ = ["create_app", "DEFAULT_UPLOAD_LIMIT", "TOKEN_ENV"]
+
+HERE = Path(__file__).parent
+DEFAULT_UPLOAD_LIMIT = 50 * 1024 * 1024
+TOKEN_ENV = "PETITION_NLP_TOKEN"
+TOKEN_COOKIE = "pnlp_token"
+CSRF_COOKIE = "pnlp_csrf"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class _LimitBody:
+    """ASGI middleware: a request body over ``limit`` bytes gets 413 (checked on Content-Length
+    first, then counted as it arrives), before any parsing."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    if int(value) > self.limit:
+                        return await _too_large(self.limit)(scope, receive, send)
+                except ValueError:
+                    pass
+        seen = 0
+        started = False
+
+        async def counted() -> dict:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge()
+            return message
+
+        async def tracking_send(message: dict) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await _too_large(self.limit)(scope, receive, send)
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse({"error": f"file too large: the limit is {limit // (1024 * 1024) or 1} MB"}, status_code=413)
+
+
+def create_app(
+    data_dir: str | Path,
+    *,
+    token: str | None = None,
+    upload_limit: int = DEFAULT_UPLOAD_LIMIT,
+    model: Any = None,
+    model_dir: str | Path | None = None,
+) -> FastAPI:
+    """The workspace application over the store in ``data_dir``.
+
+    Args:
+        data_dir: folder of the SQLite store and the kept originals (created if missing).
+        token: when set, every request must carry it (login cookie or ``Authorization: Bearer``).
+        upload_limit: largest accepted request body, in bytes (default 50 MB); larger: 413.
+        model: a loaded classifier (default: loaded from ``model_dir`` / the default model on
+            first use, once).
+    """
+    store = Store(data_dir)
+    app = FastAPI(title="petition-nlp workspace", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.store = store
+    app.state.token = token or None
+    app.state.upload_limit = int(upload_limit)
+    app.state.jobs = {}
+    app.state.model = model
+    app.state.model_dir = model_dir
+    app.state.model_lock = threading.Lock()
+    templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
+    app.state.templates = templates
+
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def security(request: Request, call_next: Any) -> Any:
+        path = request.url.path
+        is_api = path.startswith("/api/")
+        bearer = False
+        if app.state.token is not None and not path.startswith("/static/") and path not in ("/login",):
+            auth = request.headers.get("authorization", "")
+            if auth.lower().startswith("bearer ") and hmac.compare_digest(auth[7:].strip(), app.state.token):
+                bearer = True
+            elif not hmac.compare_digest(request.cookies.get(TOKEN_COOKIE, ""), app.state.token):
+                if is_api or request.method != "GET":
+                    return JSONResponse({"error": "authentication required: log in or send Authorization: Bearer TOKEN"}, status_code=401)
+                return RedirectResponse("/login", status_code=303)
+        if request.method in UNSAFE and not bearer:
+            refusal = _csrf_refusal(request)
+            if refusal:
+                return JSONResponse({"error": refusal}, status_code=403)
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.headers.get("content-type", "").startswith("text/html") and not path.endswith("/report.html") and not path.endswith("/qa.html"):
+            response.headers.setdefault("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+        return response
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> JSONResponse:
+        status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 400
+        return JSONResponse({"error": _line(exc)}, status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": _line(exc.detail) if exc.detail else "error"}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
+        return JSONResponse({"error": f"invalid {where or 'request'}: {first.get('msg', 'bad value')}"}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": f"unexpected {exc.__class__.__name__}: {_line(exc)}"}, status_code=500)
+
+    from petition_nlp.web import routes
+
+    routes.register(app)
+    return _LimitBody(app, int(upload_limit) + 64 * 1024)  # type: ignore[return-value]
+
+
+def _line(exc: Any) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:500] if text else exc.__class__.__name__
+
+
+def _csrf_refusal(request: Request) -> str | None:
+    """Why a state-changing request is refused (``None``: accepted).
+
+    A request from another site (Origin / Referer naming another host) is always refused; a
+    browser request of this site (it has the CSRF cookie) must echo the cookie's token in
+    ``X-CSRF-Token`` (JS) — forms are checked by their handler (``csrf_token`` field); a
+    non-browser client without cookies and without Origin (curl, scripts) may call the API."""
+    host = request.headers.get("host", "")
+    for header in ("origin", "referer"):
+        value = request.headers.get(header)
+        if value and value != "null":
+            if urlsplit(value).netloc != host:
+                return "cross-site request refused"
+        elif value == "null":
+            return "cross-site request refused"
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if cookie is None and request.cookies.get(TOKEN_COOKIE) is None:
+        if request.headers.get("origin") or request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
+            return "missing CSRF token; reload the page"
+        return None
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")) and not request.url.path.startswith("/api/"):
+        return None  # the form handler compares its csrf_token field
+    sent = request.headers.get("x-csrf-token", "")
+    if not cookie or not hmac.compare_digest(sent, cookie):
+        return "missing or wrong CSRF token; reload the page"
+    return None
+
+
+def check_form_csrf(request: Request, sent: str | None) -> None:
+    """For HTML form posts: the ``csrf_token`` field must equal the CSRF cookie."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not sent or not hmac.compare_digest(str(sent), cookie):
+        raise Invalid("missing or wrong CSRF token; reload the page")
+
+
+def get_model(app: FastAPI) -> Any:
+    with app.state.model_lock:
+        if app.state.model is None:
+            from petition_nlp.modelstore import load_model
+
+            app.state.model = load_model(app.state.model_dir)
+        return app.state.model
+
+
+def token_from_env() -> str | None:
+    return os.environ.get(TOKEN_ENV) or None

@@ -1,0 +1,460 @@
+"""Routes: the JSON API under ``/api`` (names are a contract, see README) and the Vietnamese
+pages. Handlers only translate HTTP to calls of :mod:`petition_nlp.store` /
+:mod:`petition_nlp.store.workspace` / :mod:`petition_nlp.pipeline` and back."""
+
+from __future__ import annotations
+
+import hmac
+import math
+import secrets
+import threading
+from functools import lru_cache
+from typing import Any, Optional
+from urllib.parse import quote, urlencode
+
+import pandas as pd
+from fastapi import Body, FastAPI, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from petition_nlp.io import InputError
+from petition_nlp.resources import category_name, category_names
+from petition_nlp.store import ANSWER_STATUSES, STATUS_NOT_PETITION, Invalid, Store
+from petition_nlp.store import workspace as ws
+from petition_nlp.web.app import CSRF_COOKIE, TOKEN_COOKIE, check_form_csrf, get_model
+
+PAGE_SIZE = 100
+GROUP_PAGE = 60
+STATUS_NAMES = {
+    "ok": "kiến nghị", STATUS_NOT_PETITION: "không phải kiến nghị", "empty": "trống", "no_letters": "không có chữ",
+    "too_long": "quá dài",
+}
+ANSWER_STATUS_NAMES = {"unanswered": "chưa trả lời", "answered": "đã trả lời", "forwarded": "đã chuyển"}
+
+
+def _store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def _codes(request: Request) -> list[str]:
+    model = request.app.state.model
+    classes = [str(c) for c in getattr(model, "classes_", [])] if model is not None else []
+    return [str(c) for c in classes] or list(category_names())
+
+
+def _bool(value: Optional[str]) -> Optional[bool]:
+    if value is None or value == "":
+        return None
+    v = value.strip().lower()
+    if v in ("1", "true", "yes", "co", "có"):
+        return True
+    if v in ("0", "false", "no", "khong", "không"):
+        return False
+    raise Invalid(f"needs_review must be true or false, not '{value}'")
+
+
+def _int(value: Any, name: str, *, minimum: int = 0, maximum: int | None = None) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Invalid(f"{name} must be a whole number") from None
+    if number < minimum or (maximum is not None and number > maximum):
+        raise Invalid(f"{name} must be between {minimum} and {maximum}" if maximum is not None else f"{name} must be at least {minimum}")
+    return number
+
+
+def _settings(request: Request, survey_id: int, n: Any = None, quota: Any = None) -> tuple[int, str]:
+    saved = _store(request).survey(survey_id)["settings"]
+    number = _int(n if n not in (None, "") else saved.get("n", 15), "n", minimum=1, maximum=500)
+    return number, str(quota if quota not in (None, "") else saved.get("quota", "proportional"))
+
+
+def _officer(request: Request, body: dict[str, Any]) -> str:
+    return str(body.get("officer") or request.cookies.get("pnlp_officer") or "")
+
+
+async def _read_upload(request: Request, file: UploadFile) -> bytes:
+    limit = request.app.state.upload_limit
+    chunks, size = [], 0
+    while True:
+        chunk = await file.read(1024 * 1024)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge(limit)
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    if not data:
+        raise Invalid("file is empty")
+    return data
+
+
+class _TooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+
+def _ingest_sync(request: Request, survey_id: int, stored: str, text_column: Optional[str]) -> dict[str, Any]:
+    store = _store(request)
+    jobs = request.app.state.jobs
+    jobs[survey_id] = {"stage": "read", "done": 0, "total": 0}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        jobs[survey_id] = {"stage": stage, "done": done, "total": total}
+
+    try:
+        return ws.ingest(store, survey_id, store.original_path(stored), model=get_model(request.app), text_column=text_column, progress=progress)
+    except InputError as exc:
+        message = str(exc).replace(str(store.original_path(stored)), store.survey(survey_id)["name"])
+        store.fail_survey(survey_id, message)
+        raise Invalid(message.splitlines()[0]) from None
+    except Invalid as exc:
+        store.fail_survey(survey_id, str(exc))
+        raise
+    except Exception as exc:
+        store.fail_survey(survey_id, f"unexpected {exc.__class__.__name__}: {exc}")
+        raise Invalid(f"could not read the file: {exc.__class__.__name__}") from None
+    finally:
+        jobs.pop(survey_id, None)
+
+
+@lru_cache(maxsize=64)
+def _chart(items: tuple[tuple[str, int], ...]) -> str:
+    from petition_nlp.report import category_chart_svg
+
+    total = sum(c for _, c in items) or 1
+    summary = pd.DataFrame({"category": [k for k, _ in items], "count": [c for _, c in items]})
+    summary["share"] = summary["count"] / total
+    summary["category_name"] = [category_name(c) for c in summary["category"]]
+    return category_chart_svg(summary)
+
+
+def register(app: FastAPI) -> None:
+    templates = app.state.templates
+
+    def page(request: Request, name: str, **context: Any) -> HTMLResponse:
+        csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+        context.update(
+            request=request, csrf=csrf, category_name=category_name, codes=_codes(request), status_names=STATUS_NAMES,
+            officer=request.cookies.get("pnlp_officer", ""), answer_status_names=ANSWER_STATUS_NAMES,
+        )
+        response = templates.TemplateResponse(request, name, context)
+        if request.cookies.get(CSRF_COOKIE) != csrf:
+            response.set_cookie(CSRF_COOKIE, csrf, samesite="strict", httponly=False)
+        return response
+
+    # ------------------------------------------------------------------ login
+    @app.get("/login", response_class=HTMLResponse)
+    def login_page(request: Request) -> HTMLResponse:
+        return page(request, "login.html", error="")
+
+    @app.post("/login")
+    def login(request: Request, token: str = Form(""), csrf_token: str = Form("")) -> Response:
+        check_form_csrf(request, csrf_token)
+        expected = request.app.state.token
+        if expected is None:
+            return RedirectResponse("/", status_code=303)
+        if not hmac.compare_digest(token.strip(), expected):
+            response = page(request, "login.html", error="Mã truy cập không đúng.")
+            response.status_code = 401
+            return response
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(TOKEN_COOKIE, expected, httponly=True, samesite="strict")
+        return response
+
+    # ------------------------------------------------------------------ API: surveys
+    @app.post("/api/surveys", status_code=201)
+    async def api_upload(request: Request, file: UploadFile = File(...), text_column: Optional[str] = Form(None)) -> JSONResponse:
+        try:
+            data = await _read_upload(request, file)
+        except _TooLarge as exc:
+            return JSONResponse({"error": f"file too large: the limit is {exc.limit // (1024 * 1024) or 1} MB"}, status_code=413)
+        store = _store(request)
+        stored = store.keep_original(data, file.filename or "")
+        survey_id = store.create_survey(file.filename or "", stored)
+        from starlette.concurrency import run_in_threadpool
+
+        info = await run_in_threadpool(_ingest_sync, request, survey_id, stored, text_column or None)
+        return JSONResponse({"id": survey_id, "rows": info["rows"], "categories": info["categories"]}, status_code=201)
+
+    @app.get("/api/surveys")
+    def api_surveys(request: Request, all: bool = False) -> list[dict[str, Any]]:
+        return [
+            {"id": s["id"], "name": s["name"], "created": s["created"], "rows": s["rows"], "state": s["state"], "categories": s["categories"]}
+            for s in _store(request).list_surveys() if all or s["state"] == "ready"
+        ]
+
+    @app.get("/api/surveys/{survey_id}")
+    def api_survey(request: Request, survey_id: int) -> dict[str, Any]:
+        s = _store(request).survey(survey_id)
+        return {k: s[k] for k in ("id", "name", "created", "rows", "state", "error", "categories", "text_column", "unit_column", "notes", "settings")}
+
+    @app.get("/api/surveys/{survey_id}/progress")
+    def api_progress(request: Request, survey_id: int) -> dict[str, Any]:
+        s = _store(request).survey(survey_id)
+        job = request.app.state.jobs.get(survey_id, {})
+        return {"id": survey_id, "state": s["state"], "error": s["error"], **job}
+
+    @app.put("/api/surveys/{survey_id}/settings")
+    def api_settings(request: Request, survey_id: int, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+        clean: dict[str, Any] = {}
+        if "n" in body:
+            clean["n"] = _int(body["n"], "n", minimum=1, maximum=500)
+        if "quota" in body:
+            from petition_nlp.shortlist import parse_quota
+
+            try:
+                parse_quota(str(body["quota"]))
+            except ValueError as exc:
+                raise Invalid(str(exc).splitlines()[0]) from None
+            clean["quota"] = str(body["quota"])
+        if not clean:
+            raise Invalid("nothing to change: give n or quota")
+        return _store(request).set_settings(survey_id, clean)
+
+    @app.get("/api/surveys/{survey_id}/petitions")
+    def api_petitions(
+        request: Request, survey_id: int, category: Optional[str] = None, needs_review: Optional[str] = None,
+        status: Optional[str] = None, unit: Optional[str] = None, q: Optional[str] = None, sort: str = "row",
+        limit: Optional[int] = None, offset: int = 0,
+    ) -> Response:
+        if limit is not None and not 0 <= limit <= 100_000:
+            raise Invalid("limit must be between 0 and 100000")
+        if offset < 0:
+            raise Invalid("offset must be at least 0")
+        rows, total = _store(request).petitions(
+            survey_id, category=category, needs_review=_bool(needs_review), status=status, unit=unit, search=q,
+            sort=sort, limit=limit, offset=offset,
+        )
+        return JSONResponse(rows, headers={"X-Total-Count": str(total)})
+
+    @app.get("/api/petitions/{petition_id}")
+    def api_petition(request: Request, petition_id: int) -> dict[str, Any]:
+        p = _store(request).petition(petition_id)
+        p["history"] = _store(request).history(petition_id)
+        return p
+
+    def _change(request: Request, body: dict[str, Any], pairs: list[tuple[int, Optional[int]]]) -> list[dict[str, Any]]:
+        known = {"category", "status", "reviewed", "version", "officer", "ids", "versions"}
+        unknown = set(body) - known
+        if unknown:
+            raise Invalid(f"unknown field(s): {', '.join(sorted(unknown))} (use category, status, reviewed, version, officer)")
+        reviewed = body.get("reviewed")
+        if reviewed is not None and not isinstance(reviewed, bool):
+            raise Invalid("reviewed must be true or false")
+        return _store(request).update_petitions(
+            pairs, category=body.get("category"), status=body.get("status"), reviewed=reviewed,
+            officer=_officer(request, body), allowed_categories=_codes(request),
+        )
+
+    @app.patch("/api/petitions/{petition_id}")
+    def api_patch(request: Request, petition_id: int, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+        version = body.get("version")
+        if version is not None:
+            version = _int(version, "version", minimum=1)
+        return _change(request, body, [(petition_id, version)])[0]
+
+    @app.post("/api/petitions/bulk")
+    def api_bulk(request: Request, body: dict[str, Any] = Body(...)) -> list[dict[str, Any]]:
+        ids = body.get("ids")
+        if not isinstance(ids, list) or not ids or len(ids) > 20_000:
+            raise Invalid("ids must be a list of 1 to 20,000 petition ids")
+        versions = body.get("versions") or {}
+        if not isinstance(versions, dict):
+            raise Invalid("versions must be an object {petition id: version}")
+        pairs = []
+        for i in ids:
+            pid = _int(i, "ids", minimum=1)
+            v = versions.get(str(pid))
+            pairs.append((pid, None if v is None else _int(v, "version", minimum=1)))
+        return _change(request, body, pairs)
+
+    @app.post("/api/petitions/{petition_id}/move")
+    def api_move(request: Request, petition_id: int, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+        target = _int(body.get("group_id"), "group_id", minimum=1)
+        version = body.get("version")
+        return _store(request).move_petition(
+            petition_id, target, version=None if version is None else _int(version, "version", minimum=1), officer=_officer(request, body)
+        )
+
+    # ------------------------------------------------------------------ API: groups & shortlist
+    @app.get("/api/surveys/{survey_id}/shortlist")
+    def api_shortlist(request: Request, survey_id: int, n: Optional[int] = None, quota: Optional[str] = None, exclude: str = "") -> list[dict[str, Any]]:
+        number, quota_value = _settings(request, survey_id, n, quota)
+        frame, chosen, column = ws.shortlist(_store(request), survey_id, n=number, quota=quota_value, exclude=exclude)
+        return ws.shortlist_records(chosen, column)
+
+    @app.get("/api/surveys/{survey_id}/groups")
+    def api_groups(request: Request, survey_id: int) -> list[dict[str, Any]]:
+        return [
+            {
+                "group_id": g["group_id"], "label": g["label"], "category": g["category"], "issue": g["issue"],
+                "representative_id": g["representative_id"], "member_ids": g["member_ids"], "units": g["units"],
+                "pinned": g["pinned"], "dropped": g["dropped"], "answer": g["answer"],
+            }
+            for g in _store(request).groups(survey_id)
+        ]
+
+    @app.post("/api/groups/{group_id}/{action}")
+    def api_group_action(request: Request, group_id: int, action: str, body: dict[str, Any] = Body(default={})) -> dict[str, Any]:
+        store = _store(request)
+        officer = _officer(request, body)
+        if action == "merge":
+            target = _int(body.get("into"), "into", minimum=1)
+            return store.merge_groups(group_id, target, officer=officer)
+        if action == "representative":
+            pid = _int(body.get("petition_id"), "petition_id", minimum=1)
+            return store.set_choice(group_id, action="representative", petition_id=pid, officer=officer)
+        if action in ("pin", "unpin", "drop", "undrop"):
+            return store.set_choice(group_id, action=action, officer=officer)
+        raise Invalid(f"unknown action '{action}' (use pin, unpin, drop, undrop, representative, merge)")
+
+    @app.get("/api/surveys/{survey_id}/trace")
+    def api_trace(request: Request, survey_id: int) -> list[dict[str, Any]]:
+        _store(request).survey(survey_id)
+        return _store(request).trace(survey_id)
+
+    # ------------------------------------------------------------------ API: answers (issue 17)
+    @app.put("/api/groups/{group_id}/answer")
+    def api_answer(request: Request, group_id: int, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+        unknown = set(body) - {"agency", "answer", "answered_on", "status", "officer"}
+        if unknown:
+            raise Invalid(f"unknown field(s): {', '.join(sorted(unknown))}")
+        return _store(request).set_answer(
+            group_id, agency=body.get("agency", ""), answer=body.get("answer", ""), answered_on=body.get("answered_on", ""),
+            status=body.get("status", "answered"), officer=_officer(request, body),
+        )
+
+    @app.get("/api/agencies")
+    def api_agencies(request: Request) -> list[str]:
+        return _store(request).agencies()
+
+    @app.post("/api/agencies")
+    def api_add_agency(request: Request, body: dict[str, Any] = Body(...)) -> list[str]:
+        return _store(request).add_agency(body.get("name", ""))
+
+    @app.delete("/api/agencies/{name}")
+    def api_remove_agency(request: Request, name: str) -> list[str]:
+        return _store(request).remove_agency(name)
+
+    # ------------------------------------------------------------------ API: exports
+    def _download(data: bytes | str, filename: str, media: str, inline: bool = False) -> Response:
+        disposition = "inline" if inline else "attachment"
+        return Response(
+            data, media_type=media,
+            headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}"},
+        )
+
+    def _stem(request: Request, survey_id: int) -> str:
+        name = _store(request).survey(survey_id)["name"]
+        return (name.rsplit(".", 1)[0] or "survey")[:80]
+
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    @app.get("/api/surveys/{survey_id}/export.xlsx")
+    def api_export(request: Request, survey_id: int) -> Response:
+        return _download(ws.workbook_bytes(_store(request), survey_id), f"{_stem(request, survey_id)}-phan-loai.xlsx", XLSX)
+
+    @app.get("/api/surveys/{survey_id}/shortlist.xlsx")
+    def api_shortlist_xlsx(request: Request, survey_id: int, n: Optional[int] = None, quota: Optional[str] = None) -> Response:
+        number, quota_value = _settings(request, survey_id, n, quota)
+        data = ws.shortlist_workbook_bytes(_store(request), survey_id, n=number, quota=quota_value)
+        return _download(data, f"{_stem(request, survey_id)}-cau-hoi.xlsx", XLSX)
+
+    @app.get("/api/surveys/{survey_id}/report.html")
+    def api_report(request: Request, survey_id: int, n: Optional[int] = None, quota: Optional[str] = None) -> Response:
+        number, quota_value = _settings(request, survey_id, n, quota)
+        document = ws.report_html(_store(request), survey_id, n=number, quota=quota_value)
+        response = _download(document, f"{_stem(request, survey_id)}-bao-cao.html", "text/html; charset=utf-8", inline=True)
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+        return response
+
+    @app.get("/api/labels.csv")
+    def api_labels(request: Request) -> Response:
+        return _download("\ufeff" + ws.labels_csv(_store(request)), "labels.csv", "text/csv; charset=utf-8")
+
+    @app.get("/api/surveys/{survey_id}/qa.html")
+    def api_qa_html(request: Request, survey_id: int) -> Response:
+        response = _download(ws.qa_html(_store(request), survey_id), f"{_stem(request, survey_id)}-hoi-dap.html", "text/html; charset=utf-8", inline=True)
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        return response
+
+    @app.get("/api/surveys/{survey_id}/qa.xlsx")
+    def api_qa_xlsx(request: Request, survey_id: int) -> Response:
+        return _download(ws.qa_workbook_bytes(_store(request), survey_id), f"{_stem(request, survey_id)}-hoi-dap.xlsx", XLSX)
+
+    # ------------------------------------------------------------------ pages
+    @app.get("/", response_class=HTMLResponse)
+    def home(request: Request) -> HTMLResponse:
+        surveys = _store(request).list_surveys()
+        return page(request, "home.html", surveys=surveys, limit_mb=request.app.state.upload_limit // (1024 * 1024), error=request.query_params.get("error", ""))
+
+    @app.post("/upload")
+    async def upload_form(request: Request, file: UploadFile = File(...), text_column: str = Form(""), csrf_token: str = Form("")) -> Response:
+        check_form_csrf(request, csrf_token)
+        try:
+            data = await _read_upload(request, file)
+        except _TooLarge as exc:
+            return RedirectResponse("/?" + urlencode({"error": f"Tệp quá lớn: giới hạn {exc.limit // (1024 * 1024) or 1} MB."}), status_code=303)
+        except Invalid as exc:
+            return RedirectResponse("/?" + urlencode({"error": f"Không đọc được tệp: {exc}"}), status_code=303)
+        store = _store(request)
+        stored = store.keep_original(data, file.filename or "")
+        survey_id = store.create_survey(file.filename or "", stored)
+        request.app.state.jobs[survey_id] = {"stage": "queued", "done": 0, "total": 0}
+
+        def work() -> None:
+            try:
+                _ingest_sync(request, survey_id, stored, text_column or None)
+            except Exception:  # recorded on the survey by _ingest_sync
+                pass
+
+        threading.Thread(target=work, name=f"ingest-{survey_id}", daemon=True).start()
+        return RedirectResponse(f"/surveys/{survey_id}", status_code=303)
+
+    @app.get("/surveys/{survey_id}", response_class=HTMLResponse)
+    def survey_page(
+        request: Request, survey_id: int, category: str = "", needs_review: str = "", status: str = "", unit: str = "",
+        q: str = "", sort: str = "row", page_no: int = 1,
+    ) -> HTMLResponse:
+        store = _store(request)
+        survey = store.survey(survey_id)
+        if survey["state"] != "ready":
+            job = request.app.state.jobs.get(survey_id, {})
+            return page(request, "progress.html", survey=survey, job=job)
+        page_no = max(1, page_no)
+        rows, total = store.petitions(
+            survey_id, category=category or None, needs_review=_bool(needs_review), status=status or None,
+            unit=unit or None, search=q or None, sort=sort if sort in ("row", "confidence") else "row",
+            limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE,
+        )
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        filters = {k: v for k, v in dict(category=category, needs_review=needs_review, status=status, unit=unit, q=q, sort=sort).items() if v}
+        chart = _chart(tuple(sorted(survey["categories"].items()))) if survey["categories"] else ""
+        return page(
+            request, "survey.html", survey=survey, rows=rows, total=total, page_no=page_no, pages=pages, filters=filters,
+            query=lambda **kw: urlencode({**filters, **kw}), units=store.units(survey_id), chart=chart,
+        )
+
+    @app.get("/surveys/{survey_id}/groups", response_class=HTMLResponse)
+    def groups_page(request: Request, survey_id: int, n: Optional[int] = None, quota: Optional[str] = None, gpage: int = 1) -> HTMLResponse:
+        store = _store(request)
+        survey = store.survey(survey_id)
+        number, quota_value = _settings(request, survey_id, n, quota)
+        frame, chosen, column = ws.shortlist(store, survey_id, n=number, quota=quota_value)
+        shortlist = ws.shortlist_records(chosen, column)
+        groups = store.groups(survey_id)
+        gpages = max(1, math.ceil(len(groups) / GROUP_PAGE))
+        gpage = min(max(1, gpage), gpages)
+        return page(
+            request, "groups.html", survey=survey, shortlist=shortlist, all_groups=groups,
+            groups=groups[(gpage - 1) * GROUP_PAGE: gpage * GROUP_PAGE], gpage=gpage, gpages=gpages, n=number,
+            quota=quota_value, trace=store.trace(survey_id), chosen_groups={s["group_id"] for s in shortlist},
+        )
+
+    @app.get("/surveys/{survey_id}/answers", response_class=HTMLResponse)
+    def answers_page(request: Request, survey_id: int) -> HTMLResponse:
+        store = _store(request)
+        survey = store.survey(survey_id)
+        groups = store.groups(survey_id)
+        return page(request, "answers.html", survey=survey, groups=groups, agencies=store.agencies(), statuses=ANSWER_STATUSES)

@@ -1,0 +1,336 @@
+"""The workspace's JSON API (FastAPI TestClient), security, hostile uploads, and a kill test."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the [web] extra is not installed")
+pytest.importorskip("httpx", reason="httpx (dev extra) is needed by the test client")
+from fastapi.testclient import TestClient  # noqa: E402
+from openpyxl import load_workbook  # noqa: E402
+
+from petition_nlp.web.app import create_app  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "raw" / "sample_survey.xlsx"
+CSV = "STT,Đơn vị,Nội dung kiến nghị\n1,A,Đề nghị xây nhà ở xã hội cho công nhân thuê gần khu công nghiệp\n2,B,<script>alert(1)</script> Công ty nợ đóng bảo hiểm xã hội nhiều tháng\n3,A,Đề nghị mở lớp học nghề điện công nghiệp buổi tối cho công nhân\n"
+
+
+@pytest.fixture(scope="module")
+def client(default_model, tmp_path_factory):
+    app = create_app(tmp_path_factory.mktemp("ws"), model=default_model, upload_limit=2 * 1024 * 1024)
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def sample(client):
+    with SAMPLE.open("rb") as f:
+        r = client.post("/api/surveys", files={"file": ("sample_survey.xlsx", f)})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cookies(request):
+    """Each test starts as a non-browser API client (no cookies)."""
+    yield
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").cookies.clear()
+
+
+def _browser(client):
+    """Headers a page's JavaScript sends (CSRF cookie echoed)."""
+    client.get("/")
+    return {"X-CSRF-Token": client.cookies.get("pnlp_csrf")}
+
+
+def test_upload_contract(sample, client):
+    assert set(sample) == {"id", "rows", "categories"} and sample["rows"] == 145
+    assert sum(sample["categories"].values()) <= 145 and "housing" in sample["categories"]
+    listed = client.get("/api/surveys").json()
+    assert {"id", "name", "created", "rows"} <= set(listed[0]) and listed[0]["name"] == "sample_survey.xlsx"
+
+
+def test_petitions_filters_and_pagination(sample, client):
+    sid = sample["id"]
+    r = client.get(f"/api/surveys/{sid}/petitions")
+    rows = r.json()
+    assert len(rows) == 145 and [p["row"] for p in rows] == list(range(1, 146))
+    assert {"id", "row", "text", "unit", "category", "confidence", "needs_review", "status", "answered_in"} <= set(rows[0])
+    housing = client.get(f"/api/surveys/{sid}/petitions", params={"category": "housing"}).json()
+    assert housing and all(p["category"] == "housing" for p in housing)
+    review = client.get(f"/api/surveys/{sid}/petitions", params={"needs_review": "true"}).json()
+    assert all(p["needs_review"] for p in review) and len(review) < 145
+    page = client.get(f"/api/surveys/{sid}/petitions", params={"limit": 10, "offset": 20})
+    assert [p["row"] for p in page.json()] == list(range(21, 31)) and page.headers["x-total-count"] == "145"
+    bad = client.get(f"/api/surveys/{sid}/petitions", params={"needs_review": "maybe"})
+    assert bad.status_code == 400 and "needs_review" in bad.json()["error"]
+    assert client.get("/api/surveys/999/petitions").status_code == 404
+
+
+def test_patch_category_status_and_conflict(sample, client):
+    sid = sample["id"]
+    p = client.get(f"/api/surveys/{sid}/petitions", params={"limit": 1, "offset": 5}).json()[0]
+    new = "security" if p["category"] != "security" else "housing"
+    r = client.patch(f"/api/petitions/{p['id']}", json={"category": new, "version": p["version"], "officer": "Hà"})
+    assert r.status_code == 200 and r.json()["category"] == new and r.json()["version"] == p["version"] + 1
+    stale = client.patch(f"/api/petitions/{p['id']}", json={"category": "other", "version": p["version"]})
+    assert stale.status_code == 409 and "changed by someone else" in stale.json()["error"]
+    assert client.get(f"/api/petitions/{p['id']}").json()["category"] == new
+    r = client.patch(f"/api/petitions/{p['id']}", json={"status": "not_a_petition"})
+    assert r.status_code == 200 and r.json()["status"] == "not_a_petition"
+    history = client.get(f"/api/petitions/{p['id']}").json()["history"]
+    assert [(h["field"], h["new"]) for h in history][:2] == [("category", new), ("reviewed", "1")]
+    assert client.patch(f"/api/petitions/{p['id']}", json={"category": "nonsense"}).status_code == 400
+    assert client.patch(f"/api/petitions/{p['id']}", json={"colour": "red"}).status_code == 400
+    assert client.patch("/api/petitions/999999", json={"category": "other"}).status_code == 404
+    r = client.patch(f"/api/petitions/{p['id']}", content=b"not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "error" in r.json()
+
+
+def test_bulk_and_labels(sample, client):
+    sid = sample["id"]
+    rows = client.get(f"/api/surveys/{sid}/petitions", params={"limit": 3, "offset": 40}).json()
+    r = client.post("/api/petitions/bulk", json={"ids": [p["id"] for p in rows], "category": "party_building",
+                                                 "versions": {str(p["id"]): p["version"] for p in rows}})
+    assert r.status_code == 200 and all(p["category"] == "party_building" for p in r.json())
+    labels = client.get("/api/labels.csv")
+    assert labels.status_code == 200 and labels.text.lstrip("\ufeff").startswith("text,label")
+    for p in rows:
+        assert f"{p['text'][:30]}" in labels.text
+    again = client.post("/api/petitions/bulk", json={"ids": [p["id"] for p in rows], "category": "other",
+                                                     "versions": {str(p["id"]): p["version"] for p in rows}})
+    assert again.status_code == 409
+
+
+def test_shortlist_pin_drop_representative_move_merge(sample, client):
+    sid = sample["id"]
+    first = client.get(f"/api/surveys/{sid}/shortlist", params={"n": 8}).json()
+    assert [s["rank"] for s in first] == list(range(1, 9))
+    assert {"rank", "category", "petition_id", "text", "represents", "group_id", "member_ids"} <= set(first[0])
+    assert first[0]["petition_id"] in first[0]["member_ids"] and first[0]["represents"] == len(first[0]["member_ids"])
+    groups = client.get(f"/api/surveys/{sid}/groups").json()
+    outside = next(g for g in groups if g["group_id"] not in {s["group_id"] for s in first})
+    assert client.post(f"/api/groups/{outside['group_id']}/pin", json={}).status_code == 200
+    assert client.post(f"/api/groups/{first[1]['group_id']}/drop", json={}).status_code == 200
+    top = first[0]
+    other_member = next(m for m in top["member_ids"] if m != top["petition_id"])
+    assert client.post(f"/api/groups/{top['group_id']}/representative", json={"petition_id": other_member}).status_code == 200
+    now = client.get(f"/api/surveys/{sid}/shortlist", params={"n": 8}).json()
+    ids = [s["group_id"] for s in now]
+    assert len(now) == 8 and outside["group_id"] in ids and first[1]["group_id"] not in ids
+    assert next(s for s in now if s["group_id"] == top["group_id"])["petition_id"] == other_member
+    # move a petition, merge two groups of one topic: trace kept
+    same = [g for g in groups if g["category"] == top["category"] and g["group_id"] != top["group_id"]]
+    r = client.post(f"/api/petitions/{same[0]['member_ids'][0]}/move", json={"group_id": top["group_id"]})
+    assert r.status_code == 200 and r.json()["group_id"] == top["group_id"]
+    r = client.post(f"/api/groups/{same[1]['group_id']}/merge", json={"into": top["group_id"]})
+    assert r.status_code == 200
+    trace = client.get(f"/api/surveys/{sid}/trace").json()
+    assert {"move", "merge"} <= {t["kind"] for t in trace}
+    assert client.post(f"/api/groups/{same[1]['group_id']}/pin", json={}).status_code == 404  # merged away
+    assert client.post(f"/api/groups/{top['group_id']}/explode", json={}).status_code == 400
+    assert client.get(f"/api/surveys/{sid}/shortlist", params={"n": 0}).status_code in (400, 422)
+    assert client.get(f"/api/surveys/{sid}/shortlist", params={"quota": "housing=x"}).status_code == 400
+
+
+def test_exports_reflect_edits(sample, client):
+    sid = sample["id"]
+    p = client.get(f"/api/surveys/{sid}/petitions", params={"limit": 1, "offset": 100}).json()[0]
+    client.patch(f"/api/petitions/{p['id']}", json={"category": "skills_training" if p["category"] != "skills_training" else "other"})
+    changed = client.get(f"/api/petitions/{p['id']}").json()["category"]
+    r = client.get(f"/api/surveys/{sid}/export.xlsx")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(r.content), read_only=True)["Kiến nghị"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows[0]
+    assert len(rows) == 146
+    assert rows[p["row"]][header.index("Mã chủ đề")] == changed
+    r = client.get(f"/api/surveys/{sid}/shortlist.xlsx", params={"n": 5})
+    assert r.status_code == 200 and load_workbook(io.BytesIO(r.content), read_only=True).sheetnames
+    report = client.get(f"/api/surveys/{sid}/report.html", params={"n": 5})
+    assert report.status_code == 200 and "<html" in report.text
+    shortlist = client.get(f"/api/surveys/{sid}/shortlist", params={"n": 5}).json()
+    assert shortlist[0]["text"][:40].replace("&", "&amp;") in report.text
+
+
+def test_text_is_escaped(client):
+    r = client.post("/api/surveys", files={"file": ("x.csv", CSV.encode())})
+    assert r.status_code == 201
+    page = client.get(f"/surveys/{r.json()['id']}")
+    assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+@pytest.mark.parametrize(
+    "name,data,status",
+    [
+        ("empty.csv", b"", 400),
+        ("binary.csv", bytes(range(256)) * 40, 400),
+        ("corrupt.xlsx", b"PK\x03\x04" + os.urandom(2000), 400),
+        ("noext", b"hello", 400),
+        ("notes.docx", b"not a docx", 400),
+    ],
+)
+def test_hostile_uploads_get_4xx_and_server_keeps_serving(client, name, data, status):
+    r = client.post("/api/surveys", files={"file": (name, data)})
+    assert r.status_code == status and isinstance(r.json()["error"], str) and "\n" not in r.json()["error"]
+    assert client.get("/api/surveys").status_code == 200
+
+
+def test_zip_bomb_and_oversize(client):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"<a>" + b" " * (200 * 1024 * 1024) + b"</a>")
+    r = client.post("/api/surveys", files={"file": ("bomb.xlsx", buffer.getvalue())})
+    assert 400 <= r.status_code < 500
+    big = client.post("/api/surveys", files={"file": ("big.csv", b"a,b\n" + b"x" * (3 * 1024 * 1024))})
+    assert big.status_code == 413 and "limit" in big.json()["error"]
+    assert client.get("/api/surveys").status_code == 200
+
+
+def test_upload_name_never_a_path(client, tmp_path):
+    r = client.post("/api/surveys", files={"file": ("../../../outside.csv", CSV.encode())})
+    assert r.status_code == 201
+    store = client.app.app.state.store
+    assert not (store.data_dir.parent / "outside.csv").exists()
+    survey = store.survey(r.json()["id"])
+    assert survey["name"] == "outside.csv" and "/" not in survey["stored_file"]
+
+
+def test_csrf_and_cross_site(sample, client):
+    sid = sample["id"]
+    p = client.get(f"/api/surveys/{sid}/petitions", params={"limit": 1}).json()[0]
+    headers = _browser(client)  # now the client holds the CSRF cookie like a browser
+    try:
+        assert client.patch(f"/api/petitions/{p['id']}", json={"reviewed": True}).status_code == 403
+        assert client.patch(f"/api/petitions/{p['id']}", json={"reviewed": True}, headers=headers).status_code == 200
+        evil = {**headers, "Origin": "http://evil.example"}
+        assert client.patch(f"/api/petitions/{p['id']}", json={"reviewed": True}, headers=evil).status_code == 403
+        form = client.post("/upload", files={"file": ("x.csv", CSV.encode())}, data={"csrf_token": "wrong"})
+        assert form.status_code == 400
+    finally:
+        client.cookies.clear()
+
+
+def test_token_required_everywhere(default_model, tmp_path):
+    app = create_app(tmp_path, token="s3cret", model=default_model)
+    with TestClient(app) as c:
+        assert c.get("/api/surveys").status_code == 401
+        assert c.get("/", follow_redirects=False).status_code == 303
+        assert c.get("/api/surveys", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        ok = c.get("/api/surveys", headers={"Authorization": "Bearer s3cret"})
+        assert ok.status_code == 200
+        r = c.post("/api/surveys", files={"file": ("x.csv", CSV.encode())}, headers={"Authorization": "Bearer s3cret"})
+        assert r.status_code == 201
+        sid = r.json()["id"]
+        c.get("/login")
+        csrf = c.cookies.get("pnlp_csrf")
+        assert c.post("/login", data={"token": "nope", "csrf_token": csrf}).status_code == 401
+        r = c.post("/login", data={"token": "s3cret", "csrf_token": csrf}, follow_redirects=False)
+        assert r.status_code == 303
+        assert c.get("/").status_code == 200 and c.get("/api/surveys").status_code == 200
+        pid = c.get(f"/api/surveys/{sid}/petitions").json()[0]["id"]
+        assert c.patch(f"/api/petitions/{pid}", json={"reviewed": True}).status_code == 403  # cookie auth needs CSRF
+        assert c.patch(f"/api/petitions/{pid}", json={"reviewed": True}, headers={"X-CSRF-Token": csrf}).status_code == 200
+
+
+def test_pages_render(sample, client):
+    sid = sample["id"]
+    for url in ("/", f"/surveys/{sid}", f"/surveys/{sid}?sort=confidence&needs_review=true&q=BHXH", f"/surveys/{sid}/groups",
+                f"/surveys/{sid}/answers", f"/surveys/{sid}?page_no=2"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert "<html" in r.text and "Content-Security-Policy" in r.headers
+    assert "sample_survey.xlsx" in client.get("/").text
+    assert client.get("/surveys/9999").status_code == 404
+
+
+def test_background_upload_form_shows_progress_then_survey(client):
+    client.get("/")
+    csrf = client.cookies.get("pnlp_csrf")
+    try:
+        r = client.post("/upload", files={"file": ("form.csv", CSV.encode())}, data={"csrf_token": csrf}, follow_redirects=False)
+        assert r.status_code == 303
+        url = r.headers["location"]
+        sid = int(url.rsplit("/", 1)[1])
+        for _ in range(100):
+            if client.get(f"/api/surveys/{sid}/progress").json()["state"] != "processing":
+                break
+            time.sleep(0.1)
+        assert client.get(f"/api/surveys/{sid}/progress").json()["state"] == "ready"
+        assert "Xác nhận" in client.get(url).text
+    finally:
+        client.cookies.clear()
+
+
+# ----------------------------------------------------------------------------- kill test
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(data: Path, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "petition_nlp.cli", "serve", "--port", str(port), "--data", str(data)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
+    )
+    import httpx
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/surveys", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stderr.read().decode()[-500:])
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def test_sigkill_after_acknowledged_change_keeps_it(tmp_path):
+    import httpx
+
+    port = _free_port()
+    proc = _start(tmp_path, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        r = httpx.post(f"{base}/api/surveys", files={"file": ("k.csv", CSV.encode())}, timeout=120)
+        assert r.status_code == 201
+        pid = httpx.get(f"{base}/api/surveys/{r.json()['id']}/petitions").json()[2]["id"]
+        r = httpx.patch(f"{base}/api/petitions/{pid}", json={"category": "security", "officer": "kill-test"})
+        assert r.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGKILL)  # right after the acknowledgement
+        proc.wait(10)
+    proc = _start(tmp_path, port)
+    try:
+        after = httpx.get(f"{base}/api/petitions/{pid}").json()
+        assert after["category"] == "security" and after["reviewed"]
+        assert after["history"][0]["officer"] == "kill-test"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+
+
+def test_serve_refuses_public_address_without_token(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PETITION_NLP_TOKEN"}
+    r = subprocess.run(
+        [sys.executable, "-m", "petition_nlp.cli", "serve", "--host", "0.0.0.0", "--data", str(tmp_path)],
+        capture_output=True, text=True, timeout=60, cwd=ROOT, env=env,
+    )
+    assert r.returncode == 2 and "without a token" in r.stderr and "Traceback" not in r.stderr
