@@ -10,7 +10,7 @@ import secrets
 import threading
 from functools import lru_cache
 from typing import Any, Optional
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import pandas as pd
 from fastapi import Body, FastAPI, File, Form, Request, UploadFile
@@ -69,7 +69,7 @@ def _settings(request: Request, survey_id: int, n: Any = None, quota: Any = None
 
 
 def _officer(request: Request, body: dict[str, Any]) -> str:
-    return str(body.get("officer") or request.cookies.get("pnlp_officer") or "")
+    return str(body.get("officer") or unquote(request.cookies.get("pnlp_officer", "")) or "")
 
 
 async def _read_upload(request: Request, file: UploadFile) -> bytes:
@@ -136,7 +136,7 @@ def register(app: FastAPI) -> None:
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
         context.update(
             request=request, csrf=csrf, category_name=category_name, codes=_codes(request), status_names=STATUS_NAMES,
-            officer=request.cookies.get("pnlp_officer", ""), answer_status_names=ANSWER_STATUS_NAMES,
+            officer=unquote(request.cookies.get("pnlp_officer", "")), answer_status_names=ANSWER_STATUS_NAMES,
         )
         response = templates.TemplateResponse(request, name, context)
         if request.cookies.get(CSRF_COOKIE) != csrf:
