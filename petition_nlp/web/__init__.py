@@ -36,5 +36,10 @@ def serve(data_dir, *, host: str = "127.0.0.1", port: int = 8000, token: str | N
 
     from petition_nlp.web.app import create_app as _create
 
+    import threading
+
+    from petition_nlp.web.app import warm_up
+
     app = _create(data_dir, token=token, upload_limit=upload_limit_mb * 1024 * 1024, model_dir=model_dir)
+    threading.Thread(target=warm_up, args=(app.app,), name="warm-up", daemon=True).start()
     uvicorn.run(app, host=host, port=port, log_level="warning")

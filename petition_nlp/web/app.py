@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pandas as pd
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -215,6 +216,18 @@ def get_model(app: FastAPI) -> Any:
 
             app.state.model = load_model(app.state.model_dir)
         return app.state.model
+
+
+def warm_up(app: FastAPI) -> None:
+    """Load the model and run each stage once on two made-up petitions (segmenter, grouping
+    vectors, catalogue, chart drawing), so the first officer's upload does not pay for it."""
+    from petition_nlp import pipeline
+    from petition_nlp.web.routes import _chart
+
+    model = get_model(app)
+    frame = pd.DataFrame({"text": ["Đề nghị xây thêm nhà ở xã hội cho công nhân thuê", "Công ty chậm đóng bảo hiểm xã hội"]})
+    pipeline.group_survey(pipeline.classify_survey(frame, "text", model), "text")
+    _chart((("housing", 1), ("social_insurance", 1)))
 
 
 def token_from_env() -> str | None:
