@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
-
 __all__ = [
     "PetitionClassifier",
     "classify_partition",
@@ -68,8 +66,21 @@ _LOCATIONS = {
 }
 
 
+def _version() -> str:
+    """The installed distribution's version (one source: pyproject.toml)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("petition-nlp")
+    except PackageNotFoundError:  # imported from a folder that was never installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
     """Import public names lazily, so ``petition-nlp --help`` starts fast."""
+    if name == "__version__":
+        globals()["__version__"] = value = _version()
+        return value
     if name in _LOCATIONS:
         import importlib
 

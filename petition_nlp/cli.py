@@ -33,6 +33,23 @@ app = typer.Typer(
 EXIT_INPUT = 2
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from petition_nlp import __version__
+
+        typer.echo(f"petition-nlp {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Classify Vietnamese worker petitions, shortlist questions, retrain on new labels."""
+
+
 def _err(message: str) -> None:
     typer.echo(message, err=True)
 

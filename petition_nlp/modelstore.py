@@ -44,6 +44,10 @@ __all__ = [
     "read_manifest",
     "default_model_dir",
     "models_root",
+    "user_models_dir",
+    "bundled_model_dir",
+    "list_models",
+    "record_metrics",
     "promote_model",
     "rollback_model",
     "data_fingerprint",
@@ -201,15 +205,139 @@ def _restricted_joblib_load(data: bytes, filename: str) -> Any:
         return _Restricted(filename, fobj, **extra).load()
 
 
+# ----------------------------------------------------------------------------- where models live
+APP_NAME = "petition-nlp"
+BUNDLED_DIR = "_bundled_models"  # inside the installed package: the build copies models/default there
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def checkout_root() -> Path | None:
+    """The repository folder when petition-nlp runs from a source checkout (editable install), else None.
+
+    A checkout has ``pyproject.toml`` and ``models/`` beside the package; an installed wheel has
+    neither (its parent folder is ``site-packages``).
+    """
+    root = _PACKAGE_DIR.parent
+    return root if (root / "pyproject.toml").is_file() and (root / "models").is_dir() else None
+
+
+def user_models_dir() -> Path:
+    """``models/`` in the user data folder: platformdirs' ``user_data_dir("petition-nlp")``.
+
+    e.g. ``~/.local/share/petition-nlp/models`` on Linux (``$XDG_DATA_HOME`` respected),
+    ``%LOCALAPPDATA%\\petition-nlp\\models`` on Windows, ``~/Library/Application Support/petition-nlp/models``
+    on macOS.
+    """
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "models"
+
+
 def models_root() -> Path:
-    """Folder holding versioned models and ``default/`` (``PETITION_NLP_MODELS`` overrides)."""
+    """Folder where models are written and read: versioned models, ``default/`` and ``previous/``.
+
+    In order: ``PETITION_NLP_MODELS`` (the CLI's ``--models-dir`` sets it); in a source checkout
+    the repository's ``models/`` (as the design card asks); otherwise :func:`user_models_dir`.
+    Never the installed package folder.
+    """
     env = os.environ.get("PETITION_NLP_MODELS")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "models"
+    if env:
+        return Path(env).expanduser()
+    checkout = checkout_root()
+    return checkout / "models" if checkout is not None else user_models_dir()
+
+
+def bundled_model_dir() -> Path | None:
+    """The default model shipped with petition-nlp (read-only), or None if absent.
+
+    Installed: ``petition_nlp/_bundled_models/default`` inside the package (the wheel carries it);
+    in a checkout: the repository's ``models/default`` (the one source the build copies).
+    """
+    packaged = _PACKAGE_DIR / BUNDLED_DIR / "default"
+    if (packaged / MANIFEST).is_file():
+        return packaged
+    checkout = checkout_root()
+    if checkout is not None and (checkout / "models" / "default" / MANIFEST).is_file():
+        return checkout / "models" / "default"
+    return None
 
 
 def default_model_dir() -> Path:
-    """The default model directory: ``models/default``."""
-    return models_root() / "default"
+    """The default model: ``default/`` in :func:`models_root` if there is one, else the bundled model."""
+    own = models_root() / "default"
+    if own.exists():
+        return own
+    return bundled_model_dir() or own
+
+
+def _is_bundled(path: Path) -> bool:
+    """True for the read-only bundled copy inside the installed package."""
+    bundled = (_PACKAGE_DIR / BUNDLED_DIR).resolve()
+    target = Path(path).resolve()
+    return target == bundled or bundled in target.parents
+
+
+def _writable_root(root: str | Path | None) -> Path:
+    base = Path(root) if root else models_root()
+    if _is_bundled(base) or (base.resolve() == _PACKAGE_DIR or _PACKAGE_DIR in base.resolve().parents):
+        raise ModelError(f"{base}: models are never written into the installed package; use --models-dir or PETITION_NLP_MODELS")
+    return base
+
+
+def list_models(root: str | Path | None = None) -> list[dict[str, Any]]:
+    """Every model directory seen: those in :func:`models_root` (or ``root``) and the bundled one.
+
+    Each entry: ``name``, ``path``, ``location`` (``models folder`` / ``bundled``), ``default``
+    (the one loaded when no ``--model`` is given), ``created``, ``rows`` (training rows),
+    ``cv_macro_f1``, ``tests`` ({test file: macro-F1} recorded in the manifest, e.g. at promotion),
+    ``sha256`` (of the model file; equal values are the same model) and ``error`` (an unreadable manifest).
+    Only manifests are read (nothing is unpickled).
+    """
+    base = Path(root) if root else models_root()
+    current = (base / "default") if root else default_model_dir()
+    found: list[tuple[str, Path, str]] = []
+    if base.is_dir():
+        for sub in sorted(base.iterdir()):
+            if sub.is_dir() and not sub.name.startswith(".") and ((sub / MANIFEST).exists() or sub.name in ("default", "previous")):
+                found.append((sub.name, sub, "models folder"))
+    bundled = bundled_model_dir()
+    if bundled is not None and all(p.resolve() != bundled.resolve() for _, p, _ in found):
+        found.append(("bundled", bundled, "bundled (read-only)" if _is_bundled(bundled) else "bundled: the checkout's models/default"))
+    entries = []
+    for name, path, location in found:
+        entry: dict[str, Any] = {
+            "name": name, "path": str(path), "location": location,
+            "default": path.resolve() == current.resolve() if current.exists() else False,
+            "created": None, "rows": None, "cv_macro_f1": None, "tests": {}, "sha256": None, "error": None,
+        }
+        try:
+            manifest = read_manifest(path)
+        except ModelError as exc:
+            entry["error"] = str(exc)
+            entries.append(entry)
+            continue
+        metrics = manifest.get("metrics") if isinstance(manifest.get("metrics"), dict) else {}
+        cv = metrics.get("cross_validation") if isinstance(metrics.get("cross_validation"), dict) else {}
+        tests: dict[str, float] = {}
+        for key, value in metrics.items():
+            if key == "cross_validation" or not isinstance(value, dict):
+                continue
+            if isinstance(value.get("macro_f1"), (int, float)):
+                tests[key] = value["macro_f1"]
+            for sub_key, sub in value.items():
+                if isinstance(sub, dict) and isinstance(sub.get("macro_f1"), (int, float)):
+                    tests[sub_key] = sub["macro_f1"]
+        artefacts = manifest["artefacts"]
+        training = manifest.get("training_data") if isinstance(manifest.get("training_data"), dict) else {}
+        entry.update(
+            created=manifest.get("created"), rows=training.get("rows"), cv_macro_f1=cv.get("macro_f1"), tests=tests,
+            sha256=artefacts.get(MODEL_FILE) or artefacts.get(LEGACY_MODEL_FILE),
+        )
+        entries.append(entry)
+    order = {"default": 0, "previous": 1, "bundled": 3}
+    entries.sort(key=lambda e: str(e["created"] or ""), reverse=True)  # newest first, then by role (stable)
+    entries.sort(key=lambda e: order.get(e["name"], 2))
+    return entries
 
 
 def _sha256(path: Path) -> str:
@@ -294,6 +422,28 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or not isinstance(manifest.get("artefacts"), dict):
         raise ModelError(f"{manifest_path}: manifest has no artefact list")
     return manifest
+
+
+def record_metrics(path: str | Path, key: str, values: dict[str, Any]) -> bool:
+    """Merge ``values`` into ``metrics[key]`` of a model's manifest (e.g. sealed-test figures at promotion).
+
+    The manifest's artefact checksums are untouched. Returns False when the manifest cannot be
+    written (a read-only model folder); the figures are then only reported, not recorded.
+    """
+    manifest_path = Path(path) / MANIFEST
+    manifest = read_manifest(path)
+    metrics = manifest.setdefault("metrics", {})
+    if not isinstance(metrics.get(key), dict):
+        metrics[key] = {}
+    metrics[key].update(values)
+    staging = manifest_path.with_name(f".{MANIFEST}.{os.getpid()}")
+    try:
+        staging.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(staging, manifest_path)
+    except OSError:
+        staging.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def verify_model_dir(path: str | Path, *, read: dict[str, bytes] | None = None) -> dict[str, Any]:
@@ -381,7 +531,10 @@ def load_model(path: str | Path | None = None) -> Any:
 def _lock(root: Path) -> Any:
     from filelock import FileLock
 
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"{root}: cannot create the models folder ({exc.strerror}); use --models-dir or PETITION_NLP_MODELS") from None
     return FileLock(str(root / ".promote.lock"), timeout=120)
 
 
@@ -391,7 +544,7 @@ def promote_model(candidate: str | Path, *, root: str | Path | None = None) -> P
     The candidate is verified and copied beside the default first, then swapped in by
     renames under a lock file, so two concurrent promotions cannot mix files.
     """
-    base = Path(root) if root else models_root()
+    base = _writable_root(root)
     verify_model_dir(candidate)
     default, previous = base / "default", base / "previous"
     with _lock(base):
@@ -410,18 +563,32 @@ def promote_model(candidate: str | Path, *, root: str | Path | None = None) -> P
 
 
 def rollback_model(*, root: str | Path | None = None) -> Path:
-    """Swap ``default`` and ``previous`` (a second rollback undoes the first)."""
-    base = Path(root) if root else models_root()
+    """Swap ``default`` and ``previous`` (a second rollback undoes the first); returns the default now in effect.
+
+    Where the bundled model was the default before the first promotion (a fresh user data
+    folder: ``default/`` but no ``previous/``), rolling back moves ``default/`` to ``previous/``,
+    so the bundled model is the default again; a second rollback moves it back.
+    """
+    base = _writable_root(root)
     default, previous = base / "default", base / "previous"
+    bundled = bundled_model_dir()
+    bundled_differs = bundled is not None and bundled.resolve() != default.resolve()
     with _lock(base):
-        if not previous.exists():
-            raise ModelError(f"{previous}: no previous default model to roll back to")
-        verify_model_dir(previous)
-        swap = base / f".swap-{os.getpid()}"
-        os.replace(default, swap)
-        os.replace(previous, default)
-        os.replace(swap, previous)
-    return default
+        if previous.exists():
+            verify_model_dir(previous)
+            if not default.exists():  # the bundled model was in effect: bring the promoted one back
+                os.replace(previous, default)
+                return default
+            swap = base / f".swap-{os.getpid()}"
+            os.replace(default, swap)
+            os.replace(previous, default)
+            os.replace(swap, previous)
+            return default
+        if default.exists() and bundled_differs:
+            verify_model_dir(bundled)
+            os.replace(default, previous)
+            return bundled
+        raise ModelError(f"{previous}: no previous default model to roll back to")
 
 
 if __name__ == "__main__":  # pragma: no cover - manual check: python -m petition_nlp.modelstore DIR

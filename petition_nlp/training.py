@@ -16,7 +16,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 
 from petition_nlp.classifier import PetitionClassifier
 from petition_nlp.io import InputError, detect_label_column, detect_text_column, read_table
-from petition_nlp.modelstore import data_fingerprint, load_model, models_root, promote_model
+from petition_nlp.modelstore import data_fingerprint, default_model_dir, load_model, models_root, promote_model, record_metrics
 from petition_nlp.normalize import normalize_text
 from petition_nlp.resources import CATEGORY_CODES
 from petition_nlp.validation import STATUS_OK, as_text, row_status
@@ -364,13 +364,17 @@ def promote_if_better(
     Returns a dict with ``promoted`` (bool), both scores and the reason.
     """
     test = Path(test_file) if test_file else default_test_file()
+    if test_file is None and not test.exists():
+        raise InputError(f"{test}: no test split here (it is in the repository's data/labeled/); give one with --test FILE")
     base = Path(root) if root else models_root()
     data = load_labeled([test])
     candidate = load_model(candidate_dir)
     new_f1 = evaluate_model(candidate, data.texts, data.labels)["macro_f1"]
+    record_metrics(candidate_dir, "test", {test.name: {"macro_f1": new_f1, "rows": len(data.texts)}})
     old_f1 = None
-    if (base / "default").exists():
-        old_f1 = evaluate_model(load_model(base / "default"), data.texts, data.labels)["macro_f1"]
+    current = base / "default" if root else default_model_dir()  # the bundled model when the folder has none
+    if current.exists():
+        old_f1 = evaluate_model(load_model(current), data.texts, data.labels)["macro_f1"]
     result = {"candidate_macro_f1": new_f1, "default_macro_f1": old_f1, "test_file": str(test)}
     if old_f1 is not None and new_f1 < old_f1 - tolerance and not force:
         result.update(promoted=False, reason=f"macro-F1 {new_f1:.3f} is worse than the default's {old_f1:.3f} by more than {tolerance}")
