@@ -30,7 +30,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--answered-dev", action="store_true", help="Only: precision/recall of the already-answered threshold on tests/fixtures/answered_dev.csv.")
     args = parser.parse_args()
+    if args.answered_dev:
+        answered_dev()
+        return
 
     from fastapi.testclient import TestClient
 
@@ -79,6 +83,27 @@ def main() -> None:
                 times.append(time.perf_counter() - t)
                 assert r.status_code == 200
             print(f"{args.rows} rows, {label}: first {times[0]:.3f} s (topic chart drawn), then median {statistics.median(times[1:]):.3f} s")
+
+
+def answered_dev() -> None:
+    """Similarity of each (answered issue, later petition) pair of the dev file and precision /
+    recall of the "already answered" link at thresholds around the chosen one."""
+    import numpy as np
+
+    from petition_nlp import pipeline
+    from petition_nlp.store.workspace import ANSWERED_THRESHOLD
+
+    pairs = pd.read_csv(ROOT / "tests" / "fixtures" / "answered_dev.csv")
+    vectors = pipeline.grouping_vectors(pairs["earlier"].tolist() + pairs["later"].tolist())
+    n = len(pairs)
+    sims = np.asarray(vectors[:n].multiply(vectors[n:]).sum(axis=1)).ravel()
+    same = pairs["same"].to_numpy() == 1
+    print(f"{n} pairs: same issue {same.sum()} (similarity min {sims[same].min():.3f}), neighbouring issue {(~same).sum()} (max {sims[~same].max():.3f})")
+    for t in (0.2, 0.25, ANSWERED_THRESHOLD, 0.35, 0.4, 0.5):
+        pred = sims >= t
+        tp, fp, fn = int((pred & same).sum()), int((pred & ~same).sum()), int((~pred & same).sum())
+        mark = "  <- ANSWERED_THRESHOLD" if t == ANSWERED_THRESHOLD else ""
+        print(f"threshold {t:.3f}: precision {tp / max(1, tp + fp):.2f} recall {tp / max(1, tp + fn):.2f}{mark}")
 
 
 if __name__ == "__main__":
