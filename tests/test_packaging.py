@@ -169,14 +169,32 @@ def _venv_python(venv: Path) -> Path:
     return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
+SOURCES = ["pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "CHANGELOG.md", "Makefile", "petition_nlp", "models/default", "data/labeled"]
+
+
+def _source_copy(target: Path) -> Path:
+    """The files a build reads, copied out of the checkout (the build writes its egg-info and
+    build/ there, not in the repository, so concurrent test runs cannot collide)."""
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "_bundled_models")
+    for name in SOURCES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=skip)
+        elif source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
+
+
 def _build_wheel(out: Path) -> Path:
     """sdist, then the wheel from the unpacked sdist (as `python -m build` does), offline."""
+    source = _source_copy(out.parent / "source")
     try:
         import build  # noqa: F401
 
-        cmd = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)]
+        cmd = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)]
     except ImportError:  # the [dev] extra not installed: pip builds the wheel straight from the tree
-        cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(ROOT)]
+        cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(source)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     wheels = list(out.glob("petition_nlp-*.whl"))
@@ -193,6 +211,13 @@ def test_wheel_installs_and_runs_from_any_folder(tmp_path) -> None:
     assert not any(n.startswith(("models/", "data/", "tests/")) for n in names)
     sdists = list((tmp_path / "dist").glob("petition_nlp-*.tar.gz"))
     assert len(sdists) <= 1  # built by `build`, whose wheel came from this sdist
+    if sdists:
+        import tarfile
+
+        with tarfile.open(sdists[0]) as sdist:
+            members = {m.split("/", 1)[1] for m in sdist.getnames() if "/" in m}
+        assert {"models/default/manifest.json", "models/default/model.pkl.gz", "setup.py", "CHANGELOG.md"} <= members
+        assert not any(m.startswith(("models/previous", "petition_nlp/_bundled_models")) for m in members)
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
