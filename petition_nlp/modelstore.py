@@ -278,8 +278,10 @@ def _is_bundled(path: Path) -> bool:
 
 
 def _writable_root(root: str | Path | None) -> Path:
+    """``root`` (default :func:`models_root`), refused if it lies inside the package folder."""
     base = Path(root) if root else models_root()
-    if _is_bundled(base) or (base.resolve() == _PACKAGE_DIR or _PACKAGE_DIR in base.resolve().parents):
+    resolved = base.resolve()
+    if resolved == _PACKAGE_DIR or _PACKAGE_DIR in resolved.parents:
         raise ModelError(f"{base}: models are never written into the installed package; use --models-dir or PETITION_NLP_MODELS")
     return base
 
@@ -373,6 +375,7 @@ def data_fingerprint(texts: list[str], labels: list[str]) -> str:
 def save_model(model: Any, path: str | Path, *, metadata: dict[str, Any] | None = None) -> Path:
     """Write ``model.pkl.gz`` and ``manifest.json`` into a new directory ``path``, atomically."""
     target = Path(path)
+    _writable_root(target)
     if target.exists() and any(target.iterdir()):
         raise ModelError(f"{target}: directory exists and is not empty")
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -95,12 +95,14 @@ def test_rollback_returns_to_the_bundled_model_and_back(tmp_path, monkeypatch, s
     assert _tree_digest(bundled_model_dir()) == bundled_before
 
 
-def test_nothing_is_written_into_the_installed_package(tmp_path, saved) -> None:
+def test_nothing_is_written_into_the_installed_package(tmp_path, saved, small_model) -> None:
     inside = modelstore._PACKAGE_DIR / modelstore.BUNDLED_DIR
     with pytest.raises(ModelError, match="never written into the installed package"):
         promote_model(saved, root=inside)
     with pytest.raises(ModelError, match="never written into the installed package"):
         rollback_model(root=modelstore._PACKAGE_DIR)
+    with pytest.raises(ModelError, match="never written into the installed package"):
+        small_model.save(inside / "trained")
     assert not inside.exists()
 
 
