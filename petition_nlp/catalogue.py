@@ -170,12 +170,16 @@ class IssueMatcher:
     def match(self, texts: Sequence[Any] = (), *, plain: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(issue_id or "", score)`` of each text's best issue; ``""`` where it matches none."""
         scores = self.decision_function(texts, plain=plain)
+        top = scores.max(axis=1) if len(scores) else np.array([], dtype=np.float32)
+        return self.match_scores(scores), top
+
+    def match_scores(self, scores: np.ndarray) -> np.ndarray:
+        """:meth:`match` from scores already computed by :meth:`decision_function`."""
         if scores.shape[0] == 0:
-            return np.array([], dtype=object), np.array([], dtype=np.float32)
+            return np.array([], dtype=object)
         best = scores.argmax(axis=1)
         top = scores[np.arange(len(best)), best]
-        ids = np.where(top >= self.min_score, self.issue_ids_[best], "").astype(object)
-        return ids, top
+        return np.where(top >= self.min_score, self.issue_ids_[best], "").astype(object)
 
 
 def _training_rows(issues: Iterable[Issue]) -> tuple[list[str], list[str]]:

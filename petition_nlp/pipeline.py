@@ -88,14 +88,14 @@ def grouping_vectors(texts: Sequence[Any], usable: Sequence[bool] | None = None)
     words, domain concepts, catalogue issues, character n-grams; rows L2-normalised), one row per
     text; all-zero rows where ``usable`` is false. Cosine similarity is their dot product."""
     from petition_nlp.features import preprocess
-    from petition_nlp.shortlist import match_issues, petition_vectors
+    from petition_nlp.shortlist import catalogue_signals, petition_vectors
     from petition_nlp.validation import as_text
 
     keep = np.arange(len(texts)) if usable is None else np.flatnonzero(np.asarray(usable, dtype=bool))
     if len(keep) == 0:
         return sp.csr_matrix((len(texts), 1))
     views = preprocess([as_text(texts[i]) for i in keep])
-    vectors = petition_vectors(views, issues=match_issues(views)).tocsr()
+    vectors = petition_vectors(views, issues=catalogue_signals(views)[1]).tocsr()
     if len(keep) == len(texts):
         return vectors
     coo = vectors.tocoo()

@@ -83,11 +83,13 @@ def test_bundled_catalogue_is_well_formed() -> None:
 
 
 def test_grouping_merges_petitions_matching_one_catalogue_issue(monkeypatch) -> None:
+    import sys
+
     from petition_nlp.shortlist import assign_groups
 
     matcher = _fitted()
     monkeypatch.setattr(catalogue, "default_matcher", lambda: matcher)
-    monkeypatch.setattr("petition_nlp.shortlist.issue_titles", lambda: {"owed": "Nợ đóng BHXH", "withdrawal": "Rút BHXH một lần"})
+    monkeypatch.setattr(sys.modules["petition_nlp.shortlist"], "issue_titles", lambda: {"owed": "Nợ đóng BHXH", "withdrawal": "Rút BHXH một lần"})
     texts = [
         "Công ty chậm đóng BHXH cho người lao động đã nửa năm",
         "doanh nghiệp nợ tiền bảo hiểm của công nhân mấy tháng nay",
