@@ -14,7 +14,6 @@ same code and no logic lives only in a command or a route handler::
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -187,38 +186,14 @@ def export_workbook(frame: pd.DataFrame, path: str | Path, *, protect: Iterable[
     return export_table(frame, path, kind="classify", protect=protect)
 
 
-class _Classified:
-    """Stands in for a model in :func:`petition_nlp.report.build_report`: hands back rows that are
-    already classified (with the officer's corrections)."""
-
-    def __init__(self, classified: pd.DataFrame) -> None:
-        self.classified = classified
-
-    def classify(self, frame: pd.DataFrame, *, text_column: str, **_: Any) -> pd.DataFrame:
-        return self.classified
-
-
-_REPORT_LOCK = threading.Lock()
-
-
 def render_report(
     groups: pd.DataFrame, chosen: pd.DataFrame, text_column: str, *, title_source: str = ""
 ) -> str:
-    """The HTML session report (:func:`petition_nlp.report.build_report`) for rows already
+    """The HTML session report (:func:`petition_nlp.report.render_report`) for rows already
     classified and grouped and a shortlist already chosen — e.g. after an officer's edits."""
-    from petition_nlp import report
+    from petition_nlp.report import render_report as render
 
-    # build_report classifies and shortlists itself; feed it the edited rows and shortlist
-    # instead (under a lock, as the shortlist function is swapped for the duration of the call)
-    with _REPORT_LOCK:
-        original = report.group_and_select
-        report.group_and_select = lambda *a, **k: (groups, chosen)
-        try:
-            return report.build_report(
-                groups, n=max(1, len(chosen)), text_column=text_column, model=_Classified(groups), title_source=title_source
-            )
-        finally:
-            report.group_and_select = original
+    return render(groups, chosen, text_column=text_column, title_source=title_source)
 
 
 def export_report(

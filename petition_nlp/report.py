@@ -18,7 +18,7 @@ from petition_nlp.resources import category_name, load_stopwords
 from petition_nlp.shortlist import group_and_select
 from petition_nlp.summary import NOT_PETITION_STATUSES, category_summary, detect_unit_column, unit_summary
 
-__all__ = ["build_report", "write_html", "characteristic_words", "category_chart_svg"]
+__all__ = ["build_report", "render_report", "write_html", "characteristic_words", "category_chart_svg"]
 
 _CSS = """
 body{font-family:"DejaVu Sans",Arial,sans-serif;margin:2rem auto;max-width:1100px;color:#1f2933;line-height:1.45}
@@ -121,6 +121,14 @@ def build_report(
     groups, chosen = group_and_select(
         classified, n, text_column=text_column, category_column="category", quota=quota, exclude=exclude
     )
+    return render_report(groups, chosen, text_column=text_column, title_source=title_source)
+
+
+def render_report(groups: pd.DataFrame, chosen: pd.DataFrame, *, text_column: str, title_source: str = "") -> str:
+    """The session report for rows already classified and grouped (``groups``: every row with
+    ``category``, ``needs_review``, ``status`` and ``group_id``) and a shortlist already chosen
+    (``chosen``) — e.g. after an officer's edits in the workspace."""
+    classified = groups
     summary = category_summary(classified)
     unit_col = detect_unit_column(classified, text_column=text_column)
     lines = classified["status"].isin(NOT_PETITION_STATUSES) if "status" in classified else pd.Series(False, index=classified.index)
