@@ -397,7 +397,8 @@ def shortlist(
     split_items: SplitOpt = False,
 ) -> None:
     """Group petitions raising the same issue and choose N representative questions."""
-    from petition_nlp.shortlist import group_and_select, parse_quota
+    from petition_nlp.pipeline import classify_survey, group_and_shortlist
+    from petition_nlp.shortlist import parse_quota
 
     with _handled():
         quota_value = parse_quota(quota)
@@ -405,10 +406,8 @@ def shortlist(
         column = _text_column(frame, text_column, input, info)
         clf = _load_model(model)
         with _progress(len(frame), "classifying") as tick:
-            classified = clf.classify(frame, text_column=column, progress=tick)
-        groups, chosen = group_and_select(
-            classified, n, text_column=column, category_column="category", quota=quota_value, exclude=exclude.split(",")
-        )
+            classified = classify_survey(frame, column, clf, progress=tick)
+        groups, chosen = group_and_shortlist(classified, column, n=n, quota=quota_value, exclude=exclude.split(","))
         if groups_output is not None:
             _write_or_print(groups, groups_output, [input], overwrite, "classify", column, formula_guard)
         _write_or_print(chosen, output, [input], overwrite, "shortlist", column, formula_guard)
@@ -489,16 +488,17 @@ def report(
     split_items: SplitOpt = False,
 ) -> None:
     """Write a self-contained HTML session report (Vietnamese) with charts and the shortlist."""
-    from petition_nlp.report import build_report, write_html
+    from petition_nlp.pipeline import classify_survey, group_and_shortlist, render_report
+    from petition_nlp.report import write_html
+    from petition_nlp.shortlist import parse_quota
 
     with _handled():
+        quota_value = parse_quota(quota)
         frame, info = _read(input, _header_index(header_row), sheet=sheet, split_items=split_items, text_column=text_column)
         column = _text_column(frame, text_column, input, info)
-        html = build_report(
-            frame, n=n, text_column=column, quota=quota, exclude=exclude.split(","),
-            model=_load_model(model), title_source=input.name,
-        )
-        write_html(html, output, protect=[input], overwrite=overwrite)
+        classified = classify_survey(frame, column, _load_model(model))
+        groups, chosen = group_and_shortlist(classified, column, n=n, quota=quota_value, exclude=exclude.split(","))
+        write_html(render_report(groups, chosen, column, title_source=input.name), output, protect=[input], overwrite=overwrite)
         _err(f"wrote report to {output}")
 
 

@@ -6,8 +6,9 @@ same code and no logic lives only in a command or a route handler::
 
     frame, info, column = load_survey("survey.xlsx")
     classified = classify_survey(frame, column, model)
-    groups = group_survey(classified, column)
-    chosen = shortlist_survey(groups, column, n=15)
+    groups, chosen = group_and_shortlist(classified, column, n=15)   # CLI: both at once
+    groups = group_survey(classified, column)                        # workspace: group once, then
+    chosen = shortlist_survey(groups, column, n=15)                  # shortlist after each edit
     export_workbook(groups, "out.xlsx")
     export_report(groups, chosen, column, "report.html")
 """
@@ -26,6 +27,7 @@ __all__ = [
     "load_survey",
     "classify_survey",
     "group_survey",
+    "group_and_shortlist",
     "grouping_vectors",
     "shortlist_survey",
     "export_workbook",
@@ -68,6 +70,23 @@ def classify_survey(
 
         model = load_model()
     return model.classify(frame, text_column=text_column, progress=progress)
+
+
+def group_and_shortlist(
+    classified: pd.DataFrame,
+    text_column: str,
+    *,
+    n: int = 15,
+    quota: str | dict[str, int] = "proportional",
+    exclude: Iterable[str] = (),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(groups, shortlist)`` for freshly classified rows, the grouping vectors computed once
+    (:func:`petition_nlp.shortlist.group_and_select` on the existing ``category`` column): what the
+    CLI's ``shortlist`` and ``report`` commands do; the workspace groups once with
+    :func:`group_survey` and shortlists the officer-edited groups with :func:`shortlist_survey`."""
+    from petition_nlp.shortlist import group_and_select
+
+    return group_and_select(classified, n, text_column=text_column, category_column="category", quota=quota, exclude=exclude)
 
 
 def group_survey(classified: pd.DataFrame, text_column: str, *, threshold: float | None = None) -> pd.DataFrame:
