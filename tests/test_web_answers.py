@@ -99,3 +99,73 @@ def test_cli_qa(answered, tmp_path):
     r = subprocess.run([sys.executable, "-m", "petition_nlp.cli", "qa", str(data), "-o", str(xlsx), "--survey", str(sid)],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and load_workbook(xlsx).active.max_row == 2
+
+
+def _survey_named(client, name):
+    return next(s["id"] for s in client.get("/api/surveys").json() if s["name"] == name)
+
+
+def test_shortlist_marks_or_leaves_out_answered_issues(answered):
+    client, _, sid, housing = answered
+    if not any(s["name"] == "dot-2026.csv" for s in client.get("/api/surveys").json()):
+        client.post("/api/surveys", files={"file": ("dot-2026.csv", SURVEY_B.encode())})
+    b = _survey_named(client, "dot-2026.csv")
+    same = client.get(f"/api/surveys/{b}/petitions").json()[0]
+    marked = client.get(f"/api/surveys/{b}/shortlist?n=5").json()  # default: marked, kept
+    assert all("answered_in" in row for row in marked)
+    row = next(r for r in marked if same["id"] in r["member_ids"])
+    assert row["answered_in"]["group_id"] == housing["group_id"] and row["answered_in"]["agency"] == "Sở Xây dựng"
+    assert sum(r["answered_in"] is not None for r in marked) == 1
+    left_out = client.get(f"/api/surveys/{b}/shortlist?n=5&answered=exclude").json()
+    assert same["id"] not in {m for r in left_out for m in r["member_ids"]}
+    assert len(left_out) == len(marked) - 1 and all(r["answered_in"] is None for r in left_out)
+    assert client.get(f"/api/surveys/{b}/shortlist?answered=maybe").status_code == 400
+    # the setting is saved per survey; the groups page and the exports follow it
+    csrf = {"X-CSRF-Token": client.cookies.get("pnlp_csrf") or ""}  # the pages' JavaScript echoes the cookie
+    saved = client.put(f"/api/surveys/{b}/settings", json={"answered": "exclude"}, headers=csrf)
+    assert saved.status_code == 200 and saved.json()["answered"] == "exclude", saved.text
+    assert len(client.get(f"/api/surveys/{b}/shortlist?n=5").json()) == len(left_out)
+    page = client.get(f"/surveys/{b}/groups").text
+    assert 'value="exclude" selected' in page and "đã loại khỏi danh sách" in page
+    assert client.put(f"/api/surveys/{b}/settings", json={"answered": "mark"}, headers=csrf).status_code == 200
+    page = client.get(f"/surveys/{b}/groups").text
+    assert "Đã được trả lời tại hội nghị ngày 15/12/2025" in page
+    book = load_workbook(io.BytesIO(client.get(f"/api/surveys/{b}/shortlist.xlsx?n=5").content), read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    col = rows[0].index("Đã được trả lời")
+    assert sum(bool(r[col]) for r in rows[1:]) == 1
+    assert any(r[col] and "15/12/2025" in r[col] and "Sở Xây dựng" in r[col] for r in rows[1:])
+    book = load_workbook(io.BytesIO(client.get(f"/api/surveys/{b}/shortlist.xlsx?n=5&answered=exclude").content), read_only=True)
+    assert len(list(book.worksheets[0].iter_rows(values_only=True))) == len(rows) - 1
+    assert "Đã được trả lời tại hội nghị ngày 15/12/2025" in client.get(f"/api/surveys/{b}/report.html?n=5").text
+    assert "Đã được trả lời tại hội nghị" not in client.get(f"/api/surveys/{b}/report.html?n=5&answered=exclude").text
+
+
+SURVEY_C = (
+    "STT,Đơn vị,Nội dung kiến nghị\n"
+    "1,CĐCS Công ty K,Đề nghị tổ chức lớp dạy tiếng Hàn miễn phí buổi tối cho công nhân muốn đi làm việc ở Hàn Quốc.\n"
+    "2,CĐCS Công ty L,Công nhân mong được mở lớp học tiếng Hàn ngoài giờ làm, không mất học phí.\n"
+)
+SURVEY_D = (
+    "STT,Đơn vị,Nội dung kiến nghị\n"
+    "1,CĐCS Công ty M,Xin mở lớp tiếng Hàn buổi tối miễn phí cho người lao động trong khu công nghiệp.\n"
+    "2,CĐCS Công ty N,Đề nghị kiểm tra chất lượng bữa ăn ca của công nhân.\n"
+)
+
+
+def test_answer_recorded_later_relinks_surveys_uploaded_before(answered):
+    client = answered[0]
+    csrf = {"X-CSRF-Token": client.cookies.get("pnlp_csrf") or ""}
+    c = client.post("/api/surveys", files={"file": ("lop-tieng-han-2025.csv", SURVEY_C.encode())}, headers=csrf).json()["id"]
+    d = client.post("/api/surveys", files={"file": ("lop-tieng-han-2026.csv", SURVEY_D.encode())}, headers=csrf).json()["id"]
+    korean = client.get(f"/api/surveys/{d}/petitions").json()[0]
+    assert korean["answered_in"] is None  # nothing answered yet
+    gid = client.get(f"/api/surveys/{c}/petitions").json()[0]["group_id"]
+    body = {"agency": "Sở Lao động – Thương binh và Xã hội", "answer": "Sở phối hợp mở 3 lớp tiếng Hàn miễn phí.", "answered_on": "2025-11-20", "status": "answered"}
+    assert client.put(f"/api/groups/{gid}/answer", json=body, headers=csrf).status_code == 200
+    rows = client.get(f"/api/surveys/{d}/petitions").json()
+    assert rows[0]["answered_in"] is not None and rows[0]["answered_in"]["group_id"] == gid
+    assert rows[1]["answered_in"] is None
+    # withdrawn: the link goes too
+    assert client.put(f"/api/groups/{gid}/answer", json={**body, "status": "unanswered", "answer": ""}, headers=csrf).status_code == 200
+    assert client.get(f"/api/surveys/{d}/petitions").json()[0]["answered_in"] is None

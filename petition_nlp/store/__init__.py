@@ -727,14 +727,33 @@ class Store:
                 g["texts"] = [r[0] for r in conn.execute("SELECT text FROM petitions WHERE group_id = ? ORDER BY row", (g["id"],))]
         return [g for g in groups if g["texts"]]
 
-    def set_links(self, links: list[tuple[int, int, float]]) -> None:
-        """Store "already answered" links (petition id, answered group id, similarity)."""
+    def set_links(self, links: list[tuple[int, int, float]], *, survey_id: int | None = None) -> None:
+        """Store "already answered" links (petition id, answered group id, similarity); with
+        ``survey_id``, the survey's earlier links are replaced (one transaction)."""
         with self.write() as conn:
+            if survey_id is not None:
+                conn.execute(
+                    "DELETE FROM answered_links WHERE petition_id IN (SELECT id FROM petitions WHERE survey_id = ?)", (survey_id,)
+                )
             conn.executemany(
                 "INSERT INTO answered_links (petition_id, group_id, similarity) VALUES (?,?,?)"
                 " ON CONFLICT(petition_id) DO UPDATE SET group_id = excluded.group_id, similarity = excluded.similarity",
                 links,
             )
+
+    def survey_links(self, survey_id: int) -> dict[int, dict[str, Any]]:
+        """``{petition id: answered_in}`` for the survey's petitions linked to an answer."""
+        with self.read() as conn:
+            ids = [r[0] for r in conn.execute(
+                "SELECT l.petition_id FROM answered_links l JOIN petitions p ON p.id = l.petition_id WHERE p.survey_id = ?",
+                (survey_id,),
+            )]
+            return self._links(conn, ids)
+
+    def later_surveys(self, survey_id: int) -> list[int]:
+        """Ids of the ready surveys uploaded after ``survey_id``."""
+        with self.read() as conn:
+            return [r[0] for r in conn.execute("SELECT id FROM surveys WHERE id > ? AND state = 'ready' ORDER BY id", (survey_id,))]
 
     def _links(self, conn: sqlite3.Connection, petition_ids: list[int]) -> dict[int, dict[str, Any]]:
         out: dict[int, dict[str, Any]] = {}

@@ -23,7 +23,13 @@ from petition_nlp.store import Invalid, Store
 __all__ = [
     "ingest", "shortlist", "shortlist_records", "workbook_bytes", "shortlist_workbook_bytes", "report_html",
     "labels_csv", "link_answered", "ANSWERED_THRESHOLD", "qa_frame", "qa_html", "qa_workbook_bytes",
+    "ANSWERED_MODES", "answered_mode", "group_answers", "record_answer", "relink_after",
 ]
+
+ANSWERED_MODES = ("mark", "exclude")
+"""What the shortlist does with issues already answered at an earlier conference: ``mark``
+(default: kept, each row carrying ``answered_in``) or ``exclude`` (left out, like a dropped
+group; a pinned group stays)."""
 
 ANSWERED_THRESHOLD = 0.25
 """Cosine similarity (grouping vectors) from which a new petition is linked to an answered
@@ -72,13 +78,48 @@ def ingest(
 
 
 # ----------------------------------------------------------------------------- shortlist
-def shortlist(store: Store, survey_id: int, *, n: int = 15, quota: str = "proportional", exclude: str = "") -> tuple[pd.DataFrame, pd.DataFrame, str]:
+def answered_mode(store: Store, survey_id: int, given: str | None = None) -> str:
+    """``given`` when set, else the survey's saved setting, else ``mark``; refuses other values."""
+    mode = given if given not in (None, "") else store.survey(survey_id)["settings"].get("answered", "mark")
+    if mode not in ANSWERED_MODES:
+        raise Invalid(f"answered must be one of {', '.join(ANSWERED_MODES)}")
+    return str(mode)
+
+
+def group_answers(store: Store, survey_id: int, frame: pd.DataFrame | None = None) -> dict[str, dict[str, Any]]:
+    """``{group id (string): answered_in}`` for the groups of ``survey_id`` already answered at
+    an earlier conference: at least half of the group's members are linked to an answer, and
+    the group takes the answer most of its members are linked to (ties: the earliest group)."""
+    links = store.survey_links(survey_id)
+    if not links:
+        return {}
+    if frame is None:
+        frame, _ = store.survey_frame(survey_id)
+    out: dict[str, dict[str, Any]] = {}
+    for gid, part in frame[frame["group_id"] != ""].groupby("group_id", sort=False):
+        found = [links[int(pid)] for pid in part["petition_id"] if int(pid) in links]
+        if not found or 2 * len(found) < len(part):
+            continue
+        counts: dict[int, int] = {}
+        for link in found:
+            counts[link["group_id"]] = counts.get(link["group_id"], 0) + 1
+        best = min(counts, key=lambda g: (-counts[g], g))
+        out[str(gid)] = next(link for link in found if link["group_id"] == best)
+    return out
+
+
+def shortlist(
+    store: Store, survey_id: int, *, n: int = 15, quota: str = "proportional", exclude: str = "", answered: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """``(rows, chosen, text_column)``: the survey's rows as edited and the shortlist of ``n``
-    questions honouring the officer's pins, drops and representatives."""
+    questions honouring the officer's pins, drops and representatives. ``answered``
+    (:data:`ANSWERED_MODES`; default the survey's setting, else ``mark``): issues answered at an
+    earlier conference (:func:`group_answers`) are kept with ``answered_in`` set, or left out."""
     from petition_nlp.shortlist import parse_quota
 
     if n < 1 or n > 500:
         raise Invalid("n must be between 1 and 500")
+    mode = answered_mode(store, survey_id, answered)
     try:
         quota_value = parse_quota(quota)
     except ValueError as exc:
@@ -89,11 +130,15 @@ def shortlist(store: Store, survey_id: int, *, n: int = 15, quota: str = "propor
     column = info["text_column"]
     choices = store.choices(survey_id)
     vectors = _vectors(store, survey_id, frame, column)
+    done = group_answers(store, survey_id, frame)
+    dropped = list(choices["dropped"]) + (list(done) if mode == "exclude" else [])
     chosen = pipeline.shortlist_survey(
         frame, column, n=n, quota=quota_value, exclude=[c for c in exclude.split(",") if c.strip()],
-        id_column="petition_id", pinned=choices["pinned"], dropped=choices["dropped"],
+        id_column="petition_id", pinned=choices["pinned"], dropped=dropped,
         representatives=choices["representatives"], vectors=vectors,
     )
+    chosen["answered_in"] = [done.get(str(g)) for g in chosen["group_id"]] if len(chosen) else pd.Series(dtype=object)
+    chosen.attrs["answered"] = {"mode": mode, "groups": len(done)}
     return frame, chosen, column
 
 
@@ -126,6 +171,7 @@ def shortlist_records(chosen: pd.DataFrame, column: str) -> list[dict[str, Any]]
             "text": "" if pd.isna(r[column]) else str(r[column]), "represents": int(r["represents"]),
             "group_id": int(r["group_id"]), "member_ids": members, "pinned": bool(r.get("pinned", False)),
             "issue": str(r.get("issue") or ""), "unit_count": int(r["unit_count"]) if "unit_count" in r and not pd.isna(r["unit_count"]) else None,
+            "answered_in": r.get("answered_in") if isinstance(r.get("answered_in"), dict) else None,
         })
     return out
 
@@ -153,19 +199,33 @@ def workbook_bytes(store: Store, survey_id: int) -> bytes:
     return _bytes_of(lambda p: pipeline.export_workbook(rows, p), ".xlsx")
 
 
-def shortlist_workbook_bytes(store: Store, survey_id: int, *, n: int = 15, quota: str = "proportional") -> bytes:
-    frame, chosen, column = shortlist(store, survey_id, n=n, quota=quota)
+def answered_note(link: dict[str, Any] | None) -> str:
+    """"Đã được trả lời tại hội nghị ngày …" for an ``answered_in`` link ("" without one)."""
+    if not link:
+        return ""
+    when = f" ngày {_vn_date(link['answered_on'])}" if link.get("answered_on") else f" ({link.get('survey', '')})"
+    return f"Đã được trả lời tại hội nghị{when}" + (f" — {link['agency']}" if link.get("agency") else "")
+
+
+def shortlist_workbook_bytes(store: Store, survey_id: int, *, n: int = 15, quota: str = "proportional", answered: str | None = None) -> bytes:
+    frame, chosen, column = shortlist(store, survey_id, n=n, quota=quota, answered=answered)
     labels = dict(zip(frame["group_id"], store.survey_frame(survey_id, group_key="label")[0]["group_id"]))
     out = chosen.copy()
     out["group_id"] = out["group_id"].map(labels)
+    out["answered_in"] = [answered_note(a if isinstance(a, dict) else None) for a in out["answered_in"]]
+    out = out.rename(columns={"answered_in": "Đã được trả lời"})
     out = out.drop(columns=[c for c in ("petition_id",) if c in out])
     return _bytes_of(lambda p: pipeline.export_table(out, p, kind="shortlist"), ".xlsx")
 
 
-def report_html(store: Store, survey_id: int, *, n: int = 15, quota: str = "proportional") -> str:
-    frame, chosen, column = shortlist(store, survey_id, n=n, quota=quota)
+def report_html(store: Store, survey_id: int, *, n: int = 15, quota: str = "proportional", answered: str | None = None) -> str:
+    frame, chosen, column = shortlist(store, survey_id, n=n, quota=quota, answered=answered)
     info = store.survey(survey_id)
-    return pipeline.render_report(frame, chosen, column, title_source=info["name"])
+    shown = chosen.copy()
+    if len(shown):  # marked questions say so after their text (the report shows the text column)
+        notes = [answered_note(a if isinstance(a, dict) else None) for a in shown["answered_in"]]
+        shown[column] = [f"{t} [{note}]" if note else t for t, note in zip(shown[column], notes)]
+    return pipeline.render_report(frame, shown.drop(columns="answered_in"), column, title_source=info["name"])
 
 
 def labels_csv(store: Store) -> str:
@@ -186,10 +246,12 @@ def link_answered(store: Store, survey_id: int, *, threshold: float = ANSWERED_T
     reaches ``threshold`` and the topics agree). Returns the number of links."""
     answered = store.answered_groups(before_survey=survey_id)
     if not answered:
+        store.set_links([], survey_id=survey_id)
         return 0
     frame, info = store.survey_frame(survey_id)
     usable = (frame["status"] == "ok").to_numpy()
     if not usable.any():
+        store.set_links([], survey_id=survey_id)
         return 0
     texts = frame[info["text_column"]].tolist()
     old_texts = [t for g in answered for t in g["texts"]]
@@ -209,8 +271,23 @@ def link_answered(store: Store, survey_id: int, *, threshold: float = ANSWERED_T
             if answered[k]["category"] == cats[i]:
                 links.append((int(frame["petition_id"].iloc[i]), int(answered[k]["id"]), float(round(best_per_group[k], 4))))
                 break
-    store.set_links(links)
+    store.set_links(links, survey_id=survey_id)
     return len(links)
+
+
+def relink_after(store: Store, survey_id: int) -> dict[int, int]:
+    """Recompute the "already answered" links of every survey uploaded after ``survey_id`` (an
+    answer of ``survey_id`` was recorded, changed or withdrawn); ``{survey id: links}``."""
+    return {later: link_answered(store, later) for later in store.later_surveys(survey_id)}
+
+
+def record_answer(store: Store, group_id: int, *, relink: bool = True, **answer: Any) -> dict[str, Any]:
+    """:meth:`Store.set_answer`, then (``relink``) the later surveys' links recomputed, so a
+    survey uploaded before the answer was recorded is linked to it too."""
+    saved = store.set_answer(group_id, **answer)
+    if relink:
+        relink_after(store, int(store.group(group_id)["survey_id"]))
+    return saved
 
 
 # ----------------------------------------------------------------------------- Q&A publishing

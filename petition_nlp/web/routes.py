@@ -208,8 +208,10 @@ def register(app: FastAPI) -> None:
             except ValueError as exc:
                 raise Invalid(str(exc).splitlines()[0]) from None
             clean["quota"] = str(body["quota"])
+        if "answered" in body:
+            clean["answered"] = ws.answered_mode(_store(request), survey_id, str(body["answered"] or "mark"))
         if not clean:
-            raise Invalid("nothing to change: give n or quota")
+            raise Invalid("nothing to change: give n, quota or answered")
         return _store(request).set_settings(survey_id, clean)
 
     @app.get("/api/surveys/{survey_id}/petitions")
@@ -279,9 +281,12 @@ def register(app: FastAPI) -> None:
 
     # ------------------------------------------------------------------ API: groups & shortlist
     @app.get("/api/surveys/{survey_id}/shortlist")
-    def api_shortlist(request: Request, survey_id: int, n: Optional[int] = None, quota: Optional[str] = None, exclude: str = "") -> list[dict[str, Any]]:
+    def api_shortlist(
+        request: Request, survey_id: int, n: Optional[int] = None, quota: Optional[str] = None, exclude: str = "",
+        answered: Optional[str] = None,
+    ) -> list[dict[str, Any]]:
         number, quota_value = _settings(request, survey_id, n, quota)
-        frame, chosen, column = ws.shortlist(_store(request), survey_id, n=number, quota=quota_value, exclude=exclude)
+        frame, chosen, column = ws.shortlist(_store(request), survey_id, n=number, quota=quota_value, exclude=exclude, answered=answered)
         return ws.shortlist_records(chosen, column)
 
     @app.get("/api/surveys/{survey_id}/groups")
@@ -320,8 +325,8 @@ def register(app: FastAPI) -> None:
         unknown = set(body) - {"agency", "answer", "answered_on", "status", "officer"}
         if unknown:
             raise Invalid(f"unknown field(s): {', '.join(sorted(unknown))}")
-        return _store(request).set_answer(
-            group_id, agency=body.get("agency", ""), answer=body.get("answer", ""), answered_on=body.get("answered_on", ""),
+        return ws.record_answer(
+            _store(request), group_id, agency=body.get("agency", ""), answer=body.get("answer", ""), answered_on=body.get("answered_on", ""),
             status=body.get("status", "answered"), officer=_officer(request, body),
         )
 
@@ -356,15 +361,15 @@ def register(app: FastAPI) -> None:
         return _download(ws.workbook_bytes(_store(request), survey_id), f"{_stem(request, survey_id)}-phan-loai.xlsx", XLSX)
 
     @app.get("/api/surveys/{survey_id}/shortlist.xlsx")
-    def api_shortlist_xlsx(request: Request, survey_id: int, n: Optional[int] = None, quota: Optional[str] = None) -> Response:
+    def api_shortlist_xlsx(request: Request, survey_id: int, n: Optional[int] = None, quota: Optional[str] = None, answered: Optional[str] = None) -> Response:
         number, quota_value = _settings(request, survey_id, n, quota)
-        data = ws.shortlist_workbook_bytes(_store(request), survey_id, n=number, quota=quota_value)
+        data = ws.shortlist_workbook_bytes(_store(request), survey_id, n=number, quota=quota_value, answered=answered)
         return _download(data, f"{_stem(request, survey_id)}-cau-hoi.xlsx", XLSX)
 
     @app.get("/api/surveys/{survey_id}/report.html")
-    def api_report(request: Request, survey_id: int, n: Optional[int] = None, quota: Optional[str] = None) -> Response:
+    def api_report(request: Request, survey_id: int, n: Optional[int] = None, quota: Optional[str] = None, answered: Optional[str] = None) -> Response:
         number, quota_value = _settings(request, survey_id, n, quota)
-        document = ws.report_html(_store(request), survey_id, n=number, quota=quota_value)
+        document = ws.report_html(_store(request), survey_id, n=number, quota=quota_value, answered=answered)
         response = _download(document, f"{_stem(request, survey_id)}-bao-cao.html", "text/html; charset=utf-8", inline=True)
         response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
         return response
@@ -437,12 +442,17 @@ def register(app: FastAPI) -> None:
         )
 
     @app.get("/surveys/{survey_id}/groups", response_class=HTMLResponse)
-    def groups_page(request: Request, survey_id: int, n: Optional[int] = None, quota: Optional[str] = None, gpage: int = 1) -> HTMLResponse:
+    def groups_page(
+        request: Request, survey_id: int, n: Optional[int] = None, quota: Optional[str] = None, answered: Optional[str] = None,
+        gpage: int = 1,
+    ) -> HTMLResponse:
         store = _store(request)
         survey = store.survey(survey_id)
         number, quota_value = _settings(request, survey_id, n, quota)
-        frame, chosen, column = ws.shortlist(store, survey_id, n=number, quota=quota_value)
+        mode = ws.answered_mode(store, survey_id, answered)
+        frame, chosen, column = ws.shortlist(store, survey_id, n=number, quota=quota_value, answered=mode)
         shortlist = ws.shortlist_records(chosen, column)
+        group_answers = ws.group_answers(store, survey_id, frame)
         groups = store.groups(survey_id)
         gpages = max(1, math.ceil(len(groups) / GROUP_PAGE))
         gpage = min(max(1, gpage), gpages)
@@ -450,6 +460,7 @@ def register(app: FastAPI) -> None:
             request, "groups.html", survey=survey, shortlist=shortlist, all_groups=groups,
             groups=groups[(gpage - 1) * GROUP_PAGE: gpage * GROUP_PAGE], gpage=gpage, gpages=gpages, n=number,
             quota=quota_value, trace=store.trace(survey_id), chosen_groups={s["group_id"] for s in shortlist},
+            answered=mode, group_answers=group_answers, answered_note=ws.answered_note,
         )
 
     @app.get("/surveys/{survey_id}/answers", response_class=HTMLResponse)

@@ -201,7 +201,10 @@
       event.preventDefault();
       var n = Number(document.getElementById("n").value);
       var quota = document.getElementById("quota").value.trim() || "proportional";
-      api("PUT", "/api/surveys/" + settings.dataset.survey + "/settings", { n: n, quota: quota })
+      var answered = document.getElementById("answered");
+      var body = { n: n, quota: quota };
+      if (answered) { body.answered = answered.value; }
+      api("PUT", "/api/surveys/" + settings.dataset.survey + "/settings", body)
         .then(function () { reload("Đã chọn lại danh sách."); }).catch(function (err) { flash(err.message, true); });
     });
   }
