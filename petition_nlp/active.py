@@ -24,6 +24,8 @@ def suggest_for_labelling(
     text_column: str | None = None,
     pool_factor: int = 6,
     similarity: float = NEAR_DUPLICATE_SIMILARITY,
+    category: str | None = None,
+    label_column: str | None = None,
 ) -> pd.DataFrame:
     """Pick ``n`` unlabelled petitions whose labels would help the model most.
 
@@ -31,9 +33,16 @@ def suggest_for_labelling(
     are taken greedily, skipping any that is a near-duplicate (cosine similarity of the
     grouping vectors ``>= similarity``) of one already picked.
 
+    With ``category`` (collecting examples of one code, e.g. a new one too small to promote):
+    the petitions most likely to be of that code instead — by the model's probability of it
+    when the model knows the code, else by similarity (grouping vectors) to the rows of the
+    input already labelled with it (``label_column``, detected: label / Mã chủ đề …), which are
+    left out of the pick; with neither, :class:`~petition_nlp.io.InputError`.
+
     Returns:
         the picked rows with their original columns, ``suggested_category``,
-        ``confidence`` and an empty ``label`` column to fill in Excel and feed to ``train``.
+        ``confidence`` and an empty ``label`` column to fill in Excel and feed to ``train``
+        (with ``category``: also ``score``, the probability or similarity ranked on).
     """
     from petition_nlp.io import detect_text_column
     from petition_nlp.modelstore import load_model
@@ -48,11 +57,37 @@ def suggest_for_labelling(
     usable = [i for i, t in enumerate(frame[column]) if row_status(t) == STATUS_OK]
     if not usable:
         return frame.iloc[0:0].assign(suggested_category=[], confidence=[], uncertainty=[], label=[])
+    score = None
+    if category is not None:
+        from petition_nlp.io import InputError, detect_label_column
+
+        category = str(category).strip()
+        lcol = label_column or detect_label_column(frame)
+        given = [as_text(v).strip() for v in frame[lcol]] if lcol is not None and lcol in frame.columns else [""] * len(frame)
+        seeds = [i for i in usable if given[i] == category]
+        known = category in list(model.classes_)
+        if not known and not seeds:
+            raise InputError(
+                f"the model does not know '{category}' and no row of the input is labelled {category}"
+                f"{f' in column {lcol!r}' if lcol is not None else ''}: label a few first, then ask again"
+            )
+        if not known:
+            usable = [i for i in usable if given[i] != category]
+            if not usable:
+                return frame.iloc[0:0].assign(suggested_category=[], confidence=[], uncertainty=[], score=[], label=[])
+            everything = preprocess([as_text(frame[column].iloc[i]) for i in usable + seeds])
+            allvec = petition_vectors(everything)
+            score = (allvec[: len(usable)] @ allvec[len(usable):].T).toarray().max(axis=1)
     views = preprocess([as_text(frame[column].iloc[i]) for i in usable])
     proba = model.predict_proba(views).to_numpy()
     ranked = np.sort(proba, axis=1)
     margin = ranked[:, -1] - (ranked[:, -2] if proba.shape[1] > 1 else 0.0)
-    order = np.argsort(margin, kind="stable")[: max(n * pool_factor, n)]
+    if category is not None and score is None:
+        score = proba[:, list(model.classes_).index(category)]
+    if score is not None:
+        order = np.argsort(-score, kind="stable")[: max(n * pool_factor, n)]
+    else:
+        order = np.argsort(margin, kind="stable")[: max(n * pool_factor, n)]
     vectors = petition_vectors(views)
     picked: list[int] = []
     for i in order:
@@ -65,6 +100,8 @@ def suggest_for_labelling(
     out["suggested_category"] = np.asarray(model.classes_, dtype=object)[proba[picked].argmax(axis=1)]
     out["confidence"] = proba[picked].max(axis=1).round(4)
     out["uncertainty"] = (1 - margin[picked]).round(4)
+    if score is not None:
+        out["score"] = np.round(score[picked], 4)
     out["label"] = ""
     return out.reset_index(drop=True)
 

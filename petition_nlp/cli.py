@@ -135,7 +135,7 @@ def _preview(frame: Any, kind: str, column: Optional[str]) -> str:
     """A readable table for the terminal: key columns and the start of each petition."""
     import pandas as pd
 
-    keep = [c for c in ("sheet", "source_row", "item", "rank", "category", "represents", "confidence", "needs_review", "suggested_category", "uncertainty", "label", "label_issue", "current_label", "suggested_label") if c in frame.columns]
+    keep = [c for c in ("sheet", "source_row", "item", "rank", "category", "represents", "confidence", "needs_review", "suggested_category", "uncertainty", "score", "label", "label_issue", "current_label", "suggested_label") if c in frame.columns]
     view = frame[keep].copy()
     if column is not None and column in frame.columns:
         view["text"] = frame[column].astype(str).str.replace(r"\s+", " ", regex=True).str.slice(0, 90)
@@ -329,8 +329,14 @@ def train(
     force: Annotated[bool, typer.Option("--force", help="Promote even if worse.")] = False,
     models_dir: ModelsDirOpt = None,
     neural_weight: Annotated[float, typer.Option("--neural-weight", min=0.0, max=1.0, help="Average the linear model with a BiLSTM trained from scratch, with this weight (e.g. 0.4; needs the [neural] extra). 0: linear only.")] = 0.0,
+    min_f1: Annotated[float, typer.Option("--min-f1", min=0.0, max=1.0, help="--promote refuses a model with a code whose cross-validated F1 is below this.")] = 0.7,
+    min_examples: Annotated[int, typer.Option("--min-examples", min=2, help="--promote refuses a model with a code having fewer training rows than this.")] = 25,
 ) -> None:
-    """Train a model with cross-validation and write a versioned model directory."""
+    """Train a model with cross-validation and write a versioned model directory.
+
+    A table `classify` wrote (.xlsx / .csv) gives only the rows an officer ticked 'Đã kiểm tra'
+    or whose topic was changed (in 'Mã chủ đề' or 'Chủ đề'); the other rows are the model's own
+    guesses and are left out."""
     from petition_nlp.training import promote_if_better, train_model
 
     with _handled():
@@ -351,6 +357,7 @@ def train(
         )
         for c in v["conflicts"][:10]:
             _err(f"  conflicting labels {c['labels']}: {c['text'][:80]}")
+        _report_corrections(v)
         if v["unknown_codes"]:
             _err(f"warning: new codes not in the taxonomy: {', '.join(v['unknown_codes'])}")
         cv = report["cv"]
@@ -370,12 +377,30 @@ def train(
         typer.echo(f"review threshold {report['review_threshold']:.3f} (flags {cv['review_rate']:.1%}); second topic from {report['second_threshold']:.3f} (on {cv['second_rate']:.1%}); time {report['seconds']['total']:.1f} s")
         typer.echo(f"model written to {target}")
         if promote:
-            result = promote_if_better(target, test_file=test, force=force)
+            result = promote_if_better(target, test_file=test, force=force, min_f1=min_f1, min_examples=min_examples)
             if result["promoted"]:
                 typer.echo(f"promoted to default (test macro-F1 {result['candidate_macro_f1']:.3f})")
             else:
                 _err(f"not promoted: {result['reason']}")
                 raise typer.Exit(1)
+
+
+def _report_corrections(validation: dict[str, Any]) -> None:
+    """What `train` took from tables `classify` wrote, and what it left out."""
+    for c in validation.get("corrections", []):
+        used = c["changed"] + c["reviewed"]
+        _err(
+            f"{c['file']}: {used} rows used as labels ({c['changed']} changed by an officer, {c['reviewed']} ticked "
+            f"'Đã kiểm tra' unchanged); {c['unchecked_left_out']} unchecked rows left out (the model's own guesses)"
+        )
+        for k in c["conflicts"][:20]:
+            _err(f"  conflict, row {k['row']} left out: 'Mã chủ đề' says {k['code']} but 'Chủ đề' says {k['name']}: {k['text'][:60]}")
+        for k in c["unknown_names"][:20]:
+            _err(f"  row {k['row']} left out: 'Chủ đề' '{k['name']}' is not a known topic; write the code in 'Mã chủ đề': {k['text'][:60]}")
+        if not used:
+            _err(f"warning: {c['file']}: no row was reviewed or changed; tick 'Đã kiểm tra' on the rows you checked")
+    if validation.get("overridden_by_corrections"):
+        _err(f"{validation['overridden_by_corrections']} training rows contradicted by an officer's correction left out (the correction kept)")
 
 
 @app.command()
@@ -434,14 +459,15 @@ def suggest(
     header_row: HeaderOpt = None,
     sheet: SheetOpt = None,
     split_items: SplitOpt = False,
+    category: Annotated[Optional[str], typer.Option("--category", help="Collect examples of this code: the petitions most likely of it (a code the model does not know yet: most like the rows of the file already labelled with it).")] = None,
 ) -> None:
-    """Pick unlabelled petitions worth labelling next (uncertain and diverse)."""
+    """Pick unlabelled petitions worth labelling next (uncertain and diverse), or with --category the likeliest examples of one code."""
     from petition_nlp.active import suggest_for_labelling
 
     with _handled():
         frame, info = _read(input, _header_index(header_row), sheet=sheet, split_items=split_items, text_column=text_column)
         column = _text_column(frame, text_column, input, info)
-        picked = suggest_for_labelling(frame, n, model=_load_model(model), text_column=column)
+        picked = suggest_for_labelling(frame, n, model=_load_model(model), text_column=column, category=category)
         _write_or_print(picked, output, [input], overwrite, "suggest", column, formula_guard)
         _err(f"{len(picked)} petitions to label: fill the 'label' column and pass the file to 'petition-nlp train'")
 

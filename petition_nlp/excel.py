@@ -37,6 +37,7 @@ VIETNAMESE_HEADERS = {
     "member_ids": "Các kiến nghị trong nhóm",
     "units": "Các đơn vị nêu",
     "source_row": "Dòng gốc", "sheet": "Trang tính", "table": "Bảng", "paragraph": "Đoạn", "item": "Ý số",
+    "reviewed": "Đã kiểm tra", "model_category": "Mã chủ đề của máy",
 }
 SHEET_ALL = "Kiến nghị"
 SHEET_SUMMARY = "Tổng hợp"
@@ -128,18 +129,50 @@ def _vietnamese(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={k: v for k, v in VIETNAMESE_HEADERS.items() if k in out.columns})
 
 
+def _review_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The classify workbook's review columns: ``Đã kiểm tra`` (blank, or ``x`` where the topic
+    was already confirmed) after the topic name, for the officer to tick; ``Mã chủ đề của máy``
+    (hidden, the model's code) last, so ``train`` can tell an officer's edit from the model's guess."""
+    out = frame.copy()
+    reviewed = out.pop("reviewed") if "reviewed" in out else pd.Series(False, index=out.index)
+    model = out.pop("model_category") if "model_category" in out else out["category"]
+    after = "category_name" if "category_name" in out else "category"
+    out.insert(list(out.columns).index(after) + 1, "reviewed", ["x" if bool(v) is True else "" for v in reviewed.fillna(False)])
+    out["model_category"] = model.to_numpy()
+    return out
+
+
+def _finish_review_columns(ws: Any) -> None:
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    for cell in ws[1]:
+        letter = get_column_letter(cell.column)
+        if cell.value == VIETNAMESE_HEADERS["model_category"]:
+            ws.column_dimensions[letter].hidden = True
+        elif cell.value == VIETNAMESE_HEADERS["reviewed"] and ws.max_row > 1:
+            check = DataValidation(type="list", formula1='"x"', allow_blank=True, showErrorMessage=False)
+            check.prompt, check.promptTitle = "Gõ x khi đã kiểm tra chủ đề của dòng này", "Đã kiểm tra"
+            check.add(f"{letter}2:{letter}{ws.max_row}")
+            ws.add_data_validation(check)
+
+
 def write_workbook(frame: pd.DataFrame, path: str | Path, *, kind: str = "classify") -> None:
     """Write ``frame`` (classify, shortlist or suggest output) as a formatted workbook at ``path``.
 
-    Without a ``category`` column (``suggest``) only the first sheet is written.
+    Without a ``category`` column (``suggest``) only the first sheet is written. The classify
+    workbook gets the review columns (:func:`_review_columns`).
     """
     used: set[str] = set()
+    if kind == "classify" and "category" in frame.columns:
+        frame = _review_columns(frame)
     review = frame["needs_review"] if "needs_review" in frame else None
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         main_title = _sheet_title("Danh sách câu hỏi" if kind == "shortlist" else SHEET_ALL, used)
         _vietnamese(frame).to_excel(writer, sheet_name=main_title, index=False)
         _format_sheet(writer.sheets[main_title], frame, review)
         _text_only(writer.sheets[main_title])
+        _finish_review_columns(writer.sheets[main_title])
         if "category" not in frame.columns:  # e.g. `suggest`: petitions to label, no topics yet
             return
 
@@ -179,6 +212,7 @@ def write_workbook(frame: pd.DataFrame, path: str | Path, *, kind: str = "classi
             _vietnamese(part).to_excel(writer, sheet_name=name, index=False)
             _format_sheet(writer.sheets[name], part, part["needs_review"] if "needs_review" in part else None)
             _text_only(writer.sheets[name])
+            _finish_review_columns(writer.sheets[name])
 
 
 def workbook_writer(kind: str) -> Callable[[pd.DataFrame, Path], None]:

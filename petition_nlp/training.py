@@ -33,6 +33,11 @@ __all__ = [
     "default_test_file",
     "default_test_files",
     "provenance_group",
+    "is_classified",
+    "classified_labels",
+    "code_shortfalls",
+    "MIN_CODE_F1",
+    "MIN_CODE_EXAMPLES",
 ]
 
 
@@ -125,23 +130,159 @@ def read_labeled(
     return frame, text_col, label_col
 
 
+REVIEWED_HEADER = "Đã kiểm tra"
+"""Column of the classify workbook an officer ticks (``x``) on every row whose topic was checked."""
+MODEL_CODE_HEADER = "Mã chủ đề của máy"
+"""Hidden column of the classify workbook: the model's own code, to tell an officer's edit apart."""
+REVIEWED_VALUES = frozenset({"x", "có", "co", "1", "true", "yes", "y", "v", "ok", "đã", "da", "rồi", "roi", "đã kiểm tra", "da kiem tra", "✓", "✔", "☑", "checked"})
+MIN_CODE_F1 = 0.7
+"""``--promote`` refuses a model any of whose codes has a cross-validated F1 below this."""
+MIN_CODE_EXAMPLES = 25
+"""``--promote`` refuses a model any of whose codes has fewer training rows than this."""
+
+
+def is_classified(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` is a table ``classify`` wrote (workbook or CSV): its predictions must not
+    be taken as labels wholesale."""
+    cols = {str(c) for c in frame.columns}
+    return ("Mã chủ đề" in cols and bool(cols & {"Độ tin cậy", "Cần xem lại"})) or {"category", "confidence", "needs_review"} <= cols
+
+
+def _name_key(value: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", " ".join(str(value).split()).casefold().replace("đ", "d"))
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn").strip(" .")
+
+
+def _code_of_name(name: str, known: set[str]) -> str | None:
+    """The code a "Chủ đề" cell names: a known Vietnamese name (accents, case and spacing
+    ignored) or a code written there; ``None`` for an empty cell, ``"?"`` for an unknown name."""
+    from petition_nlp.resources import category_names
+
+    name = name.strip()
+    if not name:
+        return None
+    if name in known:
+        return name
+    key = _name_key(name)
+    for code, display in category_names().items():
+        if _name_key(display) == key or _name_key(code) == key:
+            return code
+    return "?"
+
+
+def classified_labels(frame: pd.DataFrame, text_col: str, source: str) -> tuple[list[int], list[str], dict[str, Any]]:
+    """The labels an officer gave in a table ``classify`` wrote: only rows ticked reviewed
+    (``Đã kiểm tra``) or whose topic was changed — in the code column ``Mã chủ đề`` or in the
+    name column ``Chủ đề``. A row whose two columns were changed to different topics is a
+    conflict: reported, left out. Unchecked rows (the model's own guesses) are left out.
+
+    Returns ``(row positions, labels, report)``; the report counts reviewed, changed,
+    unchecked and conflicting rows and lists the conflicts."""
+    from petition_nlp.resources import CATEGORY_CODES
+
+    cols = {str(c): c for c in frame.columns}
+    code_col = cols.get("Mã chủ đề", cols.get("category"))
+    name_col = cols.get("Chủ đề", cols.get("category_name"))
+    model_col = cols.get(MODEL_CODE_HEADER, cols.get("model_category"))
+    reviewed_col = cols.get(REVIEWED_HEADER, cols.get("reviewed"))
+    if model_col is None and reviewed_col is None:
+        raise InputError(
+            f"{source}: a table written by `classify` without the '{REVIEWED_HEADER}' column (an older petition-nlp): its topics are "
+            f"the model's guesses; classify the file again, tick '{REVIEWED_HEADER}' on the rows you checked, or train on a text,label file"
+        )
+    n = len(frame)
+    codes = [as_text(v).strip() for v in frame[code_col]] if code_col is not None else [""] * n
+    names = [as_text(v).strip() for v in frame[name_col]] if name_col is not None else [""] * n
+    model = [as_text(v).strip() for v in frame[model_col]] if model_col is not None else [None] * n
+    ticked = [as_text(v).strip().casefold() in REVIEWED_VALUES for v in frame[reviewed_col]] if reviewed_col is not None else [False] * n
+    known = set(CATEGORY_CODES) | {c for c in codes if c}
+    keep: list[int] = []
+    labels: list[str] = []
+    conflicts: list[dict[str, Any]] = []
+    unknown_names: list[dict[str, Any]] = []
+    changed = reviewed = unchecked = 0
+    texts = frame[text_col].tolist()
+    for i in range(n):
+        if row_status(as_text(texts[i])) != STATUS_OK:
+            continue
+        code, name_code, original = codes[i], _code_of_name(names[i], known), model[i]
+        if original is None:  # no model column: an edit cannot be seen, a disagreement can
+            code_changed = name_changed = False
+            if name_code not in (None, "?") and code and name_code != code:
+                conflicts.append({"row": i + 2, "text": as_text(texts[i]), "code": code, "name": names[i]})
+                continue
+            label = code
+        else:
+            code_changed = code != original
+            name_changed = name_code is not None and name_code != original
+            if code_changed and name_changed and name_code not in ("?", code):
+                conflicts.append({"row": i + 2, "text": as_text(texts[i]), "code": code, "name": names[i]})
+                continue
+            if code_changed:
+                label = code
+            elif name_changed:
+                if name_code == "?":
+                    unknown_names.append({"row": i + 2, "text": as_text(texts[i]), "name": names[i]})
+                    continue
+                label = name_code
+            else:
+                label = original
+        is_change = code_changed or name_changed
+        if not (is_change or ticked[i]):
+            unchecked += 1
+            continue
+        if not label:
+            continue  # reviewed but left without a topic (e.g. a line that is not a petition)
+        changed += int(is_change)
+        reviewed += int(ticked[i] and not is_change)
+        keep.append(i)
+        labels.append(label)
+    report = {
+        "file": source, "changed": changed, "reviewed": reviewed, "unchecked_left_out": unchecked,
+        "conflicts": conflicts, "unknown_names": unknown_names,
+    }
+    return keep, labels, report
+
+
 def load_labeled(
     files: list[str | Path],
     *,
     text_column: str | None = None,
     label_column: str | None = None,
+    priority: list[str | Path] | None = None,
 ) -> LabeledData:
     """Read labelled files and validate them.
 
     Empty texts and rows without a label are skipped, unknown codes are accepted with a
     warning (display names fall back to the code), texts given conflicting labels are
     reported and left out, exact duplicates (same normalised text and label) are dropped.
+
+    A table ``classify`` wrote (:func:`is_classified`) gives only the rows an officer reviewed
+    or changed (:func:`classified_labels`). Rows of the ``priority`` files and of classified
+    tables are officers' corrections: where one contradicts a row of another file, the
+    correction is kept and the other row is left out (counted as ``overridden``).
     """
     rows: list[tuple[str, str, str]] = []
     extra: list[tuple[str, str]] = []  # (group, label_2) per row
     skipped_empty = 0
+    corrections: list[dict[str, Any]] = []
+    preferred = {str(p) for p in priority or []}
     for path in files:
-        frame, tcol, lcol = read_labeled(path, text_column=text_column, label_column=label_column)
+        frame, _ = read_table(path)
+        if is_classified(frame):
+            try:
+                tcol = text_column or detect_text_column(frame)
+            except InputError as exc:
+                raise InputError(f"{path}: {exc}") from None
+            positions, found, summary = classified_labels(frame, tcol, str(path))
+            corrections.append(summary)
+            preferred.add(str(path))
+            frame = frame.iloc[positions].assign(__label=found).reset_index(drop=True)
+            lcol = "__label"
+        else:
+            frame, tcol, lcol = read_labeled(path, text_column=text_column, label_column=label_column)
         meta = [c for c in ("genre", "style", "writer") if c in frame.columns]
         records = frame[meta].to_dict("records") if meta else [{}] * len(frame)
         second = frame["label_2"].tolist() if "label_2" in frame.columns and "label_2" != lcol else [""] * len(frame)
@@ -158,10 +299,16 @@ def load_labeled(
         by_key.setdefault(normalize_text(text), []).append(i)
     keep: list[int] = []
     conflicts: list[dict[str, Any]] = []
-    duplicates = 0
+    duplicates = overridden = 0
     for key, idx in by_key.items():
         labels = {rows[i][1] for i in idx}
         if len(labels) > 1:
+            officer = [i for i in idx if rows[i][2] in preferred]
+            if officer and len({rows[i][1] for i in officer}) == 1:  # the correction outweighs the rest
+                keep.append(officer[-1])
+                overridden += sum(rows[i][1] != rows[officer[-1]][1] for i in idx)
+                duplicates += sum(rows[i][1] == rows[officer[-1]][1] for i in idx) - 1
+                continue
             conflicts.append({"text": rows[idx[0]][0], "labels": sorted(labels), "rows": len(idx)})
             continue
         keep.append(idx[0])
@@ -176,6 +323,8 @@ def load_labeled(
         "duplicates_dropped": duplicates,
         "conflicting_texts": len(conflicts),
         "conflicts": conflicts[:50],
+        "overridden_by_corrections": overridden,
+        "corrections": corrections,
         "unknown_codes": unknown,
         "label_counts": dict(sorted(pd.Series(labels).value_counts().to_dict().items())),
     }
@@ -302,7 +451,12 @@ def train_model(
         raise InputError("no training files given")
     data = load_labeled(paths, text_column=text_column, label_column=label_column)
     if len(set(data.labels)) < 2:
-        raise InputError(f"{paths[-1]}: training needs at least two different category codes")
+        unused = [c for c in data.report.get("corrections", []) if not c["changed"] + c["reviewed"]]
+        hint = "".join(
+            f"; {c['file']}: no row reviewed or changed, {c['unchecked_left_out']} unchecked rows left out"
+            f" (tick '{REVIEWED_HEADER}' on the rows you checked)" for c in unused
+        )
+        raise InputError(f"{paths[-1]}: training needs at least two different category codes{hint}")
     counts = pd.Series(data.labels).value_counts()
     if counts.min() < 2:
         rare = ", ".join(counts[counts < 2].index)
@@ -350,6 +504,40 @@ def train_model(
     return model, target, report
 
 
+def code_shortfalls(
+    candidate_dir: str | Path, *, min_f1: float = MIN_CODE_F1, min_examples: int = MIN_CODE_EXAMPLES
+) -> list[dict[str, Any]]:
+    """The codes of a trained model not fit to be shown to officers: fewer than ``min_examples``
+    training rows (``needed``: how many more) or a cross-validated F1 below ``min_f1`` (from the
+    model's manifest). An empty list when every code passes."""
+    from petition_nlp.modelstore import read_manifest
+
+    manifest = read_manifest(candidate_dir)
+    counts = manifest.get("training_data", {}).get("label_counts", {}) or {}
+    f1s = manifest.get("metrics", {}).get("cross_validation", {}).get("per_class_f1", {}) or {}
+    out = []
+    for code in sorted(set(counts) | set(f1s)):
+        rows, f1 = int(counts.get(code, 0)), f1s.get(code)
+        if rows < min_examples or (f1 is not None and f1 < min_f1):
+            out.append({"code": code, "rows": rows, "f1": None if f1 is None else float(f1), "needed": max(0, min_examples - rows)})
+    return out
+
+
+def describe_shortfalls(found: list[dict[str, Any]], *, min_f1: float = MIN_CODE_F1, min_examples: int = MIN_CODE_EXAMPLES) -> str:
+    """One line: why each code of :func:`code_shortfalls` holds the model back."""
+    parts = []
+    for c in found:
+        why = []
+        if c["needed"]:
+            why.append(f"{c['rows']} examples, {c['needed']} more needed (minimum {min_examples})")
+        if c["f1"] is not None and c["f1"] < min_f1:
+            why.append(f"cross-validated F1 {c['f1']:.3f} below {min_f1:g}")
+        parts.append(f"{c['code']}: " + " and ".join(why))
+        if c["needed"]:
+            parts[-1] += f" (collect them with `petition-nlp suggest FILE --category {c['code']}`)"
+    return "; ".join(parts)
+
+
 def promote_if_better(
     candidate_dir: str | Path,
     *,
@@ -357,12 +545,22 @@ def promote_if_better(
     force: bool = False,
     tolerance: float = 0.01,
     root: str | Path | None = None,
+    min_f1: float = MIN_CODE_F1,
+    min_examples: int = MIN_CODE_EXAMPLES,
 ) -> dict[str, Any]:
-    """Promote ``candidate_dir`` to default unless its macro-F1 on the test split is worse than
-    the current default's by more than ``tolerance`` (``force`` overrides).
+    """Promote ``candidate_dir`` to default unless a code is not ready (:func:`code_shortfalls`:
+    fewer than ``min_examples`` training rows or cross-validated F1 below ``min_f1``; ``force``
+    does not override this, lower the minimums explicitly) or its macro-F1 on the test split is
+    worse than the current default's by more than ``tolerance`` (``force`` overrides).
 
-    Returns a dict with ``promoted`` (bool), both scores and the reason.
+    Returns a dict with ``promoted`` (bool), both scores, the codes not ready and the reason.
     """
+    short = code_shortfalls(candidate_dir, min_f1=min_f1, min_examples=min_examples)
+    if short:
+        return {
+            "promoted": False, "candidate_macro_f1": None, "default_macro_f1": None, "test_file": None, "codes_not_ready": short,
+            "reason": "codes not ready: " + describe_shortfalls(short, min_f1=min_f1, min_examples=min_examples),
+        }
     test = Path(test_file) if test_file else default_test_file()
     if test_file is None and not test.exists():
         raise InputError(f"{test}: no test split here (it is in the repository's data/labeled/); give one with --test FILE")

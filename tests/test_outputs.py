@@ -29,7 +29,11 @@ def test_workbook_sheets_headers_and_formatting(workbook) -> None:
     header = [c.value for c in ws[1]]
     assert header[:4] == ["STT", "Đơn vị", "Nội dung kiến nghị", "Người tổng hợp"]
     assert header[4] == "Dòng gốc"  # source_row: the row as the officer sees it in the input
-    assert header[5:] == ["Mã chủ đề", "Chủ đề", "Độ tin cậy", "Chủ đề thứ hai", "Độ tin cậy chủ đề thứ hai", "Cần xem lại", "Trạng thái"]
+    assert header[5:] == [
+        "Mã chủ đề", "Chủ đề", "Đã kiểm tra", "Độ tin cậy", "Chủ đề thứ hai", "Độ tin cậy chủ đề thứ hai", "Cần xem lại", "Trạng thái",
+        "Mã chủ đề của máy",  # hidden: the model's code, so `train` tells an officer's edit from the model's guess
+    ]
+    assert ws.column_dimensions[openpyxl.utils.get_column_letter(len(header))].hidden
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
     assert all(c.font.bold for c in ws[1])
@@ -47,9 +51,18 @@ def test_workbook_sheets_headers_and_formatting(workbook) -> None:
 
 
 def test_workbook_can_be_fed_back_to_train(workbook, tmp_path) -> None:
-    result = run_cli("train", workbook, "--only", "--output", tmp_path / "m")
+    untouched = run_cli("train", workbook, "--only", "--output", tmp_path / "m0")  # the model's own guesses are not labels
+    assert untouched.exit_code == 2 and "145 unchecked rows left out" in untouched.stderr
+    checked = tmp_path / "checked.xlsx"
+    wb = openpyxl.load_workbook(workbook)
+    ws = wb[SHEET_ALL]
+    column = [c.value for c in ws[1]].index("Đã kiểm tra") + 1
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, column, "x")
+    wb.save(checked)
+    result = run_cli("train", checked, "--only", "--output", tmp_path / "m")
     assert result.exit_code == 0, result.output
-    assert "rows used 145" in result.stderr
+    assert "rows used 145" in result.stderr and "0 changed by an officer, 145 ticked" in result.stderr
 
 
 def test_shortlist_workbook(tmp_path) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import pandas as pd
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, ROOT, run_cli
 from petition_nlp import PetitionClassifier
 from petition_nlp.active import find_label_issues, suggest_for_labelling
 from petition_nlp.shortlist import NEAR_DUPLICATE_SIMILARITY, petition_vectors
@@ -196,3 +196,120 @@ def test_evaluate_json_has_risk_coverage(tmp_path, small_model) -> None:
     accs = [r["accuracy_not_reviewed"] for r in table]
     assert accs[-1] >= accs[0] - 1e-9
     assert {"rate", "errors_flagged_or_second_right"} <= set(metrics["second_topic"])
+
+
+# ------------------------------------------------------------------ learning from a classified workbook (issue 17 item 4)
+def _edit_workbook(path, edits):
+    """Edit the first sheet of a classify workbook as an officer would: ``edits`` maps a data row
+    (0-based) to {header: value}."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    ws = book.worksheets[0]
+    headers = [c.value for c in ws[1]]
+    for row, cells in edits.items():
+        for header, value in cells.items():
+            ws.cell(row=row + 2, column=headers.index(header) + 1, value=value)
+    book.save(path)
+
+
+def test_train_on_corrected_workbook_uses_only_officer_rows_and_promote_refuses_new_code(tmp_path, small_training) -> None:
+    from petition_nlp.resources import category_name
+
+    workbook = tmp_path / "ket-qua.xlsx"
+    result = run_cli("classify", ROOT / "data" / "raw" / "sample_survey.xlsx", "-o", workbook)
+    assert result.exit_code == 0, result.output
+    frame = pd.read_excel(workbook, sheet_name=0, dtype=str).fillna("")
+    assert {"Đã kiểm tra", "Mã chủ đề của máy"} <= set(frame.columns) and len(frame) == 145
+    assert (frame["Đã kiểm tra"] == "").all()
+    codes, texts = frame["Mã chủ đề"], frame["Nội dung kiến nghị"]
+    pay = [i for i in range(len(frame)) if codes[i] == "other" and any(w in texts[i].lower() for w in ("lương", "thưởng"))][:7]
+    assert len(pay) == 7
+    fix_code = next(i for i in range(len(frame)) if codes[i] == "skills_training")
+    fix_name = next(i for i in range(len(frame)) if codes[i] == "party_building")
+    fix_both = next(i for i in range(len(frame)) if codes[i] == "security")
+    edits = {i: {"Mã chủ đề": "wages"} for i in pay}
+    edits[fix_code] = {"Mã chủ đề": "other"}                                  # fixed in the code column
+    edits[fix_name] = {"Chủ đề": category_name("security").upper()}          # fixed in the readable name column only
+    edits[fix_both] = {"Mã chủ đề": "housing", "Chủ đề": category_name("housing")}  # both columns, agreeing
+    _edit_workbook(workbook, edits)
+
+    base = tmp_path / "base.csv"
+    small_training[["text", "label"]].to_csv(base, index=False)
+    test = tmp_path / "test.csv"
+    small_training.groupby("label").head(5)[["text", "label"]].to_csv(test, index=False)
+    models = tmp_path / "models"
+    out = models / "candidate"
+    result = run_cli("train", base, workbook, "--only", "--output", out, "--promote", "--test", test, "--models-dir", models)
+    assert "10 rows used as labels (10 changed by an officer, 0 ticked 'Đã kiểm tra' unchanged); 135 unchecked rows left out" in result.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    counts = manifest["training_data"]["label_counts"]
+    assert counts["wages"] == 7
+    assert manifest["training_data"]["rows"] == len(small_training) + 10
+    for code in ("housing", "security", "other"):  # each fix counted under its new code
+        assert counts[code] == (small_training["label"] == code).sum() + 1
+    # the new code is refused by --promote, saying how many more examples it needs
+    assert result.exit_code == 1
+    assert "not promoted: codes not ready: " in result.stderr and "wages: 7 examples, 18 more needed (minimum 25)" in result.stderr
+    assert "suggest FILE --category wages" in result.stderr
+    assert not (models / "default").exists()
+
+
+def test_classified_labels_reviewed_changed_conflicts_and_old_workbooks() -> None:
+    from petition_nlp.resources import category_name
+    from petition_nlp.training import classified_labels
+
+    frame = pd.DataFrame({
+        "Nội dung kiến nghị": [
+            "Đề nghị xây nhà ở xã hội cho công nhân", "Công ty nợ bảo hiểm xã hội", "Mở lớp học nghề hàn",
+            "Tăng lương tối thiểu vùng", "Phòng chống ma túy ở khu trọ", "Kết nạp Đảng cho công nhân",
+        ],
+        "Mã chủ đề": ["housing", "social_insurance", "housing", "other", "security", "party_building"],
+        "Chủ đề": [category_name("housing"), category_name("social_insurance"), category_name("skills_training"),
+                   "Tiền lương", category_name("security"), category_name("party_building")],
+        "Đã kiểm tra": ["x", "", "", "", "", "Có"],
+        "Độ tin cậy": ["0.9"] * 6,
+        "Mã chủ đề của máy": ["housing", "social_insurance", "skills_training", "other", "housing", "party_building"],
+    })
+    # row 3: code changed to housing AND name changed to … skills_training is the model's own: the code edit wins
+    # row 5: name changed to an unknown topic, code untouched: reported, left out
+    # row 5 (security): code changed, name left: the code edit
+    keep, labels, report = classified_labels(frame, "Nội dung kiến nghị", "f.xlsx")
+    assert keep == [0, 2, 4, 5] and labels == ["housing", "housing", "security", "party_building"]
+    assert report["changed"] == 2 and report["reviewed"] == 2 and report["unchecked_left_out"] == 1
+    assert [u["row"] for u in report["unknown_names"]] == [5]
+    conflict = frame.copy()
+    conflict.loc[2, "Chủ đề"] = category_name("security")  # code says housing, name says security: not guessed
+    keep, labels, report = classified_labels(conflict, "Nội dung kiến nghị", "f.xlsx")
+    assert 2 not in keep and report["conflicts"][0]["code"] == "housing" and report["conflicts"][0]["row"] == 4
+    with pytest.raises(Exception, match="older petition-nlp"):
+        classified_labels(frame.drop(columns=["Đã kiểm tra", "Mã chủ đề của máy"]), "Nội dung kiến nghị", "old.xlsx")
+
+
+def test_corrections_outweigh_contradicted_training_rows(tmp_path) -> None:
+    base = tmp_path / "base.csv"
+    pd.DataFrame({"text": ["Công ty chậm trả lương ba tháng", "Đề nghị xây nhà ở xã hội"], "label": ["other", "housing"]}).to_csv(base, index=False)
+    fix = tmp_path / "fix.csv"
+    pd.DataFrame({"text": ["Công ty chậm trả lương ba tháng"], "label": ["wages"]}).to_csv(fix, index=False)
+    plain = load_labeled([base, fix])
+    assert plain.report["conflicting_texts"] == 1 and "Công ty chậm trả lương ba tháng" not in plain.texts
+    preferred = load_labeled([base, fix], priority=[fix])
+    assert preferred.report["overridden_by_corrections"] == 1
+    assert dict(zip(preferred.texts, preferred.labels))["Công ty chậm trả lương ba tháng"] == "wages"
+
+
+def test_suggest_targets_one_code(small_model, corpus, tmp_path) -> None:
+    pay = ["Đề nghị tăng lương cơ bản cho công nhân", "Công ty chậm trả lương hai tháng liền",
+           "Mong công ty công bố mức thưởng Tết sớm", "Lương tối thiểu vùng thấp, không đủ sống"]
+    rest = corpus.groupby("label").head(8)["text"].tolist()
+    frame = pd.DataFrame({"text": pay + rest, "label": ["wages", "wages", "", ""] + [""] * len(rest)})
+    picked = suggest_for_labelling(frame, 2, model=small_model, text_column="text", category="wages")
+    assert "Đề nghị tăng lương cơ bản cho công nhân" not in picked["text"].tolist()  # already labelled
+    assert len(picked) == 2 and all(("lương" in t.lower() or "thưởng" in t.lower()) for t in picked["text"])  # pay rows first
+    assert (picked["score"].diff().dropna() <= 0).all()
+    known = suggest_for_labelling(frame, 5, model=small_model, text_column="text", category="housing")
+    assert (known["suggested_category"] == "housing").all() and (known["score"].diff().dropna() <= 0).all()
+    path = tmp_path / "x.csv"
+    frame.assign(label="").to_csv(path, index=False)
+    result = run_cli("suggest", path, "--category", "wages", "--text-column", "text")
+    assert result.exit_code == 2 and "does not know 'wages'" in result.stderr and "Traceback" not in result.output

@@ -196,6 +196,9 @@ def workbook_bytes(store: Store, survey_id: int) -> bytes:
     """The formatted petitions workbook (every row, with the officer's edits)."""
     frame, info = store.survey_frame(survey_id)
     rows = _public_rows(frame, store, survey_id)
+    petitions, _ = store.petitions(survey_id)  # row order: what an officer confirmed, and the model's own code
+    rows["reviewed"] = [p["reviewed"] for p in petitions]
+    rows["model_category"] = [p["model_category"] if p["status"] == "ok" else "" for p in petitions]
     return _bytes_of(lambda p: pipeline.export_workbook(rows, p), ".xlsx")
 
 
