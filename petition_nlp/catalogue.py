@@ -113,8 +113,10 @@ class IssueMatcher:
     def _vectorisers(self) -> tuple[Any, Any]:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
+        from petition_nlp.features import CharNgramTfidf
+
         words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")
-        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2)
+        chars = CharNgramTfidf(ngram_range=(3, 5), sublinear_tf=True, min_df=2)  # char_wb, memoised per word
         return words, chars
 
     def fit(self, texts: Sequence[Any], issue_ids: Sequence[str]) -> IssueMatcher:
@@ -126,16 +128,21 @@ class IssueMatcher:
         svm = LinearSVC(C=self.C, random_state=self.random_state).fit(X, np.asarray(issue_ids))
         self._set_state(
             word_vocab=words.get_feature_names_out(), word_idf=words.idf_,
-            char_vocab=chars.get_feature_names_out(), char_idf=chars.idf_,
+            char_vocab=chars.get_feature_names_out(), char_idf=chars.tfidf_.idf_,
             coef=svm.coef_, intercept=svm.intercept_, issue_ids=svm.classes_,
         )
         return self
 
     def _set_state(self, **arrays: np.ndarray) -> None:
+        from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
         words, chars = self._vectorisers()
-        for vec, vocab, idf in ((words, arrays["word_vocab"], arrays["word_idf"]), (chars, arrays["char_vocab"], arrays["char_idf"])):
-            vec.vocabulary_ = {str(t): i for i, t in enumerate(vocab)}
-            vec.idf_ = np.asarray(idf, dtype=float)
+        words.vocabulary_ = {str(t): i for i, t in enumerate(arrays["word_vocab"])}
+        words.idf_ = np.asarray(arrays["word_idf"], dtype=float)
+        chars.counter_ = CountVectorizer(analyzer="char_wb", ngram_range=chars.ngram_range, lowercase=False)
+        chars.counter_.vocabulary_ = {str(t): i for i, t in enumerate(arrays["char_vocab"])}
+        chars.tfidf_ = TfidfTransformer(sublinear_tf=chars.sublinear_tf)
+        chars.tfidf_.idf_ = np.asarray(arrays["char_idf"], dtype=float)
         self.words_, self.chars_ = words, chars
         self.coef_ = np.asarray(arrays["coef"], dtype=np.float32)
         self.intercept_ = np.asarray(arrays["intercept"], dtype=np.float32)

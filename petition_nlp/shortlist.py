@@ -288,12 +288,14 @@ def _assign(
     """:func:`assign_groups` plus the grouping vectors, one row per input row (zeros if unusable)."""
     frame, column = _frame(data, text_column)
     given = category_column or _find_named(list(frame.columns), CATEGORY_COLUMN_NAMES)
-    if given is not None and frame[given].astype(str).str.strip().ne("").all():
+    classified = given is not None and "status" in frame.columns  # our own classify output: trust it
+    if classified or (given is not None and frame[given].astype(str).str.strip().ne("").all()):
         out = frame
-        out["category"] = frame[given].astype(str).str.strip()
+        out["category"] = frame[given].map(as_text)
         out["category_name"] = [category_name(c) for c in out["category"]]
-        out["status"] = [row_status(t) for t in frame[column]]
-        out.loc[out["status"] != STATUS_OK, "category"] = ""
+        if not classified:
+            out["status"] = [row_status(t) for t in frame[column]]
+        out.loc[(out["status"] != STATUS_OK) | (out["category"] == ""), "category"] = ""
     else:
         if model is None:
             from petition_nlp.modelstore import load_model
@@ -301,7 +303,7 @@ def _assign(
             model = load_model()
         out = model.classify(frame, text_column=column)
     texts = [as_text(t) for t in frame[column]]
-    usable = np.flatnonzero((out["status"] == STATUS_OK).to_numpy())
+    usable = np.flatnonzero(((out["status"] == STATUS_OK) & (out["category"] != "")).to_numpy())
     groups = np.full(len(out), "", dtype=object)
     vectors = sp.csr_matrix((len(out), 0))
     issues = np.full(len(out), "", dtype=object)
@@ -319,9 +321,8 @@ def _assign(
             names = {lab: f"{code}-{k + 1:03d}" for k, lab in enumerate(ordered)}
             for i, lab in zip(local, labels):
                 groups[usable[i]] = names[lab]
-            for lab in sizes.index:
-                members = local[labels == lab]
-                issues[usable[members]] = _group_issue(matched[members])
+            named = _cluster_issues(labels, matched[local])
+            issues[usable[local]] = [named[lab] for lab in labels]
         vectors = _spread_rows(vectors, usable, len(out))
     out["group_id"] = groups
     titles = issue_titles()
@@ -366,27 +367,29 @@ def match_issues(views: pd.DataFrame) -> np.ndarray:
     return catalogue_signals(views)[0]
 
 
-def _group_issue(matched: np.ndarray) -> str:
-    """The catalogue issue most members of a group match, if more than GROUP_ISSUE_SHARE do."""
-    found = pd.Series(matched[matched != ""]).value_counts()
-    if len(found) and found.iloc[0] > GROUP_ISSUE_SHARE * len(matched):
-        return str(found.index[0])
-    return ""
+def _cluster_issues(labels: np.ndarray, matched: np.ndarray) -> dict[Any, str]:
+    """For each cluster label, the catalogue issue more than GROUP_ISSUE_SHARE of its members
+    match (``""`` when none does); one pass over the rows, whatever the number of clusters."""
+    data = pd.DataFrame({"label": labels, "issue": matched})
+    size = data.groupby("label").size()
+    named = dict.fromkeys(size.index, "")
+    counts = data[data["issue"] != ""].groupby(["label", "issue"]).size().reset_index(name="n")
+    counts = counts.sort_values(["label", "n", "issue"], ascending=[True, False, True], kind="stable")
+    for label, issue, n in counts.drop_duplicates("label").itertuples(index=False):
+        if n > GROUP_ISSUE_SHARE * size[label]:
+            named[label] = str(issue)
+    return named
 
 
 def _merge_by_issue(labels: np.ndarray, matched: np.ndarray) -> np.ndarray:
     """Clusters named after the same catalogue issue become one group (one issue, one count)."""
-    merged = labels.copy()
-    owner: dict[str, int] = {}
-    for lab in pd.unique(labels):
-        issue = _group_issue(matched[labels == lab])
-        if not issue:
-            continue
-        if issue in owner:
-            merged[labels == lab] = owner[issue]
-        else:
-            owner[issue] = lab
-    return merged
+    named = _cluster_issues(labels, matched)
+    owner: dict[str, Any] = {}
+    target = {}
+    for label in pd.unique(labels):  # the first cluster of an issue keeps its label
+        issue = named[label]
+        target[label] = owner.setdefault(issue, label) if issue else label
+    return np.array([target[label] for label in labels])
 
 
 def _spread_rows(matrix: sp.csr_matrix, rows: Any, n: int) -> sp.csr_matrix:
