@@ -47,6 +47,17 @@ FURNITURE = [
     ("[Hình ảnh]", "chat"),
     ("Trần Văn Nam đã thu hồi một tin nhắn", "chat"),
     ("BÁO CÁO TỔNG HỢP Ý KIẾN, KIẾN NGHỊ CỦA CÔNG NHÂN LAO ĐỘNG", "title"),
+    ("Công ty CP Dệt Kim Hòa Thắng", "unit_name"),
+    ("CĐCS Công ty TNHH Điện tử Minh Long", "unit_name"),
+    ("Tổ Cắt, Xí nghiệp May Bắc Hà", "unit_name"),
+    ("Người tổng hợp     Thủ trưởng đơn vị", "signature"),
+    ("Đơn vị chủ trì", "column_header"),
+    ("III. Về tiền lương và thu nhập", "heading"),
+    ("Mục 3: An toàn vệ sinh lao động", "heading"),
+    ("Phụ lục 2 - Danh mục ý kiến đã trả lời", "heading"),
+    ("Hướng dẫn: mỗi dòng ghi một ý kiến", "instruction"),
+    ("- Ban Tuyên giáo (để biết);", "recipients"),
+    ("Không có vướng mắc gì", "no_opinion"),
 ]
 
 PETITIONS = [
@@ -62,6 +73,11 @@ PETITIONS = [
     "Ghi chú: Kiến nghị tăng phụ cấp độc hại cho công nhân phân xưởng sơn.",
     "Lưu ý an toàn lao động ở xưởng hàn",
     "Cho hỏi lương hưu tính thế nào?",
+    "Công ty TNHH Phú Hòa chậm đóng BHXH",
+    "Công ty Kim Sơn nợ lương Tết",
+    "1. Về nhà ở: đề nghị xây thêm nhà trọ giá rẻ",
+    "Xây nhà trẻ cho con công nhân",
+    "Lắp camera ở bãi xe",
 ]
 
 
@@ -115,6 +131,42 @@ def test_the_model_catches_what_rules_miss_and_only_short_lines() -> None:
     assert detector.kind("plugh") is None
 
 
+def test_start_guard_keeps_imperative_lines_from_the_model() -> None:
+    model = {"weights": {"w=den": 10.0}, "intercept": -5.0, "threshold": 0.9, "max_words": 5}
+    assert FurnitureDetector("# no rules\n", model).kind("Lắp đèn") == "model"
+    guarded = FurnitureDetector("# no rules\n", {**model, "start_guard": True})
+    assert guarded.kind("Lắp đèn") is None  # opens with an action verb: a short imperative petition
+    assert guarded.kind("Đèn") == "model"
+
+
+def test_cross_validation_never_splits_a_provenance_group(monkeypatch) -> None:
+    from petition_nlp import notpetition
+
+    frame = pd.DataFrame({
+        "writer": ["w1"] * 6 + ["w2"] * 6,
+        "batch": ["b1"] * 6 + ["b2"] * 6,
+        "kind": ["sig", "sig", "total", "total", "short_petition", "short_petition"] * 2,
+    })
+    groups = notpetition.provenance_groups(frame)
+    assert groups[0] == "w1|b1|sig" and groups[6] == "w2|b2|sig" and len(set(groups)) == 6
+    texts = ["CHỦ TỊCH", "(Đã ký)", "Tổng: 3", "Cộng: 5", "Tăng lương", "Xây nhà trọ"] * 2
+    furniture = [1, 1, 1, 1, 0, 0] * 2
+    seen: list[set[str]] = []
+
+    def fake_train(train_texts, train_y, *, groups, **_):
+        seen.append(set(groups))
+        return {"weights": {}, "intercept": -5.0, "threshold": 0.9, "max_words": 16}
+
+    monkeypatch.setattr(notpetition, "train_line_model", fake_train)
+    result = notpetition.cross_validate(texts, furniture, groups, ["Sửa đường vào KCN"], n_splits=3)
+    assert len(seen) == 3
+    for train_groups in seen:  # each held-out group is absent from its fold's training part
+        assert len(set(groups) - train_groups) >= 1
+    assert sum(len(set(groups) - g) for g in seen) == len(set(groups))  # every group held out once
+    assert result["furniture_rows"] == 8 and 0.0 <= result["furniture_recall"] <= 1.0
+    assert result["genuine_caught_lines_file"] == 0.0
+
+
 def test_rules_file_errors_name_the_line() -> None:
     with pytest.raises(ValueError, match="line 2"):
         FurnitureDetector("# comment\nkind-without-regex\n")
@@ -137,9 +189,10 @@ def test_heldout_furniture_recall_and_short_petitions() -> None:
     furniture = held[held["is_petition"] == "0"]["text"]
     genuine = held[held["is_petition"] == "1"]["text"]
     recall = sum(is_not_petition(t) for t in furniture) / len(furniture)
-    # the target is 0.95; measured 0.866 (142/164) with rules + model chosen on the train
-    # split alone — this guards against regressions, the README reports the shortfall
-    assert recall >= 0.85, recall
+    # the target is 0.95; measured 0.921 (151/164; 0.866 before the second writer's train
+    # rows) with rules + model chosen on the train split alone — this guards against regressions,
+    # the README reports the shortfall
+    assert recall >= 0.9, recall
     assert sum(is_not_petition(t) for t in genuine) <= max(1, 0.03 * len(genuine))
 
 
