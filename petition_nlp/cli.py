@@ -331,6 +331,7 @@ def train(
     neural_weight: Annotated[float, typer.Option("--neural-weight", min=0.0, max=1.0, help="Average the linear model with a BiLSTM trained from scratch, with this weight (e.g. 0.4; needs the [neural] extra). 0: linear only.")] = 0.0,
     min_f1: Annotated[float, typer.Option("--min-f1", min=0.0, max=1.0, help="--promote refuses a model with a code whose cross-validated F1 is below this.")] = 0.7,
     min_examples: Annotated[int, typer.Option("--min-examples", min=2, help="--promote refuses a model with a code having fewer training rows than this.")] = 25,
+    store: Annotated[Optional[Path], typer.Option("--store", help="Also train on every topic officers set or confirmed in this workspace (the folder of `serve --data`); corrections outweigh the training rows they contradict. Reports the candidate beside the current model on the sealed test splits.")] = None,
 ) -> None:
     """Train a model with cross-validation and write a versioned model directory.
 
@@ -347,7 +348,7 @@ def train(
                 warnings.simplefilter("ignore", UserWarning)
                 _, target, report = train_model(
                     files or [], only=only, text_column=text_column, label_column=label_column, output=output,
-                    params={"neural_weight": neural_weight} if neural_weight else None,
+                    params={"neural_weight": neural_weight} if neural_weight else None, store=store,
                 )
             bar.update(1)
         v = report["validation"]
@@ -376,6 +377,13 @@ def train(
             typer.echo(f"  {code:<20} F1 {f1:.3f}")
         typer.echo(f"review threshold {report['review_threshold']:.3f} (flags {cv['review_rate']:.1%}); second topic from {report['second_threshold']:.3f} (on {cv['second_rate']:.1%}); time {report['seconds']['total']:.1f} s")
         typer.echo(f"model written to {target}")
+        if store is not None:
+            from petition_nlp.training import compare_on_tests
+
+            _err(f"workspace {store}: {v['store']['labels']} officer-confirmed labels")
+            for row in compare_on_tests(target):
+                current = "-" if row["current_macro_f1"] is None else f"{row['current_macro_f1']:.3f}"
+                typer.echo(f"  {row['test_file']:<18} ({row['rows']} rows) macro-F1: candidate {row['candidate_macro_f1']:.3f}, current model {current}")
         if promote:
             result = promote_if_better(target, test_file=test, force=force, min_f1=min_f1, min_examples=min_examples)
             if result["promoted"]:

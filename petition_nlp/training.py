@@ -36,6 +36,8 @@ __all__ = [
     "is_classified",
     "classified_labels",
     "code_shortfalls",
+    "compare_on_tests",
+    "store_labels_file",
     "MIN_CODE_F1",
     "MIN_CODE_EXAMPLES",
 ]
@@ -431,6 +433,7 @@ def train_model(
     label_column: str | None = None,
     output: str | Path | None = None,
     params: dict[str, Any] | None = None,
+    store: str | Path | None = None,
 ) -> tuple[PetitionClassifier, Path, dict[str, Any]]:
     """Train on every ``data/labeled/petitions*.csv`` plus ``files`` (or ``files`` alone with ``only``).
 
@@ -447,9 +450,19 @@ def train_model(
     if not only:
         given = {p.resolve() for p in paths}
         paths = [p for p in default_training_files() if p.resolve() not in given] + paths
-    if not paths:
-        raise InputError("no training files given")
-    data = load_labeled(paths, text_column=text_column, label_column=label_column)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="petition-nlp-store-") as tmp:
+        priority: list[Path] = []
+        if store is not None:
+            priority = [store_labels_file(store, Path(tmp) / "workspace-labels.csv")]
+            paths = paths + priority
+        if not paths:
+            raise InputError("no training files given")
+        data = load_labeled(paths, text_column=None if store is not None else text_column,
+                            label_column=None if store is not None else label_column, priority=priority)
+    if store is not None:
+        data.report["store"] = {"path": str(store), "labels": store_label_count(store)}
     if len(set(data.labels)) < 2:
         unused = [c for c in data.report.get("corrections", []) if not c["changed"] + c["reviewed"]]
         hint = "".join(
@@ -536,6 +549,49 @@ def describe_shortfalls(found: list[dict[str, Any]], *, min_f1: float = MIN_CODE
         if c["needed"]:
             parts[-1] += f" (collect them with `petition-nlp suggest FILE --category {c['code']}`)"
     return "; ".join(parts)
+
+
+def _open_store(path: str | Path) -> Any:
+    from petition_nlp.store import DB_NAME, Store
+
+    if not (Path(path) / DB_NAME).is_file():
+        raise InputError(f"{path}: no workspace here (no {DB_NAME}); give the folder `petition-nlp serve --data` uses")
+    return Store(path)
+
+
+def store_label_count(path: str | Path) -> int:
+    return len(_open_store(path).labels())
+
+
+def store_labels_file(path: str | Path, target: Path) -> Path:
+    """Every officer-confirmed label of the workspace at ``path`` (topics set or confirmed in the
+    store) as a ``text,label,writer,batch`` CSV at ``target`` (provenance: the workspace)."""
+    labels = _open_store(path).labels()
+    pd.DataFrame(
+        {"text": [t for t, _ in labels], "label": [c for _, c in labels], "writer": "workspace-officers", "batch": f"store:{Path(path).name}"},
+        columns=["text", "label", "writer", "batch"],
+    ).to_csv(target, index=False)
+    return target
+
+
+def compare_on_tests(candidate_dir: str | Path, *, current_dir: str | Path | None = None, test_files: list[Path] | None = None) -> list[dict[str, Any]]:
+    """The candidate's macro-F1 / accuracy beside the current default model's on each sealed test
+    split (``data/labeled/test.csv``, ``test_genres.csv``); recorded in the candidate's manifest."""
+    files = test_files if test_files is not None else default_test_files()
+    candidate = load_model(candidate_dir)
+    current_path = Path(current_dir) if current_dir else default_model_dir()
+    current = load_model(current_path) if current_path.exists() else None
+    rows = []
+    for test in files:
+        data = load_labeled([test])
+        new = evaluate_model(candidate, data.texts, data.labels)
+        old = evaluate_model(current, data.texts, data.labels) if current is not None else None
+        rows.append({
+            "test_file": test.name, "rows": len(data.texts), "candidate_macro_f1": new["macro_f1"], "candidate_accuracy": new["accuracy"],
+            "current_macro_f1": None if old is None else old["macro_f1"], "current_accuracy": None if old is None else old["accuracy"],
+        })
+        record_metrics(candidate_dir, "test", {test.name: {"macro_f1": new["macro_f1"], "rows": len(data.texts)}})
+    return rows
 
 
 def promote_if_better(

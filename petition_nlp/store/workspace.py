@@ -23,7 +23,7 @@ from petition_nlp.store import Invalid, Store
 __all__ = [
     "ingest", "shortlist", "shortlist_records", "workbook_bytes", "shortlist_workbook_bytes", "report_html",
     "labels_csv", "link_answered", "ANSWERED_THRESHOLD", "qa_frame", "qa_html", "qa_workbook_bytes",
-    "ANSWERED_MODES", "answered_mode", "group_answers", "record_answer", "relink_after",
+    "ANSWERED_MODES", "answered_mode", "group_answers", "record_answer", "relink_after", "suggest_survey",
 ]
 
 ANSWERED_MODES = ("mark", "exclude")
@@ -366,3 +366,48 @@ def qa_workbook_bytes(store: Store, survey_id: int) -> bytes:
     from petition_nlp.excel import write_plain
 
     return _bytes_of(lambda p: write_plain(frame, p, sheet_name="Hỏi đáp"), ".xlsx")
+
+
+# ----------------------------------------------------------------------------- worth confirming next
+def suggest_survey(store: Store, survey_id: int, *, n: int = 20, model: Any, category: str | None = None) -> list[dict[str, Any]]:
+    """The petitions of a survey most worth confirming next (``petition-nlp suggest`` on the
+    store): not yet confirmed, the model least sure between its two likeliest topics, no two
+    near-duplicates; with ``category``, the likeliest examples of that code (a code the model
+    does not know: the most like the petitions officers already gave it). Each is the petition
+    record plus ``suggested_category``, ``uncertainty`` (and ``score`` with ``category``)."""
+    from petition_nlp.active import suggest_for_labelling
+    from petition_nlp.io import InputError
+
+    rows, _ = store.petitions(survey_id)
+    pool = [r for r in rows if r["status"] == "ok"]
+    if not pool:
+        return []
+    frame = pd.DataFrame({
+        "text": [r["text"] for r in pool],
+        "label": [r["category"] if r["reviewed"] else "" for r in pool],
+        "petition_id": [r["id"] for r in pool],
+    })
+    open_rows = frame[frame["label"] == ""]
+    try:
+        if category is None:
+            picked = suggest_for_labelling(open_rows.reset_index(drop=True), n, model=model, text_column="text")
+        else:
+            picked = suggest_for_labelling(frame, n + int((frame["label"] != "").sum()), model=model, text_column="text",
+                                           category=category, label_column="label")
+            picked = picked[picked["label"].fillna("") == ""] if "label" in picked else picked
+    except InputError as exc:
+        raise Invalid(str(exc)) from None
+    by_id = {r["id"]: r for r in pool}
+    confirmed = set(frame.loc[frame["label"] != "", "petition_id"])
+    out = []
+    for _, r in picked.iterrows():
+        pid = int(r["petition_id"])
+        if pid in confirmed:
+            continue
+        item = {**by_id[pid], "suggested_category": r["suggested_category"], "uncertainty": float(r["uncertainty"])}
+        if "score" in r and not pd.isna(r["score"]):
+            item["score"] = float(r["score"])
+        out.append(item)
+        if len(out) >= n:
+            break
+    return out

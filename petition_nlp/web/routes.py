@@ -433,6 +433,9 @@ def register(app: FastAPI) -> None:
             unit=unit or None, search=q or None, sort=sort if sort in ("row", "confidence") else "row",
             limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE,
         )
+        if sort == "suggest":  # the petitions most worth confirming next, first (issue 17 item 5)
+            rows = ws.suggest_survey(store, survey_id, n=PAGE_SIZE, model=get_model(request.app), category=category or None)
+            total, page_no = len(rows), 1
         pages = max(1, math.ceil(total / PAGE_SIZE))
         filters = {k: v for k, v in dict(category=category, needs_review=needs_review, status=status, unit=unit, q=q, sort=sort).items() if v}
         chart = _chart(tuple(sorted(survey["categories"].items()))) if survey["categories"] else ""
@@ -469,3 +472,7 @@ def register(app: FastAPI) -> None:
         survey = store.survey(survey_id)
         groups = store.groups(survey_id)
         return page(request, "answers.html", survey=survey, groups=groups, agencies=store.agencies(), statuses=ANSWER_STATUSES)
+
+    from petition_nlp.web.retrain import register as register_retrain  # "Huấn luyện lại", suggest on the store
+
+    register_retrain(app, page)

@@ -229,4 +229,35 @@
         .then(function () { reload("Đã thêm cơ quan."); }).catch(function (err) { flash(err.message, true); });
     });
   }
+
+  // ---------------------------------------------------------------- retrain page
+  var retrain = document.getElementById("retrain");
+  if (retrain) {
+    var names = { queued: "đang chờ", labels: "đọc các chủ đề đã xác nhận", train: "đang huấn luyện (kiểm định chéo + mô hình cuối)", evaluate: "đang chấm trên các bộ kiểm tra", done: "xong" };
+    var watch = function () {
+      fetch("/api/retrain", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (d) {
+        var bar = document.getElementById("retrain-bar");
+        bar.hidden = false; bar.max = d.steps; bar.value = d.step || 0;
+        document.getElementById("retrain-stage").textContent = names[d.stage] || d.stage || "";
+        if (d.state === "running") { setTimeout(watch, 1000); } else { window.location.reload(); }
+      }).catch(function () { setTimeout(watch, 2000); });
+    };
+    if (retrain.dataset.state === "running") { watch(); }
+    document.getElementById("retrain-start").addEventListener("click", function () {
+      api("POST", "/api/retrain", {}).then(function () { document.getElementById("retrain-start").disabled = true; watch(); })
+        .catch(function (err) { flash(err.message, true); });
+    });
+    var promoteButton = document.getElementById("retrain-promote");
+    if (promoteButton) {
+      promoteButton.addEventListener("click", function () {
+        api("POST", "/api/retrain/promote", {}).then(function (d) {
+          if (d.promoted) { reload("Đã dùng mô hình mới."); } else { flash("Không dùng mô hình mới: " + d.reason, true); }
+        }).catch(function (err) { flash(err.message, true); });
+      });
+    }
+    document.getElementById("retrain-rollback").addEventListener("click", function () {
+      api("POST", "/api/retrain/rollback", {}).then(function () { reload("Đã quay lại mô hình trước."); })
+        .catch(function (err) { flash(err.message, true); });
+    });
+  }
 })();
