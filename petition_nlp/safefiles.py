@@ -255,25 +255,22 @@ def _map_text(series: pd.Series, pattern: re.Pattern[str], change: Any) -> pd.Se
     return out
 
 
-def guard_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with :func:`guard_cell` applied to every text cell and column name."""
+def _map_frame(frame: pd.DataFrame, pattern: Any, change: Any) -> pd.DataFrame:
     out = frame.copy(deep=False)
     for position in range(out.shape[1]):
         column = out.iloc[:, position]
-        changed = _map_text(column, _GUARD_NEEDED, guard_cell)
+        changed = _map_text(column, pattern, change)
         if changed is not column:
             out.isetitem(position, changed)
-    out.columns = [guard_cell(c) for c in out.columns]
+    out.columns = [change(c) for c in out.columns]
     return out
+
+
+def guard_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with :func:`guard_cell` applied to every text cell and column name."""
+    return _map_frame(frame, _GUARD_NEEDED, guard_cell)
 
 
 def unguard_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Undo :func:`guard_frame` on a table read back from CSV (cells and column names)."""
-    out = frame.copy(deep=False)
-    for position in range(out.shape[1]):
-        column = out.iloc[:, position]
-        changed = _map_text(column, _GUARDED, unguard_cell)
-        if changed is not column:
-            out.isetitem(position, changed)
-    out.columns = [unguard_cell(c) for c in out.columns]
-    return out
+    return _map_frame(frame, _GUARDED, unguard_cell)
