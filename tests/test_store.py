@@ -174,3 +174,32 @@ def test_answers_validation_and_agencies(filled):
     assert out == {"agency": "Sở Xây dựng", "answer": "Đã khởi công.", "answered_on": "2026-11-20", "status": "answered"}
     assert "Sở Nội vụ" in store.add_agency("  Sở  Nội vụ ")
     assert "Sở Nội vụ" not in store.remove_agency("Sở Nội vụ")
+
+
+def test_schema_1_store_serves_the_issue_17_loop_after_migrating(tmp_path):
+    """No migration 3: the answered setting lives in surveys.settings_json (schema 1), links and
+    answers in migration 2's tables, models in the models folder. A store created at schema 1
+    with an officer's correction migrates and feeds the shortlist setting, links and training."""
+    from petition_nlp.store import workspace as ws
+    from petition_nlp.training import store_labels_file
+
+    conn = sqlite3.connect(tmp_path / "workspace.sqlite3")
+    conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("INSERT INTO schema_version VALUES (1, 'then')")
+    conn.execute("INSERT INTO surveys (id, name, stored_file, created, state, text_column, columns_json) VALUES (1, 'old', 'x.csv', 'then', 'ready', 'text', '[\"text\"]')")
+    conn.execute("INSERT INTO groups (id, survey_id, label, category, created) VALUES (1, 1, 'housing-001', 'housing', 'then')")
+    conn.execute("INSERT INTO petitions (survey_id, row, original_json, text, category, model_category, status, group_id, reviewed)"
+                 " VALUES (1, 1, '{\"text\": \"Xây nhà ở xã hội\"}', 'Xây nhà ở xã hội', 'housing', 'other', 'ok', 1, 1)")
+    conn.commit()
+    conn.close()
+    store = Store(tmp_path)
+    assert store.schema_version() == 2
+    assert store.labels() == [("Xây nhà ở xã hội", "housing")]
+    csv = pd.read_csv(store_labels_file(tmp_path, tmp_path / "labels.csv"))
+    assert csv[["text", "label"]].values.tolist() == [["Xây nhà ở xã hội", "housing"]] and (csv["writer"] == "workspace-officers").all()
+    assert ws.answered_mode(store, 1) == "mark"
+    store.set_settings(1, {"answered": "exclude"})
+    assert ws.answered_mode(store, 1) == "exclude"
+    ws.record_answer(store, 1, agency="Sở Xây dựng", answer="Đang xây.", answered_on="2026-01-02", status="answered")
+    assert store.survey_links(1) == {}  # nothing uploaded after it
