@@ -143,6 +143,10 @@ MIN_CODE_EXAMPLES = 25
 """``--promote`` refuses a model any of whose codes has fewer training rows than this."""
 
 
+CLASSIFY_TOPIC_COLUMNS = ("category", "category_name", "Mã chủ đề", "Chủ đề")
+"""The topic columns ``classify`` writes (codes and Vietnamese names, CSV and workbook)."""
+
+
 def is_classified(frame: pd.DataFrame) -> bool:
     """Whether ``frame`` is a table ``classify`` wrote (workbook or CSV): its predictions must not
     be taken as labels wholesale."""
@@ -273,7 +277,10 @@ def load_labeled(
     preferred = {str(p) for p in priority or []}
     for path in files:
         frame, _ = read_table(path)
-        if is_classified(frame):
+        # a classified table, unless the officer names a label column of their own beside the
+        # model's topic columns (e.g. a "label" column added to the CSV): those labels are theirs
+        own_labels = label_column is not None and label_column not in CLASSIFY_TOPIC_COLUMNS
+        if is_classified(frame) and not own_labels:
             try:
                 tcol = text_column or detect_text_column(frame)
             except InputError as exc:
