@@ -29,6 +29,7 @@ __all__ = [
     "group_survey",
     "group_and_shortlist",
     "grouping_vectors",
+    "grouping_signals",
     "shortlist_survey",
     "export_workbook",
     "export_table",
@@ -101,23 +102,32 @@ def group_survey(classified: pd.DataFrame, text_column: str, *, threshold: float
     )
 
 
-def grouping_vectors(texts: Sequence[Any], usable: Sequence[bool] | None = None) -> sp.csr_matrix:
+def grouping_signals(texts: Sequence[Any], usable: Sequence[bool] | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
     """The shortlist's grouping vectors (:func:`petition_nlp.shortlist.petition_vectors`: content
     words, domain concepts, catalogue issues, character n-grams; rows L2-normalised), one row per
-    text; all-zero rows where ``usable`` is false. Cosine similarity is their dot product."""
+    text, all-zero rows where ``usable`` is false — cosine similarity is their dot product — and
+    the catalogue issue each text matches (``""``: none, or not usable)."""
     from petition_nlp.features import preprocess
     from petition_nlp.shortlist import catalogue_signals, petition_vectors
     from petition_nlp.validation import as_text
 
     keep = np.arange(len(texts)) if usable is None else np.flatnonzero(np.asarray(usable, dtype=bool))
+    issues = np.full(len(texts), "", dtype=object)
     if len(keep) == 0:
-        return sp.csr_matrix((len(texts), 1))
+        return sp.csr_matrix((len(texts), 1)), issues
     views = preprocess([as_text(texts[i]) for i in keep])
-    vectors = petition_vectors(views, issues=catalogue_signals(views)[1]).tocsr()
+    matched, weights = catalogue_signals(views)
+    issues[keep] = matched
+    vectors = petition_vectors(views, issues=weights).tocsr()
     if len(keep) == len(texts):
-        return vectors
+        return vectors, issues
     coo = vectors.tocoo()
-    return sp.csr_matrix((coo.data, (keep[coo.row], coo.col)), shape=(len(texts), vectors.shape[1]))
+    return sp.csr_matrix((coo.data, (keep[coo.row], coo.col)), shape=(len(texts), vectors.shape[1])), issues
+
+
+def grouping_vectors(texts: Sequence[Any], usable: Sequence[bool] | None = None) -> sp.csr_matrix:
+    """The vectors of :func:`grouping_signals` alone."""
+    return grouping_signals(texts, usable)[0]
 
 
 def shortlist_survey(

@@ -321,7 +321,7 @@ def _assign(
             names = {lab: f"{code}-{k + 1:03d}" for k, lab in enumerate(ordered)}
             for i, lab in zip(local, labels):
                 groups[usable[i]] = names[lab]
-            named = _cluster_issues(labels, matched[local])
+            named = cluster_issues(labels, matched[local])
             issues[usable[local]] = [named[lab] for lab in labels]
         vectors = _spread_rows(vectors, usable, len(out))
     out["group_id"] = groups
@@ -367,7 +367,7 @@ def match_issues(views: pd.DataFrame) -> np.ndarray:
     return catalogue_signals(views)[0]
 
 
-def _cluster_issues(labels: np.ndarray, matched: np.ndarray) -> dict[Any, str]:
+def cluster_issues(labels: np.ndarray, matched: np.ndarray) -> dict[Any, str]:
     """For each cluster label, the catalogue issue more than GROUP_ISSUE_SHARE of its members
     match (``""`` when none does); one pass over the rows, whatever the number of clusters."""
     data = pd.DataFrame({"label": labels, "issue": matched})
@@ -383,7 +383,7 @@ def _cluster_issues(labels: np.ndarray, matched: np.ndarray) -> dict[Any, str]:
 
 def _merge_by_issue(labels: np.ndarray, matched: np.ndarray) -> np.ndarray:
     """Clusters named after the same catalogue issue become one group (one issue, one count)."""
-    named = _cluster_issues(labels, matched)
+    named = cluster_issues(labels, matched)
     owner: dict[str, Any] = {}
     target = {}
     for label in pd.unique(labels):  # the first cluster of an issue keeps its label

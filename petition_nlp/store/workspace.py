@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from petition_nlp import pipeline
+from petition_nlp.shortlist import cluster_issues
 from petition_nlp.store import Invalid, Store
 
 __all__ = [
@@ -246,7 +247,8 @@ def labels_csv(store: Store) -> str:
 def link_answered(store: Store, survey_id: int, *, threshold: float = ANSWERED_THRESHOLD) -> int:
     """Link each petition of ``survey_id`` raising an issue answered in an earlier survey to that
     answer (its most similar answered group, when the similarity with the group's closest member
-    reaches ``threshold`` and the topics agree). Returns the number of links."""
+    reaches ``threshold``, the topics agree and the issue catalogue does not name two different
+    issues for the petition and the group). Returns the number of links."""
     answered = store.answered_groups(before_survey=survey_id)
     if not answered:
         store.set_links([], survey_id=survey_id)
@@ -260,10 +262,12 @@ def link_answered(store: Store, survey_id: int, *, threshold: float = ANSWERED_T
     old_texts = [t for g in answered for t in g["texts"]]
     owner = np.array([k for k, g in enumerate(answered) for _ in g["texts"]])
     # one vocabulary for both sides: vectors fitted on the new and the old texts together
-    vectors = pipeline.grouping_vectors(texts + old_texts, list(usable) + [True] * len(old_texts))
+    vectors, matched = pipeline.grouping_signals(texts + old_texts, list(usable) + [True] * len(old_texts))
     new, old = vectors[: len(texts)], vectors[len(texts):]
     sims = (new @ old.T).toarray()
     cats = frame["category"].to_numpy()
+    # the catalogue issue most of each answered group's members match ("" if none does)
+    group_issue = cluster_issues(owner, matched[len(texts):])
     links = []
     for i in np.flatnonzero(usable):
         best_per_group = np.full(len(answered), -1.0)
@@ -271,6 +275,8 @@ def link_answered(store: Store, survey_id: int, *, threshold: float = ANSWERED_T
         for k in np.argsort(-best_per_group):
             if best_per_group[k] < threshold:
                 break
+            if matched[i] and group_issue.get(k) and matched[i] != group_issue[k]:
+                continue  # the catalogue names two different issues: a neighbour, not the same one
             if answered[k]["category"] == cats[i]:
                 links.append((int(frame["petition_id"].iloc[i]), int(answered[k]["id"]), float(round(best_per_group[k], 4))))
                 break
