@@ -85,25 +85,49 @@ def main() -> None:
             print(f"{args.rows} rows, {label}: first {times[0]:.3f} s (topic chart drawn), then median {statistics.median(times[1:]):.3f} s")
 
 
-def answered_dev() -> None:
-    """Similarity of each (answered issue, later petition) pair of the dev file and precision /
-    recall of the "already answered" link at thresholds around the chosen one."""
+def _dev_pairs() -> pd.DataFrame:
+    """The dev pairs for the "already answered" threshold: tests/fixtures/answered_dev.csv (36 pairs,
+    column ``same``) and answered_dev2.csv (column ``relation``: same / neighbour /
+    unrelated_same_topic), as ``earlier, later, same``."""
+    fixtures = ROOT / "tests" / "fixtures"
+    first = pd.read_csv(fixtures / "answered_dev.csv", dtype=str, keep_default_na=False)
+    parts = [pd.DataFrame({"earlier": first["earlier"], "later": first["later"], "same": first["same"] == "1"})]
+    second = fixtures / "answered_dev2.csv"
+    if second.exists():
+        more = pd.read_csv(second, dtype=str, keep_default_na=False)
+        parts.append(pd.DataFrame({"earlier": more["earlier"], "later": more["later"], "same": more["relation"] == "same"}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def answered_dev(target_precision: float = 0.95) -> None:
+    """Similarity of each (answered issue, later petition) pair of the dev files, with the link's
+    catalogue rule (no link when the catalogue names two different issues), and precision / recall
+    at each threshold; the rule for ANSWERED_THRESHOLD: the lowest threshold whose precision on
+    the dev pairs reaches ``target_precision`` (a petition is compared with every answered group,
+    so a false link is likelier in use than between one pair)."""
     import numpy as np
 
     from petition_nlp import pipeline
     from petition_nlp.store.workspace import ANSWERED_THRESHOLD
 
-    pairs = pd.read_csv(ROOT / "tests" / "fixtures" / "answered_dev.csv")
-    vectors = pipeline.grouping_vectors(pairs["earlier"].tolist() + pairs["later"].tolist())
+    pairs = _dev_pairs()
     n = len(pairs)
+    vectors, issues = pipeline.grouping_signals(pairs["earlier"].tolist() + pairs["later"].tolist())
     sims = np.asarray(vectors[:n].multiply(vectors[n:]).sum(axis=1)).ravel()
-    same = pairs["same"].to_numpy() == 1
-    print(f"{n} pairs: same issue {same.sum()} (similarity min {sims[same].min():.3f}), neighbouring issue {(~same).sum()} (max {sims[~same].max():.3f})")
-    for t in (0.2, 0.25, ANSWERED_THRESHOLD, 0.35, 0.4, 0.5):
-        pred = sims >= t
+    vetoed = (issues[:n] != "") & (issues[n:] != "") & (issues[:n] != issues[n:])
+    same = pairs["same"].to_numpy()
+    print(f"{n} pairs: same issue {same.sum()}, other issue {(~same).sum()}; catalogue names different issues "
+          f"for {int((vetoed & same).sum())} same / {int((vetoed & ~same).sum())} other pairs")
+    chosen = None
+    for t in np.round(np.arange(0.15, 0.751, 0.05), 2):
+        pred = (sims >= t) & ~vetoed
         tp, fp, fn = int((pred & same).sum()), int((pred & ~same).sum()), int((~pred & same).sum())
-        mark = "  <- ANSWERED_THRESHOLD" if t == ANSWERED_THRESHOLD else ""
-        print(f"threshold {t:.3f}: precision {tp / max(1, tp + fp):.2f} recall {tp / max(1, tp + fn):.2f}{mark}")
+        precision = tp / max(1, tp + fp)
+        if chosen is None and precision >= target_precision:
+            chosen = t
+        mark = "  <- ANSWERED_THRESHOLD" if abs(t - ANSWERED_THRESHOLD) < 1e-9 else ""
+        print(f"threshold {t:.2f}: precision {precision:.3f} recall {tp / max(1, tp + fn):.3f}{mark}")
+    print(f"lowest threshold with precision >= {target_precision}: {chosen}")
 
 
 if __name__ == "__main__":
