@@ -555,9 +555,15 @@ def select_questions(
                 return True
         return False
 
+    chosen_centroids: list[np.ndarray] = []  # of every group taken, whatever its category
+
+    def fragment(c: np.ndarray) -> bool:
+        """Most likely a fragment of an issue already on the shortlist (in any category: the
+        classifier may have put an issue's petitions under two topics)."""
+        return any(float(c @ other) >= group_similarity for other in chosen_centroids)
+
     for code, k in seats.items():
         taken = 0
-        centroids: list[np.ndarray] = []
         # greedy on marginal support: next, the group whose support adds the most petitions not
         # yet represented (ties: the order above); gains only shrink, so stale heap keys are
         # re-checked lazily instead of rescoring every group after each pick
@@ -573,18 +579,29 @@ def select_questions(
                     heapq.heappush(heap, (-gain, r, gid))
                     continue
             c = centroid(gid)
-            if any(float(c @ other) >= group_similarity for other in centroids):
-                continue  # most likely a fragment of an issue already on the shortlist
-            centroids.append(c)
+            if fragment(c):
+                continue
+            chosen_centroids.append(c)
             if pick_representative(gid):
                 taken += 1
                 covered |= support_sets.get(gid, set())
     if not isinstance(quota, dict) and len(chosen) < n:
         # seats left empty because the remaining groups looked like fragments: fill them with the
         # best remaining groups of any seated category (still never the same group twice)
+        # (groups that look like fragments of a chosen issue only when nothing else is left)
         taken_groups = {g for g, _ in chosen}
         rest = [g for code in seats for g in ordered_groups[code] if g not in taken_groups]  # all categories
-        for gid in sorted(rest, key=lambda g: (-support(g), -group_sizes[g], g)):
+        rest = sorted(rest, key=lambda g: (-support(g), -group_sizes[g], g))
+        fragments = []
+        for gid in rest:
+            if len(chosen) >= n:
+                break
+            c = centroid(gid)
+            if fragment(c):
+                fragments.append(gid)
+            elif pick_representative(gid):
+                chosen_centroids.append(c)
+        for gid in fragments:
             if len(chosen) >= n:
                 break
             pick_representative(gid)
