@@ -103,26 +103,11 @@ def group_survey(classified: pd.DataFrame, text_column: str, *, threshold: float
 
 
 def grouping_signals(texts: Sequence[Any], usable: Sequence[bool] | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
-    """The shortlist's grouping vectors (:func:`petition_nlp.shortlist.petition_vectors`: content
-    words, domain concepts, catalogue issues, character n-grams; rows L2-normalised), one row per
-    text, all-zero rows where ``usable`` is false — cosine similarity is their dot product — and
-    the catalogue issue each text matches (``""``: none, or not usable)."""
-    from petition_nlp.features import preprocess
-    from petition_nlp.shortlist import catalogue_signals, petition_vectors
-    from petition_nlp.validation import as_text
+    """The grouping vectors, one row per text (zeros where ``usable`` is false), and the catalogue
+    issue each text matches: :func:`petition_nlp.shortlist.grouping_signals`."""
+    from petition_nlp.shortlist import grouping_signals as signals  # lazily: the package exports shortlist()
 
-    keep = np.arange(len(texts)) if usable is None else np.flatnonzero(np.asarray(usable, dtype=bool))
-    issues = np.full(len(texts), "", dtype=object)
-    if len(keep) == 0:
-        return sp.csr_matrix((len(texts), 1)), issues
-    views = preprocess([as_text(texts[i]) for i in keep])
-    matched, weights = catalogue_signals(views)
-    issues[keep] = matched
-    vectors = petition_vectors(views, issues=weights).tocsr()
-    if len(keep) == len(texts):
-        return vectors, issues
-    coo = vectors.tocoo()
-    return sp.csr_matrix((coo.data, (keep[coo.row], coo.col)), shape=(len(texts), vectors.shape[1])), issues
+    return signals(texts, usable)
 
 
 def grouping_vectors(texts: Sequence[Any], usable: Sequence[bool] | None = None) -> sp.csr_matrix:

@@ -392,6 +392,24 @@ def _merge_by_issue(labels: np.ndarray, matched: np.ndarray) -> np.ndarray:
     return np.array([target[label] for label in labels])
 
 
+def grouping_signals(texts: Sequence[Any], usable: Sequence[bool] | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The grouping vectors (:func:`petition_vectors`: content words, domain concepts, catalogue
+    issues, character n-grams; rows L2-normalised), one row per text, all-zero rows where
+    ``usable`` is false — cosine similarity is their dot product — and the catalogue issue each
+    text matches (``""``: none, or not usable)."""
+    keep = np.arange(len(texts)) if usable is None else np.flatnonzero(np.asarray(usable, dtype=bool))
+    issues = np.full(len(texts), "", dtype=object)
+    if len(keep) == 0:
+        return sp.csr_matrix((len(texts), 1)), issues
+    views = preprocess([as_text(texts[i]) for i in keep])
+    matched, weights = catalogue_signals(views)
+    issues[keep] = matched
+    vectors = petition_vectors(views, issues=weights).tocsr()
+    if len(keep) == len(texts):
+        return vectors, issues
+    return _spread_rows(vectors, keep, len(texts)), issues
+
+
 def _spread_rows(matrix: sp.csr_matrix, rows: Any, n: int) -> sp.csr_matrix:
     """``matrix`` (one row per entry of ``rows``) placed at those positions of an ``n``-row matrix."""
     place = sp.csr_matrix((np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(n, len(rows)))
