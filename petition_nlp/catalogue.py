@@ -239,8 +239,3 @@ def default_matcher() -> IssueMatcher | None:
 def issue_titles() -> dict[str, str]:
     """``{issue id: title}`` of the bundled catalogue."""
     return {issue.id: issue.title for issue in load_catalogue()}
-
-
-def issue_categories() -> dict[str, str]:
-    """``{issue id: category}`` of the bundled catalogue."""
-    return {issue.id: issue.category for issue in load_catalogue()}

@@ -362,11 +362,6 @@ def catalogue_signals(views: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | Non
     return matched, weights / weights.sum(axis=1, keepdims=True)
 
 
-def match_issues(views: pd.DataFrame) -> np.ndarray:
-    """The catalogue issue each petition raises (``""``: none), from :func:`preprocess` views."""
-    return catalogue_signals(views)[0]
-
-
 def cluster_issues(labels: np.ndarray, matched: np.ndarray) -> dict[Any, str]:
     """For each cluster label, the catalogue issue more than GROUP_ISSUE_SHARE of its members
     match (``""`` when none does); one pass over the rows, whatever the number of clusters."""
