@@ -158,3 +158,26 @@ def test_coverage_threshold_flags_enough_errors_within_the_cap() -> None:
     capped = choose_coverage_threshold(conf, wrong, rescued, coverage=0.75, max_share=0.1)
     assert (conf < capped).mean() <= 0.1 + 1e-9
     assert choose_coverage_threshold(conf, wrong, wrong, coverage=0.75) == 0.0
+
+
+def test_second_threshold_lowered_until_enough_errors_are_rescued_within_the_cap() -> None:
+    from petition_nlp.classifier import lower_second_for_coverage
+
+    classes = np.array(["a", "b"], dtype=object)
+    # 20 rows predicted "a"; runner-up "b" with probability 0.05 .. 0.48 (row k: 0.05 + 0.0225 k)
+    p_b = np.round(0.05 + 0.0225 * np.arange(20), 4)
+    proba = np.c_[1 - p_b, p_b]
+    labels = np.array(["a"] * 20, dtype=object)
+    labels[[2, 6, 10, 19]] = "b"  # four errors, their runner-up is right
+    flagged = np.zeros(20, bool)
+    flagged[19] = True  # one is flagged already
+    t = lower_second_for_coverage(proba, labels, classes, flagged, 0.5, coverage=0.75, max_share=0.8)
+    rescued = (p_b >= t) & (labels == "b")
+    assert (rescued | flagged)[labels == "b"].mean() >= 0.75
+    assert t == p_b[6]  # the highest threshold that reaches it: rows 19 (flagged), 10 and 6
+    # never raised, and a target already met keeps the threshold
+    assert lower_second_for_coverage(proba, labels, classes, flagged, 0.1, coverage=0.75) == 0.1
+    # the cap on the share of rows showing a second topic wins over the target
+    capped = lower_second_for_coverage(proba, labels, classes, flagged, 0.5, coverage=1.0, max_share=0.25)
+    assert (p_b >= capped).mean() <= 0.25
+    assert capped == p_b[15]
