@@ -111,7 +111,8 @@ def _notes(path: Path, info: Any) -> None:
     for note in info.notes:
         _err(f"note: {path}: {note}")
     if info.blank_rows_skipped:
-        _err(f"note: {path}: {info.blank_rows_skipped} blank rows skipped")
+        n = info.blank_rows_skipped
+        _err(f"note: {path}: {n} blank row{'' if n == 1 else 's'} skipped")
 
 
 def _text_column(frame: Any, given: Optional[str], path: Path, info: Any = None) -> str:
