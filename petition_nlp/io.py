@@ -350,6 +350,20 @@ def _csv_iter(
 
 
 # ---- workbooks and documents
+def _align_unit_column(columns: list[Any], common: str | None, text_column: str | None, sheet: str, info: TableInfo) -> str | None:
+    """Sheets that name their unit column differently ("Đơn vị" on one, "Công đoàn cơ sở" on the
+    next) are read into the first sheet's unit column (renamed in ``columns``, with a note), so
+    per-unit counts see every sheet. Returns the unit column name to use from now on."""
+    from petition_nlp.summary import UNIT_COLUMN_NAMES
+
+    unit = _find_named([c for c in columns if c != text_column and c not in PROVENANCE_COLUMNS], UNIT_COLUMN_NAMES)
+    if common is None or unit is None or unit == common or common in columns:
+        return common if common is not None else unit
+    columns[columns.index(unit)] = common
+    info.notes.append(f"sheet '{sheet}': column '{unit}' read as '{common}'")
+    return common
+
+
 def _sheet_matches(name: str, wanted: str) -> bool:
     return name == wanted or _key(name) == _key(wanted)
 
@@ -392,6 +406,7 @@ def _read_workbook(
     seen_texts: set[str] = set()
     errors: list[str] = []
     common_text: str | None = None
+    common_unit: str | None = None
     for s in chosen:
         where = "" if single else f"sheet '{s.name}': "
         if not s.grid:
@@ -436,6 +451,7 @@ def _read_workbook(
             if common_text in table.columns:  # the other sheet's name is taken by another column here
                 columns = [f"{c} ({s.name})" if c == common_text and k != table.columns.index(table.text_column) else c for k, c in enumerate(columns)]
             info.notes.append(f"sheet '{s.name}': column '{table.text_column}' read as '{common_text}'")
+        common_unit = _align_unit_column(columns, common_unit, common_text, s.name, info)
         frame = pd.DataFrame(table.rows, columns=range(len(columns)), dtype=object) if table.rows else pd.DataFrame()
         frame.columns = columns
         if not single:

@@ -130,3 +130,26 @@ def test_write_table_is_atomic_and_protects_the_input(tmp_path) -> None:
     with pytest.raises(KeyboardInterrupt):
         write_table(frame, tmp_path / "fail.xlsx", xlsx_writer=failing)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]  # no partial file left
+
+
+def test_sheets_naming_the_unit_column_differently_share_one_unit_column(tmp_path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    first = wb.active
+    first.title = "KCN Quế Võ"
+    first.append(["STT", "Đơn vị", "Nội dung kiến nghị"])
+    first.append([1, "CĐCS Công ty A", "Đề nghị đẩy nhanh tiến độ nhà ở xã hội cho công nhân."])
+    first.append([2, "CĐCS Công ty B", "Công ty chậm đóng BHXH sáu tháng nay."])
+    second = wb.create_sheet("KCN Yên Phong")
+    second.append(["STT", "Nội dung kiến nghị", "Công đoàn cơ sở"])
+    second.append([1, "Mở thêm lớp học nghề buổi tối cho công nhân.", "CĐCS Công ty C"])
+    path = tmp_path / "two_zones.xlsx"
+    wb.save(path)
+
+    frame, info = read_table(path)
+
+    assert frame["Đơn vị"].tolist() == ["CĐCS Công ty A", "CĐCS Công ty B", "CĐCS Công ty C"]
+    assert "Công đoàn cơ sở" not in frame.columns
+    assert info.unit_column == "Đơn vị"
+    assert any("'Công đoàn cơ sở' read as 'Đơn vị'" in note for note in info.notes)
