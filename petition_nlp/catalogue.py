@@ -8,10 +8,17 @@ registers. :class:`IssueMatcher` is a linear classifier trained on those paraphr
 grouping (``shortlist.py``) adds its scores to the grouping vectors so that petitions raising
 the same catalogue issue in different words meet, and names each group by the issue it matches.
 
-The matcher reads only the normalised, diacritic-free text (no word segmentation), so fitting it
-costs well under a second; a fitted matcher is kept as plain arrays (``.npz``, loaded with
-``allow_pickle=False``: nothing in it can run code) in the cache folder, keyed by the catalogue's
-content and the scikit-learn version.
+The matcher reads only the normalised, diacritic-free text (no word segmentation). Its fitted
+state ships beside the catalogue as ``data/issue_matcher.npz``: plain arrays (loaded with
+``allow_pickle=False``: nothing in it can run code), the weights as float16 in a sparse layout
+(~3 MB), stamped with :func:`matcher_fingerprint` (the catalogue's content and the fit's
+settings). A process loads it in a few hundredths of a second instead of refitting (1–3 s); only
+when the catalogue has changed since the file was built is the matcher refitted (and kept in the
+cache folder). Rebuild the shipped file after editing the catalogue::
+
+    python -m petition_nlp.catalogue      # rewrites petition_nlp/data/issue_matcher.npz
+
+A fit rounds its weights to float16 too, so a fresh fit and the shipped file decide alike.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,9 +38,15 @@ import scipy.sparse as sp
 
 from petition_nlp.resources import _read
 
-__all__ = ["Issue", "IssueMatcher", "load_catalogue", "default_matcher", "catalogue_fingerprint"]
+__all__ = [
+    "Issue", "IssueMatcher", "load_catalogue", "default_matcher", "catalogue_fingerprint", "matcher_fingerprint",
+    "build_shipped_matcher",
+]
 
 CATALOGUE_FILE = "issue_catalogue.jsonl"
+MATCHER_FILE = "issue_matcher.npz"
+MATCHER_FORMAT = 2
+"""Version of the saved state's layout (2: float16 weights, column-compressed)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,14 @@ def _catalogue_text() -> str:
 def catalogue_fingerprint() -> str:
     """sha256 of the bundled catalogue file (empty catalogue: of the empty string)."""
     return hashlib.sha256(_catalogue_text().encode("utf-8")).hexdigest()
+
+
+def matcher_fingerprint(matcher: IssueMatcher | None = None) -> str:
+    """What a fitted matcher's state depends on: the catalogue's content, the fit's settings and
+    the saved layout (``min_score`` is applied when matching, so it is not part of it)."""
+    params = (matcher or IssueMatcher()).fit_params()
+    text = f"{catalogue_fingerprint()}|{json.dumps(params, sort_keys=True)}|format {MATCHER_FORMAT}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -109,6 +131,10 @@ class IssueMatcher:
         self.min_score = min_score
         self.random_state = random_state
 
+    def fit_params(self) -> dict[str, Any]:
+        """The settings the fitted state depends on."""
+        return {"C": self.C, "char_weight": self.char_weight, "random_state": self.random_state}
+
     # -------------------------------------------------------------------- fitting
     def _vectorisers(self) -> tuple[Any, Any]:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -129,7 +155,7 @@ class IssueMatcher:
         self._set_state(
             word_vocab=words.get_feature_names_out(), word_idf=words.idf_,
             char_vocab=chars.get_feature_names_out(), char_idf=chars.tfidf_.idf_,
-            coef=svm.coef_, intercept=svm.intercept_, issue_ids=svm.classes_,
+            coef=svm.coef_.astype(np.float16), intercept=svm.intercept_.astype(np.float32), issue_ids=svm.classes_,
         )
         return self
 
@@ -149,18 +175,46 @@ class IssueMatcher:
         self.issue_ids_ = np.asarray(arrays["issue_ids"]).astype(str)
         self._arrays = arrays
 
-    def save(self, path: str | Path) -> None:
-        """Write the fitted state as plain arrays (``.npz``)."""
-        arrays = {k: (np.asarray(v).astype(str) if k.endswith(("vocab", "ids")) else v) for k, v in self._arrays.items()}
+    def save(self, path: str | Path, *, fingerprint: str = "") -> None:
+        """Write the fitted state as plain arrays (``.npz``): the weights as float16, column by
+        column, keeping only the non-zero ones (the weights of a feature over all issues)."""
+        coef = np.asarray(self._arrays["coef"], dtype=np.float16)
+        columns = sp.csc_matrix(coef.astype(np.float32))  # scipy has no float16 matrices
+        rows = np.uint8 if coef.shape[0] <= 256 else np.uint16 if coef.shape[0] <= 65536 else np.int32
+        arrays = {
+            "word_vocab": np.asarray(self._arrays["word_vocab"]).astype(str),
+            "word_idf": np.asarray(self._arrays["word_idf"], dtype=np.float32),
+            "char_vocab": np.asarray(self._arrays["char_vocab"]).astype(str),
+            "char_idf": np.asarray(self._arrays["char_idf"], dtype=np.float32),
+            "coef_data": columns.data.astype(np.float16),
+            "coef_rows": columns.indices.astype(rows),
+            "coef_indptr": columns.indptr.astype(np.int32),
+            "coef_shape": np.asarray(coef.shape, dtype=np.int64),
+            "intercept": np.asarray(self._arrays["intercept"], dtype=np.float32),
+            "issue_ids": np.asarray(self._arrays["issue_ids"]).astype(str),
+            "fingerprint": np.asarray(fingerprint),
+            "format": np.asarray(MATCHER_FORMAT),
+        }
         np.savez_compressed(path, **arrays)
 
     @classmethod
-    def load(cls, path: str | Path, **params: Any) -> IssueMatcher:
-        """Read a state written by :meth:`save` (no pickle: ``allow_pickle=False``)."""
+    def load(cls, path: str | Path, *, fingerprint: str | None = None, **params: Any) -> IssueMatcher:
+        """Read a state written by :meth:`save` (no pickle: ``allow_pickle=False``).
+
+        ``fingerprint``: the stamp the file must carry (:func:`matcher_fingerprint`); a file of
+        another catalogue, settings or layout raises ``ValueError``."""
         with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
+            if int(data["format"]) != MATCHER_FORMAT:
+                raise ValueError(f"{path}: saved matcher layout {int(data['format'])}, expected {MATCHER_FORMAT}")
+            if fingerprint is not None and str(data["fingerprint"]) != fingerprint:
+                raise ValueError(f"{path}: fitted on another catalogue or other settings")
+            shape = tuple(int(n) for n in data["coef_shape"])
+            columns = sp.csc_matrix(
+                (data["coef_data"].astype(np.float32), data["coef_rows"].astype(np.int32), data["coef_indptr"]), shape=shape
+            )
+            arrays = {k: data[k] for k in ("word_vocab", "word_idf", "char_vocab", "char_idf", "intercept", "issue_ids")}
         matcher = cls(**params)
-        matcher._set_state(**arrays)
+        matcher._set_state(**arrays, coef=columns.toarray().astype(np.float16))
         return matcher
 
     # -------------------------------------------------------------------- scoring
@@ -198,44 +252,81 @@ def _training_rows(issues: Iterable[Issue]) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
+def _shipped_file() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("petition_nlp").joinpath("data", MATCHER_FILE)))
+
+
 def _cache_file() -> Path | None:
     from petition_nlp.segment import cache_dir, cache_enabled
 
     if not cache_enabled():
         return None
-    import sklearn
+    return cache_dir() / f"issue_matcher-{matcher_fingerprint()[:16]}.npz"
 
-    key = hashlib.sha256(f"{catalogue_fingerprint()}|{sklearn.__version__}|{IssueMatcher().__dict__}".encode()).hexdigest()[:16]
-    return cache_dir() / f"issue_matcher-{key}.npz"
+
+def _load(path: Path | None, fingerprint: str) -> IssueMatcher | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        return IssueMatcher.load(path, fingerprint=fingerprint)
+    except (OSError, ValueError, KeyError):
+        return None  # another catalogue's state, or unreadable
 
 
 @lru_cache(maxsize=1)
 def default_matcher() -> IssueMatcher | None:
     """The matcher fitted on the bundled catalogue (``None`` when the catalogue is empty).
 
-    Fitted once and kept as arrays in the cache folder (``PETITION_NLP_CACHE=0``: refitted in
-    every process)."""
+    Read from the shipped ``data/issue_matcher.npz`` when it was built from this catalogue;
+    otherwise fitted, and kept in the cache folder (``PETITION_NLP_CACHE=0``: refitted in every
+    process)."""
     issues = load_catalogue()
     if not issues:
         return None
+    fingerprint = matcher_fingerprint()
     cached = _cache_file()
-    if cached is not None and cached.exists():
-        try:
-            return IssueMatcher.load(cached)
-        except (OSError, ValueError, KeyError):
-            pass  # unreadable cache: refit below
+    matcher = _load(_shipped_file(), fingerprint) or _load(cached, fingerprint)
+    if matcher is not None:
+        return matcher
     matcher = IssueMatcher().fit(*_training_rows(issues))
     if cached is not None:
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
             temp = cached.with_suffix(f".{os.getpid()}.tmp.npz")
-            matcher.save(temp)
+            matcher.save(temp, fingerprint=fingerprint)
             os.replace(temp, cached)
         except OSError:
             pass  # a read-only cache folder only costs the refit next time
     return matcher
 
 
+def build_shipped_matcher(path: str | Path | None = None) -> Path:
+    """Fit the matcher on the bundled catalogue and write it where :func:`default_matcher` reads
+    it (``data/issue_matcher.npz`` unless ``path``), stamped with :func:`matcher_fingerprint`."""
+    target = Path(path) if path is not None else _shipped_file()
+    matcher = IssueMatcher().fit(*_training_rows(load_catalogue()))
+    temp = target.with_suffix(f".{os.getpid()}.tmp.npz")
+    matcher.save(temp, fingerprint=matcher_fingerprint())
+    os.replace(temp, target)
+    return target
+
+
 def issue_titles() -> dict[str, str]:
     """``{issue id: title}`` of the bundled catalogue."""
     return {issue.id: issue.title for issue in load_catalogue()}
+
+
+def main() -> int:
+    """``python -m petition_nlp.catalogue``: rebuild the shipped matcher after editing the catalogue."""
+    if not load_catalogue():
+        print(f"error: no {CATALOGUE_FILE} to fit the matcher on", file=sys.stderr)
+        return 1
+    target = build_shipped_matcher()
+    print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB, {len(load_catalogue())} issues)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

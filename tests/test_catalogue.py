@@ -101,3 +101,66 @@ def test_grouping_merges_petitions_matching_one_catalogue_issue(monkeypatch) -> 
     assert groups["group_id"].iloc[0] == groups["group_id"].iloc[1] == groups["group_id"].iloc[2]
     assert groups["group_id"].iloc[3] != groups["group_id"].iloc[0]
     assert list(groups["issue"]) == ["Nợ đóng BHXH"] * 3 + ["Rút BHXH một lần"]
+
+
+def test_shipped_matcher_was_built_from_this_catalogue() -> None:
+    """data/issue_matcher.npz carries the current catalogue's stamp and decides as a fresh fit
+    (rebuild it with ``python -m petition_nlp.catalogue`` after editing the catalogue)."""
+    issues = load_catalogue()
+    if not issues:
+        pytest.skip("no issue catalogue bundled")
+    path = catalogue._shipped_file()
+    assert path.is_file(), "run python -m petition_nlp.catalogue"
+    assert path.stat().st_size < 5_000_000  # a data file, not a model dump
+    shipped = IssueMatcher.load(path, fingerprint=catalogue.matcher_fingerprint())  # raises if stale
+    fresh = IssueMatcher().fit(*catalogue._training_rows(issues))
+    assert list(shipped.issue_ids_) == list(fresh.issue_ids_) == sorted(i.id for i in issues)
+    np.testing.assert_allclose(shipped.coef_, fresh.coef_, atol=2e-3)  # float16 both: equal up to rounding
+    texts = ["cty nợ bhxh mấy tháng rồi", "đường về khu trọ tối om", *(i.title for i in issues)]
+    np.testing.assert_allclose(shipped.decision_function(texts), fresh.decision_function(texts), atol=1e-2)
+    assert list(shipped.match(texts)[0]) == list(fresh.match(texts)[0])
+
+
+def test_stale_matcher_file_is_refused(tmp_path) -> None:
+    matcher = _fitted()
+    path = tmp_path / "m.npz"
+    matcher.save(path, fingerprint="catalogue A")
+    assert list(IssueMatcher.load(path, fingerprint="catalogue A").issue_ids_) == list(matcher.issue_ids_)
+    with pytest.raises(ValueError, match="another catalogue"):
+        IssueMatcher.load(path, fingerprint="catalogue B")
+
+
+@pytest.fixture
+def fresh_default_matcher():
+    catalogue.load_catalogue.cache_clear()
+    catalogue.default_matcher.cache_clear()
+    yield
+    catalogue.load_catalogue.cache_clear()
+    catalogue.default_matcher.cache_clear()
+
+
+def test_default_matcher_reads_the_shipped_file_without_fitting(monkeypatch, fresh_default_matcher) -> None:
+    if not load_catalogue():
+        pytest.skip("no issue catalogue bundled")
+    monkeypatch.setenv("PETITION_NLP_CACHE", "0")
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("refitted although the shipped matcher fits this catalogue")
+
+    monkeypatch.setattr(IssueMatcher, "fit", no_fit)
+    assert len(catalogue.default_matcher().issue_ids_) == len(load_catalogue())
+
+
+def test_edited_catalogue_is_refitted_not_read_from_the_shipped_file(monkeypatch, tmp_path, fresh_default_matcher) -> None:
+    import json
+
+    toy = "\n".join(
+        json.dumps({"id": issue, "category": "social_insurance", "title": texts[0], "paraphrases": texts[1:]}, ensure_ascii=False)
+        for issue, texts in TOY.items()
+    )
+    monkeypatch.setattr(catalogue, "_catalogue_text", lambda: toy)
+    monkeypatch.setenv("PETITION_NLP_CACHE_DIR", str(tmp_path))
+    matcher = catalogue.default_matcher()
+    assert sorted(matcher.issue_ids_) == sorted(TOY)
+    assert list(matcher.match(["cty nợ bhxh mấy tháng rồi"])[0]) == ["owed"]
+    assert list(tmp_path.glob("issue_matcher-*.npz"))  # kept for the next process
