@@ -15,16 +15,17 @@ from openpyxl import load_workbook  # noqa: E402
 
 from petition_nlp.web.app import create_app  # noqa: E402
 
+# a text holding a comma is quoted, so the whole sentence is the petition (not its first clause)
 SURVEY_A = (
     "STT,Đơn vị,Nội dung kiến nghị\n"
     "1,CĐCS Công ty A,Đề nghị tỉnh đẩy nhanh tiến độ xây dựng dự án nhà ở xã hội tại KCN Yên Phong cho công nhân.\n"
-    "2,CĐCS Công ty B,Dự án nhà ở xã hội KCN Yên Phong xây dựng chậm tiến độ, đề nghị tỉnh đôn đốc hoàn thành sớm.\n"
-    "3,CĐCS Công ty C,Công ty nợ đóng bảo hiểm xã hội nhiều tháng, công nhân nghỉ việc không chốt được sổ.\n"
+    "2,CĐCS Công ty B,\"Dự án nhà ở xã hội KCN Yên Phong xây dựng chậm tiến độ, đề nghị tỉnh đôn đốc hoàn thành sớm.\"\n"
+    "3,CĐCS Công ty C,\"Công ty nợ đóng bảo hiểm xã hội nhiều tháng, công nhân nghỉ việc không chốt được sổ.\"\n"
 )
 SURVEY_B = (
     "STT,Đơn vị,Nội dung kiến nghị\n"
-    "1,CĐCS Công ty X,Nhà ở xã hội gần KCN Yên Phong khởi công lâu rồi mà chưa xây xong, bao giờ mới hoàn thành dự án?\n"
-    "2,CĐCS Công ty Y,Thủ tục hồ sơ mua nhà ở xã hội rườm rà, phải xin nhiều giấy xác nhận thu nhập, đề nghị đơn giản hóa.\n"
+    "1,CĐCS Công ty X,\"Nhà ở xã hội gần KCN Yên Phong khởi công lâu rồi mà chưa xây xong, bao giờ mới hoàn thành dự án?\"\n"
+    "2,CĐCS Công ty Y,\"Thủ tục hồ sơ mua nhà ở xã hội rườm rà, phải xin nhiều giấy xác nhận thu nhập, đề nghị đơn giản hóa.\"\n"
     "3,CĐCS Công ty Z,Đề nghị mở lớp học tiếng Hàn buổi tối cho công nhân.\n"
 )
 
@@ -144,7 +145,7 @@ def test_shortlist_marks_or_leaves_out_answered_issues(answered):
 SURVEY_C = (
     "STT,Đơn vị,Nội dung kiến nghị\n"
     "1,CĐCS Công ty K,Đề nghị tổ chức lớp dạy tiếng Hàn miễn phí buổi tối cho công nhân muốn đi làm việc ở Hàn Quốc.\n"
-    "2,CĐCS Công ty L,Công nhân mong được mở lớp học tiếng Hàn ngoài giờ làm, không mất học phí.\n"
+    "2,CĐCS Công ty L,\"Công nhân mong được mở lớp học tiếng Hàn ngoài giờ làm, không mất học phí.\"\n"
 )
 SURVEY_D = (
     "STT,Đơn vị,Nội dung kiến nghị\n"

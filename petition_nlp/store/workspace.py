@@ -14,11 +14,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from petition_nlp import pipeline
-from petition_nlp.shortlist import cluster_issues
+from petition_nlp.answered import LINK_THRESHOLD, match_answered
 from petition_nlp.store import Invalid, Store
 
 __all__ = [
@@ -32,15 +31,13 @@ ANSWERED_MODES = ("mark", "exclude")
 (default: kept, each row carrying ``answered_in``) or ``exclude`` (left out, like a dropped
 group; a pinned group stays)."""
 
-ANSWERED_THRESHOLD = 0.35
-"""Cosine similarity (grouping vectors) from which a new petition is linked to an answered
-group of an earlier survey (its most similar member, same topic, and no different catalogue issue
-named for the two). Chosen on the dev pairs tests/fixtures/answered_dev.csv (36) and
-answered_dev2.csv (716: rewordings of the same issue, neighbouring issues, other issues of the same
-topic; written for this by writers who saw no evaluation data) by a rule fixed beforehand: the
-lowest threshold whose precision on the pairs reaches 0.95 (0.950, recall 0.939 there;
-``python benchmarks/web_bench.py --answered-dev``). In use a petition meets every answered group,
-so precision is lower than between pairs (see the README). Not tuned on data/eval."""
+ANSWERED_THRESHOLD = LINK_THRESHOLD
+"""Probability (:mod:`petition_nlp.answered`) from which a new petition is linked to an answered
+group of an earlier survey. Chosen on a survey-level simulation, where every petition meets every
+answered group (``python benchmarks/answered_dev.py``), by a rule fixed beforehand: the lowest
+threshold whose precision reaches 0.95 on the fitting seeds. The pair-level dev files
+(tests/fixtures/answered_dev*.csv; ``python benchmarks/web_bench.py --answered-dev``) are kept as a
+check. Not tuned on data/eval."""
 
 
 def ingest(
@@ -246,40 +243,19 @@ def labels_csv(store: Store) -> str:
 # ----------------------------------------------------------------------------- answered links
 def link_answered(store: Store, survey_id: int, *, threshold: float = ANSWERED_THRESHOLD) -> int:
     """Link each petition of ``survey_id`` raising an issue answered in an earlier survey to that
-    answer (its most similar answered group, when the similarity with the group's closest member
-    reaches ``threshold``, the topics agree and the issue catalogue does not name two different
-    issues for the petition and the group). Returns the number of links."""
+    answer: the answered group of its topic most probably raising the same issue, when that
+    probability (:func:`petition_nlp.answered.match_answered`: the petition against every answered
+    group at once) reaches ``threshold``. The link keeps the probability. Returns the number of links."""
     answered = store.answered_groups(before_survey=survey_id)
-    if not answered:
-        store.set_links([], survey_id=survey_id)
-        return 0
-    frame, info = store.survey_frame(survey_id)
-    usable = (frame["status"] == "ok").to_numpy()
-    if not usable.any():
-        store.set_links([], survey_id=survey_id)
-        return 0
-    texts = frame[info["text_column"]].tolist()
-    old_texts = [t for g in answered for t in g["texts"]]
-    owner = np.array([k for k, g in enumerate(answered) for _ in g["texts"]])
-    # one vocabulary for both sides: vectors fitted on the new and the old texts together
-    vectors, matched = pipeline.grouping_signals(texts + old_texts, list(usable) + [True] * len(old_texts))
-    new, old = vectors[: len(texts)], vectors[len(texts):]
-    sims = (new @ old.T).toarray()
-    cats = frame["category"].to_numpy()
-    # the catalogue issue most of each answered group's members match ("" if none does)
-    group_issue = cluster_issues(owner, matched[len(texts):])
     links = []
-    for i in np.flatnonzero(usable):
-        best_per_group = np.full(len(answered), -1.0)
-        np.maximum.at(best_per_group, owner, sims[i])
-        for k in np.argsort(-best_per_group):
-            if best_per_group[k] < threshold:
-                break
-            if matched[i] and group_issue.get(k) and matched[i] != group_issue[k]:
-                continue  # the catalogue names two different issues: a neighbour, not the same one
-            if answered[k]["category"] == cats[i]:
-                links.append((int(frame["petition_id"].iloc[i]), int(answered[k]["id"]), float(round(best_per_group[k], 4))))
-                break
+    if answered:
+        frame, info = store.survey_frame(survey_id)
+        found = match_answered(
+            frame[info["text_column"]].tolist(), frame["category"].tolist(), [(g["texts"], g["category"]) for g in answered],
+            usable=(frame["status"] == "ok").to_numpy(), threshold=threshold,
+        )
+        ids = frame["petition_id"].astype(int).tolist()
+        links = [(ids[i], int(answered[k]["id"]), round(p, 4)) for i, k, p in found]
     store.set_links(links, survey_id=survey_id)
     return len(links)
 

@@ -1,0 +1,277 @@
+"""Development simulation of "already answered" at the survey level (issue 17 item 3).
+
+Pairs cannot show what goes wrong in use: a new petition meets *every* answered group of an earlier
+survey, so a petition whose issue nobody answered still finds some member close enough. This
+script builds, for each seed, two surveys from the issue catalogue (never from data/eval):
+
+* survey A: ``--a-issues`` catalogue issues, 1–5 paraphrases each (long-tailed);
+* survey B: other paraphrases of about half of A's issues (1–2 each), plus as many rows raising
+  issues *not* in A: first the catalogue's ``near_miss`` neighbours of A's issues, then other issues
+  of the same topics;
+
+with the issue matcher REFITTED without any paraphrase used in A or B (each issue's paraphrases
+are shuffled; the surveys take the first ones, the matcher learns the title and the rest) and
+without ``--unknown`` (share) of the issues at all (issues the catalogue does not know), so the
+matcher knows no more of the surveys' texts than it would of a stranger's. A is uploaded into a temporary store through
+:func:`petition_nlp.store.workspace.ingest` with the default topic model, every group answered,
+then B uploaded (the real path: B's links come from ``link_answered``). Scored as
+benchmarks/answers_eval.py scores the evaluation: a link is right when the linked group's dominant
+issue is the petition's issue; precision = right links / links, recall = right links / B's rows
+whose issue was raised in A.
+
+    python benchmarks/answered_dev.py --seeds 0-5 --features /tmp/sim.csv   # real path + candidate features
+    python benchmarks/answered_dev.py --fit /tmp/sim.csv --fit-seeds 0-5     # logistic model + threshold rule
+    python benchmarks/answered_dev.py --score /tmp/sim.csv                    # rules compared on saved features
+
+The threshold rule, fixed before any result was seen: the lowest threshold whose pooled precision
+on the fitting seeds reaches 0.95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from petition_nlp import answered as am  # noqa: E402
+from petition_nlp import catalogue  # noqa: E402
+
+A_SIZES, A_SIZE_P = (1, 2, 3, 4, 5), (0.35, 0.25, 0.17, 0.13, 0.10)
+TARGET_PRECISION = 0.95
+OLD_THRESHOLD = 0.35
+"""The pair-chosen rule before this simulation: closest member's cosine >= 0.35, same topic, no veto."""
+
+
+# ----------------------------------------------------------------------------- building the surveys
+def build(seed: int, *, a_issues: int = 100, unknown: float = 0.15) -> tuple[pd.DataFrame, pd.DataFrame, catalogue.IssueMatcher]:
+    """Survey A, survey B (columns ``unit``, ``text``, ``issue_id``, ``category``) and the matcher
+    refitted without their paraphrases."""
+    rng = np.random.default_rng(seed)
+    issues = list(catalogue.load_catalogue())
+    by_id = {i.id: i for i in issues}
+    order = {i.id: [i.paraphrases[j] for j in rng.permutation(len(i.paraphrases))] for i in issues}
+    unknown_ids = set(rng.choice([i.id for i in issues], size=int(round(unknown * len(issues))), replace=False))
+    in_a = [str(x) for x in rng.choice([i.id for i in issues], size=a_issues, replace=False)]
+    shared = set(str(x) for x in rng.choice(in_a, size=len(in_a) // 2, replace=False))
+    used = dict.fromkeys(by_id, 0)  # how many of each issue's (shuffled) paraphrases the surveys take
+    a_rows, b_rows = [], []
+    for iid in in_a:
+        size = int(rng.choice(A_SIZES, p=A_SIZE_P))
+        a_rows += [(iid, t) for t in order[iid][:size]]
+        used[iid] = size
+        if iid in shared:
+            more = int(rng.integers(1, 3))
+            b_rows += [(iid, t) for t in order[iid][size: size + more]]
+            used[iid] += more
+    want = len(b_rows)
+    near = sorted({n for iid in in_a for n in by_id[iid].near_miss if n not in in_a and n in by_id})
+    topics = {by_id[iid].category for iid in in_a}
+    others = sorted(i.id for i in issues if i.id not in in_a and i.id not in near and i.category in topics)
+    new_rows: list[tuple[str, str]] = []
+    for iid in [str(x) for x in rng.permutation(near)] + [str(x) for x in rng.permutation(others)]:
+        if len(new_rows) >= want:
+            break
+        more = int(rng.integers(1, 3))
+        new_rows += [(iid, t) for t in order[iid][:more]]
+        used[iid] = more
+    b_rows += new_rows
+    b_rows = [b_rows[k] for k in rng.permutation(len(b_rows))]
+    a_rows = [a_rows[k] for k in rng.permutation(len(a_rows))]
+    # the matcher: every issue's title and the paraphrases neither survey uses; unknown issues left out
+    texts, labels = [], []
+    for issue in issues:
+        if issue.id not in unknown_ids:
+            kept = [issue.title, *order[issue.id][used[issue.id]:]]
+            texts += kept
+            labels += [issue.id] * len(kept)
+    matcher = catalogue.IssueMatcher().fit(texts, labels)
+
+    def frame(rows: list[tuple[str, str]], prefix: str) -> pd.DataFrame:
+        return pd.DataFrame({
+            "unit": [f"CĐCS {prefix}{k + 1}" for k in range(len(rows))],
+            "text": [t for _, t in rows],
+            "issue_id": [iid for iid, _ in rows],
+            "category": [by_id[iid].category for iid, _ in rows],
+        })
+
+    return frame(a_rows, "A"), frame(b_rows, "B"), matcher
+
+
+# ----------------------------------------------------------------------------- the real path
+def _upload(store: Any, frame: pd.DataFrame, name: str, model: Any) -> int:
+    from petition_nlp.store import workspace as ws
+
+    data = frame[["unit", "text"]].rename(columns={"unit": "Đơn vị"}).to_csv(index=False).encode("utf-8")
+    stored = store.keep_original(data, name)
+    sid = store.create_survey(name, stored)
+    ws.ingest(store, sid, store.original_path(stored), model=model, text_column="text")
+    return sid
+
+
+def run_seed(seed: int, model: Any, *, a_issues: int, unknown: float) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Both surveys through the store; the metrics of B's stored links, and B's candidate features
+    (with ``right``: the group's dominant issue is the petition's issue)."""
+    from petition_nlp.store import Store
+    from petition_nlp.store import workspace as ws
+
+    a_truth, b_truth, matcher = build(seed, a_issues=a_issues, unknown=unknown)
+    shipped = catalogue.default_matcher
+    catalogue.default_matcher = lambda: matcher  # type: ignore[assignment]  # the grouping and the link read it here
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = Store(tmp)
+            a = _upload(store, a_truth, f"A-{seed}.csv", model)
+            frame_a, _ = store.survey_frame(a)
+            issue_of = dict(zip(frame_a["petition_id"].astype(int), a_truth["issue_id"]))
+            dominant, members = {}, {}
+            for g in store.groups(a):
+                ws.record_answer(store, g["group_id"], agency="Sở Lao động – Thương binh và Xã hội", answer="Trả lời mô phỏng.",
+                                 answered_on="2026-01-15", status="answered", relink=False)
+                dominant[int(g["group_id"])] = pd.Series([issue_of[m] for m in g["member_ids"]]).mode().sort_values().iloc[0]
+                members[int(g["group_id"])] = {issue_of[m] for m in g["member_ids"]}
+            b = _upload(store, b_truth, f"B-{seed}.csv", model)
+            frame_b, info = store.survey_frame(b)
+            links = store.survey_links(b)
+            pids = frame_b["petition_id"].astype(int).tolist()
+            answered = store.answered_groups(before_survey=b)
+            features = am.candidate_features(
+                frame_b[info["text_column"]].tolist(), frame_b["category"].tolist(), [(g["texts"], g["category"]) for g in answered],
+                usable=(frame_b["status"] == "ok").to_numpy(),
+            )
+    finally:
+        catalogue.default_matcher = shipped  # type: ignore[assignment]
+    truth = dict(zip(pids, b_truth["issue_id"]))
+    a_issues_set = set(a_truth["issue_id"])
+    right = sum(dominant.get(link["group_id"]) == truth[pid] for pid, link in links.items())
+    should = sum(truth[p] in a_issues_set for p in pids)
+    metrics = {
+        "seed": seed, "a_rows": len(a_truth), "a_groups": len(dominant), "b_rows": len(b_truth), "should": should,
+        "links": len(links), "right": right,
+        "precision": round(right / len(links), 3) if links else None, "recall": round(right / should, 3) if should else None,
+    }
+    group_ids = [int(g["id"]) for g in answered]
+    features["seed"] = seed
+    features["issue"] = [truth[pids[i]] for i in features["petition"]]
+    features["group_issue"] = [dominant[group_ids[k]] for k in features["group"]]
+    features["right"] = (features["issue"] == features["group_issue"]).astype(int)
+    features["in_group"] = [int(i in members[group_ids[k]]) for i, k in zip(features["issue"], features["group"])]
+    features["should"] = [int(truth[pids[i]] in a_issues_set) for i in features["petition"]]
+    metrics["_should_total"] = should
+    return metrics, features
+
+
+# ----------------------------------------------------------------------------- rules on saved features
+def pick(features: pd.DataFrame, score: np.ndarray, allowed: np.ndarray | None = None) -> pd.DataFrame:
+    """Each (seed, petition)'s best-scoring allowed candidate, with its score and ``right``."""
+    data = features[["seed", "petition", "right", "should"]].copy()
+    data["score"] = score
+    if allowed is not None:
+        data = data[allowed]
+    return data.sort_values(["seed", "petition", "score"], ascending=[True, True, False], kind="stable").drop_duplicates(["seed", "petition"])
+
+
+def pr(best: pd.DataFrame, threshold: float, should: int) -> tuple[float, float, int]:
+    linked = best[best["score"] >= threshold]
+    right = int(linked["right"].sum())
+    return right / max(1, len(linked)), right / max(1, should), len(linked)
+
+
+def should_counts(path: Path) -> dict[int, int]:
+    return {int(k): v for k, v in json.loads(path.with_suffix(".should.json").read_text()).items()}
+
+
+def fit(path: Path, seeds: list[int]) -> dict[str, Any]:
+    """Logistic model over :data:`petition_nlp.answered.FEATURES` on the candidates of ``seeds``,
+    and its threshold by the fixed rule (lowest reaching TARGET_PRECISION, pooled over ``seeds``)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    data = pd.read_csv(path)
+    data = data[data["seed"].isin(seeds)]
+    X = data[list(am.FEATURES)].to_numpy(dtype=float)
+    scaler = StandardScaler().fit(X)
+    lr = LogisticRegression(C=1.0, max_iter=1000).fit(scaler.transform(X), data["right"].to_numpy())
+    coef = lr.coef_[0] / scaler.scale_
+    intercept = float(lr.intercept_[0] - (coef * scaler.mean_).sum())
+    model = {"intercept": round(intercept, 4), "coef": {f: round(float(c), 4) for f, c in zip(am.FEATURES, coef)}}
+    should = sum(v for k, v in should_counts(path).items() if k in seeds)
+    best = pick(data, am.link_probability(data, model))
+    chosen = None
+    for t in np.round(np.arange(0.05, 0.951, 0.01), 2):
+        precision, recall, n = pr(best, t, should)
+        if precision >= TARGET_PRECISION:
+            chosen = (float(t), precision, recall, n)
+            break
+    return {"model": model, "threshold": chosen}
+
+
+def score(path: Path, model: dict[str, Any] | None = None, threshold: float | None = None) -> None:
+    """Per seed and pooled: the old pair rule and the shipped (or given) logistic rule."""
+    data = pd.read_csv(path)
+    counts = should_counts(path)
+    threshold = am.LINK_THRESHOLD if threshold is None else threshold
+    old = pick(data, data["max_sim"].to_numpy(), allowed=(data["veto"] == 0).to_numpy())
+    new = pick(data, am.link_probability(data, model))
+    for seed in sorted(counts):
+        p0, r0, n0 = pr(old[old["seed"] == seed], OLD_THRESHOLD, counts[seed])
+        p1, r1, n1 = pr(new[new["seed"] == seed], threshold, counts[seed])
+        print(f"seed {seed}: old rule P {p0:.3f} R {r0:.3f} ({n0} links) | logistic >= {threshold} P {p1:.3f} R {r1:.3f} ({n1} links)")
+    total = sum(counts.values())
+    p0, r0, n0 = pr(old, OLD_THRESHOLD, total)
+    p1, r1, n1 = pr(new, threshold, total)
+    print(f"pooled ({total} rows to link): old rule P {p0:.3f} R {r0:.3f} ({n0}) | logistic P {p1:.3f} R {r1:.3f} ({n1})")
+
+
+def seed_list(text: str) -> list[int]:
+    if "-" in text:
+        lo, hi = text.split("-")
+        return list(range(int(lo), int(hi) + 1))
+    return [int(s) for s in text.split(",")]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", default="0-5", help="Seeds to simulate, '0-5' or '1,4,7'.")
+    parser.add_argument("--a-issues", type=int, default=100)
+    parser.add_argument("--unknown", type=float, default=0.15, help="Share of catalogue issues the refitted matcher never sees.")
+    parser.add_argument("--features", type=Path, help="Write the candidates' features here (CSV).")
+    parser.add_argument("--fit", type=Path, help="Fit the logistic model on these saved features.")
+    parser.add_argument("--fit-seeds", default="0-5")
+    parser.add_argument("--score", type=Path, help="Compare the rules on these saved features.")
+    args = parser.parse_args()
+    if args.fit:
+        print(json.dumps(fit(args.fit, seed_list(args.fit_seeds)), ensure_ascii=False))
+        return 0
+    if args.score:
+        score(args.score)
+        return 0
+    from petition_nlp.modelstore import load_model
+
+    model = load_model()
+    rows, frames, should = [], [], {}
+    for seed in seed_list(args.seeds):
+        metrics, features = run_seed(seed, model, a_issues=args.a_issues, unknown=args.unknown)
+        should[seed] = metrics.pop("_should_total")
+        rows.append(metrics)
+        frames.append(features)
+        print(json.dumps(metrics), flush=True)
+    right, links, total = sum(r["right"] for r in rows), sum(r["links"] for r in rows), sum(r["should"] for r in rows)
+    print(f"pooled over {len(rows)} seeds, stored links: precision {right / max(1, links):.3f} recall {right / max(1, total):.3f} "
+          f"({right} right of {links} links, {total} rows to link)")
+    if args.features:
+        pd.concat(frames, ignore_index=True).to_csv(args.features, index=False)
+        args.features.with_suffix(".should.json").write_text(json.dumps(should))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Which answered issue of an earlier survey a new petition raises ("already answered").
+
+A new petition meets every answered group of an earlier survey, so a similarity threshold chosen
+on pairs links too many petitions whose issue nobody answered: some member of some group is
+always close enough. The decision here looks at the petition against *all* answered groups of its
+topic at once. For each (petition, answered group) candidate, :func:`candidate_features` computes
+
+* ``max_sim``: cosine similarity (the grouping vectors) with the group's closest member;
+* ``centroid_sim``: with the group's centroid (the mean of its members' vectors);
+* ``gap``: ``max_sim`` minus the best ``max_sim`` among the petition's *other* candidate groups
+  (how clearly this group wins);
+* ``agreement``: probability, under the issue catalogue, that the petition and the group raise the
+  same catalogue issue (dot product of the petition's issue distribution and the mean of the
+  members'); ``petition_top`` / ``group_top``: how sure the catalogue is of each side's issue;
+* ``veto``: 1 when the catalogue matches the petition and the group to two different issues.
+
+:func:`link_probability` turns them into the probability that the two raise the same issue (a
+logistic model whose coefficients are the constants of :data:`LINK_MODEL`, fitted on the
+survey-level development simulation ``benchmarks/answered_dev.py``; no pickle), and
+:func:`choose_links` links each petition to its most probable group when that probability reaches
+the threshold. Library level: no store, no web.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = [
+    "FEATURES", "LINK_MODEL", "LINK_THRESHOLD", "PROB_TEMPERATURE", "MIN_CANDIDATE_SIM", "candidate_features",
+    "link_probability", "choose_links", "match_answered",
+]
+
+PROB_TEMPERATURE = 0.2
+"""Softmax temperature over the issue matcher's decision scores for the issue distributions."""
+
+MIN_CANDIDATE_SIM = 0.15
+"""A group is a candidate for a petition only when the closest member's cosine reaches this."""
+
+FEATURES = (
+    "max_sim", "centroid_sim", "gap", "agreement", "petition_top", "group_top", "veto", "mean_sim", "close_share",
+    "coherence", "log_size", "same_issue",
+)
+
+CLOSE_SIM = 0.35
+"""A member counts as close to the petition (``close_share``) from this cosine."""
+
+LINK_MODEL: dict[str, Any] = {
+    "intercept": -3.1331,
+    "coef": {
+        "max_sim": -1.7622, "centroid_sim": 6.0067, "gap": 0.344, "agreement": 11.4194, "petition_top": -3.8361,
+        "group_top": -3.5381, "veto": 1.005, "mean_sim": 7.3311, "close_share": 0.0902, "coherence": -1.5889,
+        "log_size": -0.6572, "same_issue": 0.6988,
+    },
+}
+"""Logistic model over :data:`FEATURES`: ``P(same issue) = sigmoid(intercept + Σ coef·feature)``.
+Fitted (scikit-learn, C = 1, features standardised, then folded back into these raw-scale
+coefficients) on every candidate of seeds 0–19 of ``python benchmarks/answered_dev.py`` (label: the
+group's dominant issue is the petition's); ``--fit`` prints them. (``veto`` comes out slightly
+positive: the catalogue rarely vetoes a candidate the other features favour; the features overlap.)"""
+
+LINK_THRESHOLD = 0.89
+"""Probability from which a petition is linked to its most probable answered group. Rule fixed
+before any result was seen: the lowest threshold (step 0.01) whose precision, pooled over the
+fitting seeds 0–19 of the simulation, reaches 0.95 (0.951 there, recall 0.263 of the rows whose
+issue was raised in A)."""
+
+
+def _issue_distribution(texts: Sequence[str]) -> tuple[np.ndarray | None, np.ndarray]:
+    """Softmax (``PROB_TEMPERATURE``) of the catalogue matcher's scores for each text, and the
+    issue each text matches (``""``: none); ``(None, all "")`` without a catalogue."""
+    from petition_nlp import catalogue
+
+    matcher = catalogue.default_matcher()
+    if matcher is None or not len(texts):
+        return None, np.full(len(texts), "", dtype=object)
+    scores = matcher.decision_function(list(texts))
+    matched = matcher.match_scores(scores)
+    weights = np.exp((scores - scores.max(axis=1, keepdims=True)) / PROB_TEMPERATURE)
+    return weights / weights.sum(axis=1, keepdims=True), matched
+
+
+def _majority(values: Sequence[str]) -> str:
+    """The value more than half of ``values`` hold (``""`` when none does or it is ``""``)."""
+    if not len(values):
+        return ""
+    counts = pd.Series(list(values)).value_counts()
+    top = str(counts.index[0])
+    return top if counts.iloc[0] * 2 > len(values) else ""
+
+
+def candidate_features(
+    texts: Sequence[str],
+    categories: Sequence[str],
+    groups: Sequence[tuple[Sequence[str], str]],
+    *,
+    usable: Sequence[bool] | None = None,
+) -> pd.DataFrame:
+    """One row per (petition, answered group) candidate: ``petition`` (index into ``texts``),
+    ``group`` (index into ``groups``) and :data:`FEATURES`.
+
+    ``texts`` / ``categories``: the new petitions and their topics; ``groups``: ``(member
+    texts, topic)`` of each answered group. A candidate is a group of the petition's topic whose
+    closest member reaches :data:`MIN_CANDIDATE_SIM`; unusable petitions have none."""
+    from petition_nlp.shortlist import grouping_signals
+
+    columns = ["petition", "group", *FEATURES]
+    usable_mask = np.ones(len(texts), dtype=bool) if usable is None else np.asarray(usable, dtype=bool)
+    groups = [(list(members), category) for members, category in groups if len(members)]
+    if not len(texts) or not groups or not usable_mask.any():
+        return pd.DataFrame(columns=columns)
+    old_texts = [t for members, _ in groups for t in members]
+    owner = np.array([k for k, (members, _) in enumerate(groups) for _ in members])
+    # one vocabulary for both sides: vectors fitted on the new and the old texts together
+    vectors, _ = grouping_signals(list(texts) + old_texts, list(usable_mask) + [True] * len(old_texts))
+    new, old = vectors[: len(texts)], vectors[len(texts):]
+    member_sims = (new @ old.T).toarray()
+    max_sim = np.full((len(texts), len(groups)), -1.0)
+    mean_sim = np.zeros((len(texts), len(groups)))
+    close_share = np.zeros((len(texts), len(groups)))
+    coherence = np.ones(len(groups))
+    for k in range(len(groups)):
+        block = member_sims[:, owner == k]
+        max_sim[:, k] = block.max(axis=1)
+        mean_sim[:, k] = block.mean(axis=1)
+        close_share[:, k] = (block >= CLOSE_SIM).mean(axis=1)
+        if block.shape[1] > 1:
+            inner = (old[owner == k] @ old[owner == k].T).toarray()
+            coherence[k] = (inner.sum() - np.trace(inner)) / (block.shape[1] * (block.shape[1] - 1))
+    size = np.bincount(owner, minlength=len(groups))
+    place = sp.csr_matrix((np.ones(len(owner)), (owner, np.arange(len(owner)))), shape=(len(groups), len(owner)))
+    centroids = place @ old
+    norms = np.sqrt(np.asarray(centroids.multiply(centroids).sum(axis=1)).ravel())
+    centroid_sim = (new @ centroids.T).toarray() / np.where(norms > 0, norms, 1.0)
+
+    probs, matched = _issue_distribution(list(texts) + old_texts)
+    group_issue = np.array([_majority(matched[len(texts):][owner == k]) for k in range(len(groups))], dtype=object)
+    if probs is not None:
+        new_p, old_p = probs[: len(texts)], probs[len(texts):]
+        group_p = (place @ old_p) / size[:, None]
+        agreement = new_p @ group_p.T
+        petition_top, group_top = new_p.max(axis=1), group_p.max(axis=1)
+    else:
+        agreement = np.zeros_like(max_sim)
+        petition_top, group_top = np.zeros(len(texts)), np.zeros(len(groups))
+
+    cats = np.asarray([str(c) for c in categories], dtype=object)
+    group_cats = np.asarray([str(c) for _, c in groups], dtype=object)
+    eligible = (cats[:, None] == group_cats[None, :]) & usable_mask[:, None] & (max_sim >= MIN_CANDIDATE_SIM)
+    rows = []
+    for i in np.flatnonzero(eligible.any(axis=1)):
+        ks = np.flatnonzero(eligible[i])
+        sims = max_sim[i, ks]
+        first = int(np.argmax(sims))
+        runner_up = np.max(np.delete(sims, first)) if len(ks) > 1 else 0.0
+        for pos, k in enumerate(ks):
+            rival = runner_up if pos == first else sims[first]  # the best of the other candidates
+            veto = bool(matched[i]) and bool(group_issue[k]) and matched[i] != group_issue[k]
+            same = bool(matched[i]) and matched[i] == group_issue[k]
+            rows.append((
+                int(i), int(k), max_sim[i, k], centroid_sim[i, k], max_sim[i, k] - rival, agreement[i, k],
+                petition_top[i], group_top[k], float(veto), mean_sim[i, k], close_share[i, k], coherence[k],
+                np.log(size[k]), float(same),
+            ))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def link_probability(features: pd.DataFrame, model: dict[str, Any] | None = None) -> np.ndarray:
+    """Probability that each candidate's petition and group raise the same issue (:data:`LINK_MODEL`)."""
+    model = model or LINK_MODEL
+    z = np.full(len(features), float(model["intercept"]))
+    for name, weight in model["coef"].items():
+        z += float(weight) * features[name].to_numpy(dtype=float)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def choose_links(
+    features: pd.DataFrame, *, threshold: float = LINK_THRESHOLD, model: dict[str, Any] | None = None
+) -> list[tuple[int, int, float]]:
+    """``(petition, group, probability)``: each petition's most probable candidate group, when
+    that probability reaches ``threshold``."""
+    if features.empty:
+        return []
+    scored = features[["petition", "group"]].copy()
+    scored["p"] = link_probability(features, model)
+    best = scored.sort_values(["petition", "p", "group"], ascending=[True, False, True], kind="stable").drop_duplicates("petition")
+    best = best[best["p"] >= threshold]
+    return [(int(i), int(k), float(p)) for i, k, p in best.itertuples(index=False)]
+
+
+def match_answered(
+    texts: Sequence[str],
+    categories: Sequence[str],
+    groups: Sequence[tuple[Sequence[str], str]],
+    *,
+    usable: Sequence[bool] | None = None,
+    threshold: float = LINK_THRESHOLD,
+) -> list[tuple[int, int, float]]:
+    """:func:`candidate_features` then :func:`choose_links`: ``(petition index, group index,
+    probability)`` for each petition linked to an answered group."""
+    return choose_links(candidate_features(texts, categories, groups, usable=usable), threshold=threshold)
