@@ -196,7 +196,7 @@ def fit(path: Path, seeds: list[int]) -> dict[str, Any]:
     from sklearn.preprocessing import StandardScaler
 
     data = pd.read_csv(path)
-    data = data[data["seed"].isin(seeds)]
+    data = data[data["seed"].isin(seeds) & (data["veto"] == 0)]  # a vetoed candidate is never linked
     X = data[list(am.FEATURES)].to_numpy(dtype=float)
     scaler = StandardScaler().fit(X)
     lr = LogisticRegression(C=1.0, max_iter=1000).fit(scaler.transform(X), data["right"].to_numpy())
@@ -220,7 +220,7 @@ def score(path: Path, model: dict[str, Any] | None = None, threshold: float | No
     counts = should_counts(path)
     threshold = am.LINK_THRESHOLD if threshold is None else threshold
     old = pick(data, data["max_sim"].to_numpy(), allowed=(data["veto"] == 0).to_numpy())
-    new = pick(data, am.link_probability(data, model))
+    new = pick(data, am.link_probability(data, model), allowed=(data["veto"] == 0).to_numpy())
     for seed in sorted(counts):
         p0, r0, n0 = pr(old[old["seed"] == seed], OLD_THRESHOLD, counts[seed])
         p1, r1, n1 = pr(new[new["seed"] == seed], threshold, counts[seed])

@@ -30,7 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--rows", type=int, default=20_000)
-    parser.add_argument("--answered-dev", action="store_true", help="Only: precision/recall of the already-answered threshold on tests/fixtures/answered_dev.csv.")
+    parser.add_argument("--answered-dev", action="store_true", help="Only: precision/recall of the already-answered decision on the dev pairs (tests/fixtures/answered_dev*.csv).")
     args = parser.parse_args()
     if args.answered_dev:
         answered_dev()
@@ -100,15 +100,15 @@ def _dev_pairs() -> pd.DataFrame:
 
 
 def answered_dev(target_precision: float = 0.95) -> None:
-    """Similarity of each (answered issue, later petition) pair of the dev files, with the link's
-    catalogue rule (no link when the catalogue names two different issues), and precision / recall
-    at each threshold; the rule for ANSWERED_THRESHOLD: the lowest threshold whose precision on
-    the dev pairs reaches ``target_precision`` (a petition is compared with every answered group,
-    so a false link is likelier in use than between one pair)."""
+    """The dev pairs, two ways. First the pair rule used before the survey-level simulation:
+    cosine similarity of each (answered issue, later petition) pair with the catalogue veto, and
+    precision / recall at each threshold (its rule: the lowest threshold whose precision reaches
+    ``target_precision``). Then the shipped decision (:mod:`petition_nlp.answered`, chosen on
+    ``benchmarks/answered_dev.py``), each pair as a petition facing a one-member answered group."""
     import numpy as np
 
+    from petition_nlp import answered as am
     from petition_nlp import pipeline
-    from petition_nlp.store.workspace import ANSWERED_THRESHOLD
 
     pairs = _dev_pairs()
     n = len(pairs)
@@ -125,9 +125,17 @@ def answered_dev(target_precision: float = 0.95) -> None:
         precision = tp / max(1, tp + fp)
         if chosen is None and precision >= target_precision:
             chosen = t
-        mark = "  <- ANSWERED_THRESHOLD" if abs(t - ANSWERED_THRESHOLD) < 1e-9 else ""
-        print(f"threshold {t:.2f}: precision {precision:.3f} recall {tp / max(1, tp + fn):.3f}{mark}")
-    print(f"lowest threshold with precision >= {target_precision}: {chosen}")
+        print(f"pair rule, cosine >= {t:.2f}: precision {precision:.3f} recall {tp / max(1, tp + fn):.3f}")
+    print(f"pair rule: lowest threshold with precision >= {target_precision}: {chosen}")
+    probability = np.zeros(n)
+    for i, (earlier, later) in enumerate(zip(pairs["earlier"], pairs["later"])):
+        found = am.match_answered([later], ["same"], [([earlier], "same")], threshold=0.0)  # one topic: the pair is the question
+        probability[i] = found[0][2] if found else 0.0
+    for t in sorted({0.5, 0.7, am.LINK_THRESHOLD}):
+        pred = probability >= t
+        tp, fp, fn = int((pred & same).sum()), int((pred & ~same).sum()), int((~pred & same).sum())
+        mark = "  <- LINK_THRESHOLD (shipped)" if t == am.LINK_THRESHOLD else ""
+        print(f"shipped decision, probability >= {t:.2f}: precision {tp / max(1, tp + fp):.3f} recall {tp / max(1, tp + fn):.3f}{mark}")
 
 
 if __name__ == "__main__":

@@ -12,13 +12,17 @@ topic at once. For each (petition, answered group) candidate, :func:`candidate_f
 * ``agreement``: probability, under the issue catalogue, that the petition and the group raise the
   same catalogue issue (dot product of the petition's issue distribution and the mean of the
   members'); ``petition_top`` / ``group_top``: how sure the catalogue is of each side's issue;
-* ``veto``: 1 when the catalogue matches the petition and the group to two different issues.
+* ``same_issue``: 1 when the catalogue matches the petition and the group to the same issue;
+* ``mean_sim``: mean cosine with the members; ``close_share``: share of members from
+  :data:`CLOSE_SIM`; ``coherence``: mean cosine between the group's members (low for a group
+  that mixes issues).
 
 :func:`link_probability` turns them into the probability that the two raise the same issue (a
 logistic model whose coefficients are the constants of :data:`LINK_MODEL`, fitted on the
 survey-level development simulation ``benchmarks/answered_dev.py``; no pickle), and
 :func:`choose_links` links each petition to its most probable group when that probability reaches
-the threshold. Library level: no store, no web.
+the threshold. A candidate the catalogue matches to two different issues (``veto``: neighbouring
+issues it knows apart) is never linked. Library level: no store, no web.
 """
 
 from __future__ import annotations
@@ -42,31 +46,31 @@ MIN_CANDIDATE_SIM = 0.15
 """A group is a candidate for a petition only when the closest member's cosine reaches this."""
 
 FEATURES = (
-    "max_sim", "centroid_sim", "gap", "agreement", "petition_top", "group_top", "veto", "mean_sim", "close_share",
-    "coherence", "log_size", "same_issue",
+    "max_sim", "centroid_sim", "gap", "agreement", "petition_top", "group_top", "mean_sim", "close_share", "coherence",
+    "same_issue",
 )
+"""(No group size: the simulation's groups are small by construction, where a large group is a
+merge of several issues; a large group of one big issue would be mistaken for one.)"""
 
 CLOSE_SIM = 0.35
 """A member counts as close to the petition (``close_share``) from this cosine."""
 
 LINK_MODEL: dict[str, Any] = {
-    "intercept": -3.1331,
+    "intercept": -3.7728,
     "coef": {
-        "max_sim": -1.7622, "centroid_sim": 6.0067, "gap": 0.344, "agreement": 11.4194, "petition_top": -3.8361,
-        "group_top": -3.5381, "veto": 1.005, "mean_sim": 7.3311, "close_share": 0.0902, "coherence": -1.5889,
-        "log_size": -0.6572, "same_issue": 0.6988,
+        "max_sim": -2.0003, "centroid_sim": 1.4979, "gap": 0.3974, "agreement": 11.8982, "petition_top": -3.7419,
+        "group_top": -3.6171, "mean_sim": 13.1745, "close_share": -0.0387, "coherence": -1.5946, "same_issue": 0.5403,
     },
 }
 """Logistic model over :data:`FEATURES`: ``P(same issue) = sigmoid(intercept + Σ coef·feature)``.
 Fitted (scikit-learn, C = 1, features standardised, then folded back into these raw-scale
-coefficients) on every candidate of seeds 0–19 of ``python benchmarks/answered_dev.py`` (label: the
-group's dominant issue is the petition's); ``--fit`` prints them. (``veto`` comes out slightly
-positive: the catalogue rarely vetoes a candidate the other features favour; the features overlap.)"""
+coefficients) on every candidate not vetoed of seeds 0–19 of ``python benchmarks/answered_dev.py``
+(label: the group's dominant issue is the petition's); ``--fit`` prints them."""
 
 LINK_THRESHOLD = 0.89
 """Probability from which a petition is linked to its most probable answered group. Rule fixed
 before any result was seen: the lowest threshold (step 0.01) whose precision, pooled over the
-fitting seeds 0–19 of the simulation, reaches 0.95 (0.951 there, recall 0.263 of the rows whose
+fitting seeds 0–19 of the simulation, reaches 0.95 (0.955 there, recall 0.274 of the rows whose
 issue was raised in A)."""
 
 
@@ -101,14 +105,15 @@ def candidate_features(
     usable: Sequence[bool] | None = None,
 ) -> pd.DataFrame:
     """One row per (petition, answered group) candidate: ``petition`` (index into ``texts``),
-    ``group`` (index into ``groups``) and :data:`FEATURES`.
+    ``group`` (index into ``groups``), :data:`FEATURES` and ``veto`` (1: the catalogue matches the
+    two to different issues).
 
     ``texts`` / ``categories``: the new petitions and their topics; ``groups``: ``(member
     texts, topic)`` of each answered group. A candidate is a group of the petition's topic whose
     closest member reaches :data:`MIN_CANDIDATE_SIM`; unusable petitions have none."""
     from petition_nlp.shortlist import grouping_signals
 
-    columns = ["petition", "group", *FEATURES]
+    columns = ["petition", "group", *FEATURES, "veto"]
     usable_mask = np.ones(len(texts), dtype=bool) if usable is None else np.asarray(usable, dtype=bool)
     groups = [(list(members), category) for members, category in groups if len(members)]
     if not len(texts) or not groups or not usable_mask.any():
@@ -163,8 +168,7 @@ def candidate_features(
             same = bool(matched[i]) and matched[i] == group_issue[k]
             rows.append((
                 int(i), int(k), max_sim[i, k], centroid_sim[i, k], max_sim[i, k] - rival, agreement[i, k],
-                petition_top[i], group_top[k], float(veto), mean_sim[i, k], close_share[i, k], coherence[k],
-                np.log(size[k]), float(same),
+                petition_top[i], group_top[k], mean_sim[i, k], close_share[i, k], coherence[k], float(same), float(veto),
             ))
     return pd.DataFrame(rows, columns=columns)
 
@@ -181,8 +185,10 @@ def link_probability(features: pd.DataFrame, model: dict[str, Any] | None = None
 def choose_links(
     features: pd.DataFrame, *, threshold: float = LINK_THRESHOLD, model: dict[str, Any] | None = None
 ) -> list[tuple[int, int, float]]:
-    """``(petition, group, probability)``: each petition's most probable candidate group, when
-    that probability reaches ``threshold``."""
+    """``(petition, group, probability)``: each petition's most probable candidate group not
+    vetoed by the catalogue, when that probability reaches ``threshold``."""
+    if "veto" in features:
+        features = features[features["veto"] == 0]
     if features.empty:
         return []
     scored = features[["petition", "group"]].copy()

@@ -69,7 +69,7 @@ def test_candidates_are_groups_of_the_petition_topic_and_usable_petitions_only()
     features = am.candidate_features([SAME_ISSUE, SAME_ISSUE], ["housing", "housing"], GROUPS, usable=[True, False])
     assert set(features["petition"]) == {0}
     assert set(features["group"]) <= {0}
-    assert list(features.columns) == ["petition", "group", *am.FEATURES]
+    assert list(features.columns) == ["petition", "group", *am.FEATURES, "veto"]
     assert am.candidate_features([SAME_ISSUE], ["security"], GROUPS).empty  # no answered group of that topic
     assert am.candidate_features([SAME_ISSUE], ["housing"], []).empty
     assert am.match_answered([], [], GROUPS) == []
@@ -96,6 +96,8 @@ def test_choose_links_takes_each_petition_most_probable_group_above_the_threshol
     assert p[1] > p[0] > p[2]
     assert [(i, k) for i, k, _ in am.choose_links(features, threshold=0.9, model=model)] == [(0, 1)]
     assert am.choose_links(features, threshold=0.999, model=model) == []
+    vetoed = features.assign(veto=[0.0, 1.0, 0.0])  # the catalogue names two different issues for petition 0 and group 1
+    assert [(i, k) for i, k, _ in am.choose_links(vetoed, threshold=0.0, model=model)] == [(0, 0), (1, 0)]
 
 
 def test_shipped_model_covers_every_feature():
