@@ -317,15 +317,20 @@ def _opens_with_person(cased: str) -> bool:
 # -- rules --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _RuleSet:
-    kinds: tuple[tuple[str, re.Pattern[str], bool], ...]
+    kinds: tuple[str, ...]
+    """The kind of each rule, in file order (rule *i* is the named group ``r<i>`` of the patterns below)."""
     lower_any: re.Pattern[str]
     case_any: re.Pattern[str]
 
 
 def _read_rules(text: str) -> _RuleSet:
-    kinds: list[tuple[str, re.Pattern[str], bool]] = []
+    """Every rule in two combined patterns (lower-case key, case-kept key), one named group a rule:
+    one match per key finds the first rule that matches, and each rule is compiled once (the place
+    and name lists make the patterns large)."""
+    kinds: list[str] = []
     lower: list[str] = []
     case: list[str] = []
+    numbers: list[int] = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
@@ -333,19 +338,19 @@ def _read_rules(text: str) -> _RuleSet:
         if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "case"):
             raise ValueError(f"{RULES_FILE}: line {n}: expected kind<TAB>regex[<TAB>case]")
         kind, pattern = parts[0], _expand_macros(parts[1])
-        keep_case = len(parts) == 3
-        try:
-            compiled = re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"{RULES_FILE}: line {n}: {exc}") from None
-        kinds.append((kind, compiled, keep_case))
-        (case if keep_case else lower).append(f"(?:{pattern})")
+        (case if len(parts) == 3 else lower).append(f"(?P<r{len(kinds)}>{pattern})\\Z")
+        kinds.append(kind)
+        numbers.append(n)
     never = r"(?!x)x"
-    return _RuleSet(
-        tuple(kinds),
-        re.compile("|".join(f"{p}\\Z" for p in lower) or never),
-        re.compile("|".join(f"{p}\\Z" for p in case) or never),
-    )
+    try:
+        return _RuleSet(tuple(kinds), re.compile("|".join(lower) or never), re.compile("|".join(case) or never))
+    except re.error:
+        for n, line in zip(numbers, (ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))):
+            try:
+                re.compile(_expand_macros(line.split("\t")[1]))
+            except re.error as exc:
+                raise ValueError(f"{RULES_FILE}: line {n}: {exc}") from None
+        raise  # pragma: no cover - every rule compiles alone but not together
 
 
 # -- model features -----------------------------------------------------------------------
@@ -436,12 +441,10 @@ class FurnitureDetector:
         return self._rule_kind(*line_keys(text))
 
     def _rule_kind(self, lower: str, cased: str) -> str | None:
-        if not self.rules.lower_any.match(lower) and not self.rules.case_any.match(cased):
+        found = [m for m in (self.rules.lower_any.match(lower), self.rules.case_any.match(cased)) if m]
+        if not found:
             return None
-        for kind, pattern, keep_case in self.rules.kinds:
-            if pattern.fullmatch(cased if keep_case else lower):
-                return kind
-        return None  # pragma: no cover - the combined pattern matched, so one of them does
+        return self.rules.kinds[min(int(str(m.lastgroup)[1:]) for m in found)]
 
     def score(self, text: str) -> float:
         """The line model's probability that ``text`` is furniture."""

@@ -13,8 +13,11 @@ from petition_nlp.notpetition import (
     furniture_kind,
     is_not_petition,
     line_key,
+    line_keys,
     load_detector,
     model_features,
+    person_names,
+    places,
 )
 
 FURNITURE = [
@@ -189,9 +192,9 @@ def test_heldout_furniture_recall_and_short_petitions() -> None:
     furniture = held[held["is_petition"] == "0"]["text"]
     genuine = held[held["is_petition"] == "1"]["text"]
     recall = sum(is_not_petition(t) for t in furniture) / len(furniture)
-    # the target is 0.95; measured 0.921 (151/164; 0.866 before the second writer's train
-    # rows) with rules + model chosen on the train split alone — this guards against regressions,
-    # the README reports the shortfall
+    # the target is 0.95, on a fresh pass by a writer who never saw the train split (split
+    # "heldout"; the first pass, 0.921, was retired into train) — this guards against regressions,
+    # the README reports the measured figure
     assert recall >= 0.9, recall
     assert sum(is_not_petition(t) for t in genuine) <= max(1, 0.03 * len(genuine))
 
@@ -263,3 +266,113 @@ def test_cli_on_a_file_mixing_petitions_and_furniture(tmp_path, suffix) -> None:
         assert len(frame) == len(MIXED)
         assert "Chủ đề thứ hai" in frame.columns
     assert "4 not petitions" in result.stderr or "not_a_petition: 4" in result.stderr
+
+
+# -- place names, personal names (data files) ---------------------------------------------
+PLACE_LINES = [  # place names whose first word reads as a request or action verb once folded
+    "Cần Giờ, ngày 10/5/2025",
+    "Cần Đước, 03/07/2025",
+    "TP. Cần Thơ, ngày 2 tháng 9 năm 2025",
+    "Cần Giuộc, tháng 8 năm 2025",
+    "cần giuộc, ngày 4 tháng 4 năm 2025",
+    "Can Loc, ngay 15 thang 4 nam 2025",
+    "Xín Mần, ngày 20/4/2025",
+    "Đồng Xoài, ngày 5 tháng 5 năm 2025",
+    "Lâm Hà, 14/2/2025",
+    "Trà Vinh, ngày 01/10/2025",
+    "Phan Rang – Tháp Chàm, ngày 5/5/2025",
+    "UBND HUYỆN CẦN GIUỘC",
+    "Phòng GD&ĐT huyện Cần Giuộc",
+    "Trung tâm Y tế huyện Cần Đước",
+]
+CAN_REQUESTS = [  # "cần" = "need": requests, with or without a place name in them
+    "Cần thêm nhà trẻ cho con công nhân",
+    "Cần giờ làm thêm hợp lý hơn",
+    "CẦN GIỜ LÀM VIỆC LINH HOẠT",
+    "Cần đước bồi thường khi bị tai nạn",
+    "Cần thanh toán lương đúng hạn",
+    "Cần Thơ cần thêm trường nghề",
+    "Nhà trọ ở Cần Giuộc quá chật",
+    "Đồng ý tăng ca nhưng phải trả đủ tiền",
+    "Lâm sàng thiếu điều dưỡng",
+]
+
+
+@pytest.mark.parametrize("line", PLACE_LINES)
+def test_place_lines_with_request_like_place_names_are_furniture(line) -> None:
+    assert load_detector().rule_kind(line) in {"place_date", "letterhead", "unit_name"}, line
+
+
+@pytest.mark.parametrize("text", CAN_REQUESTS)
+def test_requests_opening_like_a_place_name_pass(text) -> None:
+    assert furniture_kind(text) is None, furniture_kind(text)
+
+
+def test_places_file_loads_and_is_used() -> None:
+    known = places()
+    assert len(known) >= 700
+    # the 34 provinces and cities from 2025, old provinces, districts of every region
+    assert {"ha noi", "thanh pho ho chi minh", "can tho", "tuyen quang", "ha giang", "binh duong", "dak nong",
+            "can gio", "can giuoc", "xin man", "muong te", "chu se", "nam can"} <= known
+    assert places() is known  # loaded once
+    rules = "place_date\t{PLACE}, ngay \\d{1,2}\n"
+    detector = FurnitureDetector(rules)
+    assert detector.rule_kind("Cần Giuộc, ngày 5") == "place_date"
+    assert detector.rule_kind("Cần thêm, ngày 5") is None  # not a place of the list
+    # a guard-misread place is marked only where it reads as a place
+    assert "can gio" not in line_keys("Cần Giờ, ngày 5/5/2025")[0]
+    assert line_keys("Cần giờ làm thêm hợp lý")[0] == "can gio lam them hop ly"
+    assert line_keys("CẦN GIỜ LÀM VIỆC")[0] == "can gio lam viec"
+
+
+@pytest.mark.parametrize("line", [
+    "Lâm Thị Mỹ Hạnh",
+    "NGUYỄN VĂN TOÀN",
+    "ThS. Đặng Quốc Bảo",
+    "Đ/c Đồng Văn Hải",
+    "nguyễn thị lan",
+    "PHÓ CHỦ TỊCH THƯỜNG TRỰC Lê Văn Quang",
+    "Trưởng phòng Nhân sự: Phan Thanh Tùng",
+    "GIÁM ĐỐC NHÂN SỰ",
+])
+def test_names_and_titles_on_their_own_are_furniture(line) -> None:
+    assert load_detector().rule_kind(line) in {"person", "signature"}, line
+
+
+@pytest.mark.parametrize("text", ["Tăng Phúc Lợi", "Quan Tâm Đời Sống", "Lương thấp quá", "Đào tạo nghề hàn"])
+def test_headings_that_look_like_names_are_not_names(text) -> None:
+    surnames, given = person_names()
+    assert "nguyen" in surnames and "thi" in given
+    assert load_detector().rule_kind(text) is None
+
+
+def test_rules_catch_none_of_the_authored_very_short_petitions() -> None:
+    from petition_nlp import notpetition
+
+    texts = notpetition._data_lines(notpetition.SHORT_PETITIONS_FILE)
+    assert len(texts) >= 200
+    caught = [t for t in texts if load_detector().rule_kind(t) is not None]
+    assert not caught, caught
+    assert set(texts) <= set(notpetition._short_petitions(notpetition.MODEL_MAX_WORDS))
+
+
+def test_cross_writer_scores_each_writer_with_a_model_fitted_without_it(monkeypatch) -> None:
+    from petition_nlp import notpetition
+
+    texts = ["CHỦ TỊCH", "(Đã ký)", "Tăng lương", "Tổng: 3", "Cộng: 5", "Xây nhà trọ"]
+    furniture = [1, 1, 0, 1, 1, 0]
+    writers = ["w1", "w1", "w1", "w2", "w2", "w2"]
+    groups = [f"{w}|b|k" for w in writers]
+    fitted_on: list[set[str]] = []
+
+    def fake_train(train_texts, train_y, *, groups, **_):
+        fitted_on.append(set(train_texts))
+        return {"weights": {}, "intercept": -5.0, "threshold": 0.9, "max_words": 16}
+
+    monkeypatch.setattr(notpetition, "train_line_model", fake_train)
+    result = notpetition.cross_writer(texts, furniture, writers, groups, ["Sửa đường", "Lắp đèn"])
+    assert set(result) == {"w1", "w2"}
+    assert fitted_on[0].isdisjoint(texts[:3]) and fitted_on[1].isdisjoint(texts[3:])
+    assert result["w1"]["furniture_rows"] == 2 and result["w2"]["furniture_rows"] == 2
+    assert result["w2"]["furniture_recall"] == 1.0  # "Tổng: 3", "Cộng: 5": total rules
+    assert result["w1"]["genuine_caught_lines_file"] == 0.0
