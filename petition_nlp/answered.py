@@ -97,6 +97,52 @@ def _majority(values: Sequence[str]) -> str:
     return top if counts.iloc[0] * 2 > len(values) else ""
 
 
+def _word_features(new: sp.csr_matrix, old: sp.csr_matrix, owner: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """``max_sim``, ``mean_sim``, ``close_share``, ``centroid_sim`` (petitions × groups) and
+    ``coherence`` (per group) from the grouping vectors of the new texts and of the members."""
+    member_sims = (new @ old.T).toarray()
+    shape = (new.shape[0], n_groups)
+    out = {"max_sim": np.full(shape, -1.0), "mean_sim": np.zeros(shape), "close_share": np.zeros(shape)}
+    coherence = np.ones(n_groups)
+    for k in range(n_groups):
+        block = member_sims[:, owner == k]
+        out["max_sim"][:, k] = block.max(axis=1)
+        out["mean_sim"][:, k] = block.mean(axis=1)
+        out["close_share"][:, k] = (block >= CLOSE_SIM).mean(axis=1)
+        if block.shape[1] > 1:
+            inner = (old[owner == k] @ old[owner == k].T).toarray()
+            coherence[k] = (inner.sum() - np.trace(inner)) / (block.shape[1] * (block.shape[1] - 1))
+    centroids = _membership(owner, n_groups) @ old
+    norms = np.sqrt(np.asarray(centroids.multiply(centroids).sum(axis=1)).ravel())
+    out["centroid_sim"] = (new @ centroids.T).toarray() / np.where(norms > 0, norms, 1.0)
+    out["coherence"] = coherence
+    return out
+
+
+def _catalogue_features(texts: list[str], old_texts: list[str], owner: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """``agreement`` (petitions × groups), ``petition_top``, ``group_top``, each petition's
+    matched issue ``matched`` and each group's ``group_issue`` (the issue most members match)."""
+    probs, matched = _issue_distribution(texts + old_texts)
+    new_matched, old_matched = matched[: len(texts)], matched[len(texts):]
+    group_issue = np.array([_majority(old_matched[owner == k]) for k in range(n_groups)], dtype=object)
+    if probs is None:
+        return {
+            "agreement": np.zeros((len(texts), n_groups)), "petition_top": np.zeros(len(texts)),
+            "group_top": np.zeros(n_groups), "matched": new_matched, "group_issue": group_issue,
+        }
+    new_p = probs[: len(texts)]
+    group_p = (_membership(owner, n_groups) @ probs[len(texts):]) / np.bincount(owner, minlength=n_groups)[:, None]
+    return {
+        "agreement": new_p @ group_p.T, "petition_top": new_p.max(axis=1), "group_top": group_p.max(axis=1),
+        "matched": new_matched, "group_issue": group_issue,
+    }
+
+
+def _membership(owner: np.ndarray, n_groups: int) -> sp.csr_matrix:
+    """Groups × members 0/1 matrix (``owner[j]``: the group of member ``j``)."""
+    return sp.csr_matrix((np.ones(len(owner)), (owner, np.arange(len(owner)))), shape=(n_groups, len(owner)))
+
+
 def candidate_features(
     texts: Sequence[str],
     categories: Sequence[str],
@@ -118,57 +164,30 @@ def candidate_features(
     groups = [(list(members), category) for members, category in groups if len(members)]
     if not len(texts) or not groups or not usable_mask.any():
         return pd.DataFrame(columns=columns)
+    texts = [str(t) for t in texts]
     old_texts = [t for members, _ in groups for t in members]
     owner = np.array([k for k, (members, _) in enumerate(groups) for _ in members])
     # one vocabulary for both sides: vectors fitted on the new and the old texts together
-    vectors, _ = grouping_signals(list(texts) + old_texts, list(usable_mask) + [True] * len(old_texts))
-    new, old = vectors[: len(texts)], vectors[len(texts):]
-    member_sims = (new @ old.T).toarray()
-    max_sim = np.full((len(texts), len(groups)), -1.0)
-    mean_sim = np.zeros((len(texts), len(groups)))
-    close_share = np.zeros((len(texts), len(groups)))
-    coherence = np.ones(len(groups))
-    for k in range(len(groups)):
-        block = member_sims[:, owner == k]
-        max_sim[:, k] = block.max(axis=1)
-        mean_sim[:, k] = block.mean(axis=1)
-        close_share[:, k] = (block >= CLOSE_SIM).mean(axis=1)
-        if block.shape[1] > 1:
-            inner = (old[owner == k] @ old[owner == k].T).toarray()
-            coherence[k] = (inner.sum() - np.trace(inner)) / (block.shape[1] * (block.shape[1] - 1))
-    size = np.bincount(owner, minlength=len(groups))
-    place = sp.csr_matrix((np.ones(len(owner)), (owner, np.arange(len(owner)))), shape=(len(groups), len(owner)))
-    centroids = place @ old
-    norms = np.sqrt(np.asarray(centroids.multiply(centroids).sum(axis=1)).ravel())
-    centroid_sim = (new @ centroids.T).toarray() / np.where(norms > 0, norms, 1.0)
-
-    probs, matched = _issue_distribution(list(texts) + old_texts)
-    group_issue = np.array([_majority(matched[len(texts):][owner == k]) for k in range(len(groups))], dtype=object)
-    if probs is not None:
-        new_p, old_p = probs[: len(texts)], probs[len(texts):]
-        group_p = (place @ old_p) / size[:, None]
-        agreement = new_p @ group_p.T
-        petition_top, group_top = new_p.max(axis=1), group_p.max(axis=1)
-    else:
-        agreement = np.zeros_like(max_sim)
-        petition_top, group_top = np.zeros(len(texts)), np.zeros(len(groups))
-
-    cats = np.asarray([str(c) for c in categories], dtype=object)
-    group_cats = np.asarray([str(c) for _, c in groups], dtype=object)
-    eligible = (cats[:, None] == group_cats[None, :]) & usable_mask[:, None] & (max_sim >= MIN_CANDIDATE_SIM)
+    vectors, _ = grouping_signals(texts + old_texts, list(usable_mask) + [True] * len(old_texts))
+    words = _word_features(vectors[: len(texts)], vectors[len(texts):], owner, len(groups))
+    cat = _catalogue_features(texts, old_texts, owner, len(groups))
+    topics = np.asarray([str(c) for c in categories], dtype=object)[:, None] == np.asarray([str(c) for _, c in groups], dtype=object)
+    eligible = topics & usable_mask[:, None] & (words["max_sim"] >= MIN_CANDIDATE_SIM)
     rows = []
     for i in np.flatnonzero(eligible.any(axis=1)):
         ks = np.flatnonzero(eligible[i])
-        sims = max_sim[i, ks]
+        sims = words["max_sim"][i, ks]
         first = int(np.argmax(sims))
         runner_up = np.max(np.delete(sims, first)) if len(ks) > 1 else 0.0
+        issue = cat["matched"][i]
         for pos, k in enumerate(ks):
             rival = runner_up if pos == first else sims[first]  # the best of the other candidates
-            veto = bool(matched[i]) and bool(group_issue[k]) and matched[i] != group_issue[k]
-            same = bool(matched[i]) and matched[i] == group_issue[k]
+            group_issue = cat["group_issue"][k]
             rows.append((
-                int(i), int(k), max_sim[i, k], centroid_sim[i, k], max_sim[i, k] - rival, agreement[i, k],
-                petition_top[i], group_top[k], mean_sim[i, k], close_share[i, k], coherence[k], float(same), float(veto),
+                int(i), int(k), sims[pos], words["centroid_sim"][i, k], sims[pos] - rival, cat["agreement"][i, k],
+                cat["petition_top"][i], cat["group_top"][k], words["mean_sim"][i, k], words["close_share"][i, k],
+                words["coherence"][k], float(bool(issue) and issue == group_issue),
+                float(bool(issue) and bool(group_issue) and issue != group_issue),
             ))
     return pd.DataFrame(rows, columns=columns)
 

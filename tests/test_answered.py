@@ -103,3 +103,14 @@ def test_choose_links_takes_each_petition_most_probable_group_above_the_threshol
 def test_shipped_model_covers_every_feature():
     assert set(am.LINK_MODEL["coef"]) == set(am.FEATURES)
     assert 0.0 < am.LINK_THRESHOLD < 1.0
+
+
+def test_without_a_catalogue_the_words_still_decide(monkeypatch):
+    from petition_nlp import catalogue
+
+    monkeypatch.setattr(catalogue, "default_matcher", lambda: None)
+    features = am.candidate_features([SAME_ISSUE, NEIGHBOUR], ["housing", "housing"], GROUPS)
+    assert set(features["group"]) == {0}
+    assert (features[["agreement", "petition_top", "group_top", "same_issue", "veto"]] == 0).all().all()
+    probability = dict(zip(features["petition"], am.link_probability(features)))
+    assert probability[0] > probability[1]  # the rewording is closer than the neighbouring issue
