@@ -10,10 +10,17 @@ Two parts, both data:
 
 * **rules** — ``petition_nlp/data/furniture.tsv``: one anchored regular expression per line and kind,
   matched against a diacritic-free, lower-cased key of lines up to 200 characters;
+* **names as data** — ``data/places.txt`` (the 34 provinces and cities of 2025, the 63 before them,
+  districts and towns of every region) and ``data/person_names.txt`` (surnames, given-name syllables)
+  fill the rules' ``{PLACE}``, ``{SURNAME}``, ``{GIVEN}``; a place name that folds into a request or
+  action word ("Cần Thơ", "Cần Giờ", "Can Lộc", "Đồng Nai", "Lâm Đồng", "Trà Vinh") is marked in the
+  keys when written as a place, so the request-word guards let "Cần Giờ, ngày 10/5/2025" through
+  while "Cần thêm nhà trẻ" stays a request (``line_keys``);
 * **a small model** for what the rules miss (signers' names, unit names, short headings):
   logistic regression over character 2–4-grams inside words, word unigrams and a few shape tokens
   (word count, all capitals, title case, digits, final ``?`` / ``:``), trained on the ``train``
-  split of ``data/labeled/not_petitions.csv`` plus the short training petitions, and stored as JSON
+  split of ``data/labeled/not_petitions.csv`` plus the short training petitions (and the very short
+  ones of ``data/short_petitions.txt``), and stored as JSON
   weights (``petition_nlp/data/not_petition_model.json``) — no pickle, nothing to unpickle. It is
   consulted only for lines of at most ``max_words`` words (16), so long rows cost one length check.
 
@@ -21,8 +28,10 @@ Genuine short petitions ("Xử lý tín dụng đen.", "Tăng lương cơ bản 
 the rules refuse any line holding a request word, and the model's threshold was chosen on
 cross-validation of the training split so that at most 1 % of genuine short petitions are caught.
 
-Train the model again with ``python -m petition_nlp.notpetition train`` and measure it on the
-held-out split with ``python -m petition_nlp.notpetition evaluate``.
+Train the model again with ``python -m petition_nlp.notpetition train``, cross-validate it with
+``python -m petition_nlp.notpetition cv`` (grouped by writer|batch|kind, and cross-writer: fitted on
+one writer's rows, scored on the other's) and measure it on the held-out split with
+``python -m petition_nlp.notpetition evaluate``.
 """
 
 from __future__ import annotations
@@ -89,16 +98,23 @@ _ASK_VERBS = (
 _ASK = re.compile(rf"\b(?:{_ASK_VERBS})\b")
 """Request verbs: the model never sets aside a line holding one (``kien nghi`` / ``de xuat`` are
 left out: titles and headings use them as nouns)."""
-_START_VERB = re.compile(
-    r"\W*(xay|tang|giam|lap|sua|kiem tra|ngan|lam|bo tri|cap|dong|tra|nang|dieu chinh|mo|to chuc|bo sung|"
+_ACTION_VERBS = (
+    r"xay|tang|giam|lap|sua|kiem tra|ngan|lam|bo tri|cap|dong|tra|nang|dieu chinh|mo|to chuc|bo sung|"
     r"xu ly|dam bao|quan ly|hoan thien|thuc hien|mien|cong nhan|dua|ra soat|tuyen|chi tra|trang bi|thanh tra|"
     r"siet|cai thien|day nhanh|som|bo|huy|them|bat|phat|cam|khen|cho phep|uu tien|tao|giu|kien toan|cung co|"
     r"day manh|doi moi|khac phuc|chan chinh|nghien cuu|xem xet|quan tam|thanh lap|ban hanh|ap dung|dau tu|"
-    r"nhan rong|bo nhiem|ky ket|lap dat|bao dam|duy tri|rut ngan|keo dai|chuyen|thay)\b|\W*(luu y|chu y)\b(?!\s*:)"
+    r"nhan rong|bo nhiem|ky ket|lap dat|bao dam|duy tri|rut ngan|keo dai|chuyen|thay"
 )
+_START_VERB = re.compile(
+    rf"\W*(?:\d{{1,2}}\s*[.)/-]\s*|[-+*\u2022]\s*)?(?:{_ACTION_VERBS})\b|\W*(luu y|chu y)\b(?!\s*:)"
+)
+_NOUN_ASK = re.compile(rf"\b(?:kien nghi|de xuat|nguyen vong|mong muon)\b.*\b(?:{_ACTION_VERBS})\b")
+"""A petition that names itself ("1. Kiến nghị với công ty tăng lương"): with ``start_guard`` the model
+never sets aside a line where "kiến nghị" / "đề xuất" is followed by an action verb."""
 _COMPLAINT = re.compile(
     r"\b(cham (dong|tra|chi|thanh toan|giai quyet|cap)|no (luong|bhxh|bao hiem|tien|thuong|phep)|"
-    r"khong (duoc|tra|dong|cho|cap|chiu|dam bao|thuc hien|giai quyet)|khong co(?! (y kien|kien nghi|de xuat|cau hoi|gi|van de|vuong mac|thac mac|kho khan))|"
+    r"khong (duoc|tra|dong|cho|cap|chiu|dam bao|thuc hien|giai quyet|minh bach|ro rang|ro|cong khai|hop ly|"
+    r"cong bang|an toan|sach|dung|kip thoi|day du|dat|phu hop|thoa dang|nghiem|du)|khong co(?! (y kien|kien nghi|de xuat|cau hoi|gi|van de|vuong mac|thac mac|kho khan))|"
     r"chua (duoc|tra|dong|cap|chot|giai quyet|thuc hien)|thieu|bi (tru|cat|no|ep|phat|sa thai|cho nghi|danh|trom|mat)|"
     r"cat giam|tru luong|ep (lam|ky|nghi)|sa thai|lam them qua|thap|qua (it|thap|cao|chat|nong|ban|dat|lau|ngan|dai|"
     r"nhieu|xa|kem|do|tai)|chua co|khong du|xuong cap|hu hong|o nhiem|bat cap|ngap|sai|"
@@ -470,7 +486,9 @@ class FurnitureDetector:
 def _guarded_start(key: str, cased: str) -> bool:
     """The start guard: the line opens with an action verb (not a person's name such as "Lâm Thị
     Hạnh") or holds a complaint predicate."""
-    return bool((_START_VERB.match(key) and not _opens_with_person(cased)) or _COMPLAINT.search(key))
+    return bool(
+        (_START_VERB.match(key) and not _opens_with_person(cased)) or _COMPLAINT.search(key) or _NOUN_ASK.search(key)
+    )
 
 
 def _data_text(name: str) -> str | None:

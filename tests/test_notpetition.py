@@ -61,6 +61,14 @@ FURNITURE = [
     ("Hướng dẫn: mỗi dòng ghi một ý kiến", "instruction"),
     ("- Ban Tuyên giáo (để biết);", "recipients"),
     ("Không có vướng mắc gì", "no_opinion"),
+    ("II. Kiến nghị với các bộ, ngành Trung ương", "heading"),
+    ("Tổ Đóng gói không có ý kiến", "no_opinion"),
+    ("Đơn vị: Tổ Cắt, Phân xưởng 2", "unit_name"),
+    ("(Kèm theo Kế hoạch số 15/KH-CĐ)", "doc_number"),
+    ("Anh/chị vui lòng ghi rõ bộ phận", "form"),
+    ("Số TT\tHọ tên\tNội dung\tGhi chú", "column_header"),
+    ("Tin nhắn đã bị thu hồi", "chat"),
+    ("dạ em cảm ơn chị", "chat"),
 ]
 
 PETITIONS = [
@@ -81,6 +89,11 @@ PETITIONS = [
     "1. Về nhà ở: đề nghị xây thêm nhà trọ giá rẻ",
     "Xây nhà trẻ cho con công nhân",
     "Lắp camera ở bãi xe",
+    "1. Kiến nghị với công ty tăng lương",
+    "- Tăng phụ cấp độc hại",
+    "Quỹ phúc lợi chi không minh bạch",
+    "Tổ Đóng gói không có ghế ngồi",
+    "Khoa Nội Thiếu Người",
 ]
 
 
