@@ -69,6 +69,8 @@ FURNITURE = [
     ("Số TT\tHọ tên\tNội dung\tGhi chú", "column_header"),
     ("Tin nhắn đã bị thu hồi", "chat"),
     ("dạ em cảm ơn chị", "chat"),
+    ("Đang giải quyết", "status"),
+    ("Trả lời:", "column_header"),
 ]
 
 PETITIONS = [
@@ -94,6 +96,8 @@ PETITIONS = [
     "Quỹ phúc lợi chi không minh bạch",
     "Tổ Đóng gói không có ghế ngồi",
     "Khoa Nội Thiếu Người",
+    "Chưa giải quyết chế độ thai sản",
+    "Trả lời của công ty: chưa có",
 ]
 
 
