@@ -254,6 +254,9 @@ def bench_training(runs: int, results: dict) -> None:
 
 def bench_shortlist(runs: int, tmp: Path, results: dict) -> None:
     results["shortlist"] = {}
+    # the machine is shared: keep its load beside the figures (the 17.2 s 145 -> 15 CLI figure of
+    # 2026-12-03 09:20 could not be reproduced later with the same code: 5-7 s; nothing recorded the load)
+    results["shortlist_load_avg"] = {"start": round(os.getloadavg()[0], 2)}
     # shortlisting segments each text once and reuses it for grouping through the on-disk cache:
     # measure with the cache on but cold (a new, empty cache folder for every run)
 
@@ -284,7 +287,8 @@ def bench_shortlist(runs: int, tmp: Path, results: dict) -> None:
     results["shortlist"]["20000_to_50_api_s"] = round(cold(lambda: group_and_select(frame, 50, text_column="text", model=model)), 2)
     t = median_of(lambda: run_timed([CLI, "shortlist", str(big), "-n", "50", "-o", str(tmp / "s2.csv")], env=cold_env())[0], max(1, runs // 2))
     results["shortlist"]["20000_to_50_cli_s"] = round(t, 2)
-    print("shortlist", results["shortlist"], flush=True)
+    results["shortlist_load_avg"]["end"] = round(os.getloadavg()[0], 2)
+    print("shortlist", results["shortlist"], "load average", results["shortlist_load_avg"], flush=True)
 
 
 def bench_peers(runs: int, results: dict) -> None:

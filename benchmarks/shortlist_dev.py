@@ -1,0 +1,208 @@
+"""Grouping and wider shortlists on development data only (never on data/eval/ or the fixture).
+
+    .venv/bin/python benchmarks/shortlist_dev.py [-n 15,30,50] [--only sample|synthetic] [--seeds 0,1,2] [--folds 0,1,2,3]
+
+Two surveys, both free to tune on:
+
+- ``sample``: the sample survey (data/raw/sample_survey.csv) with its known issues
+  (data/raw/sample_survey_issues.csv), as ``shortlist_eval.py --dev``;
+- ``synthetic``: surveys built from the issue catalogue's own paraphrases that the matcher is
+  *not* fitted on (fold 1: styles 1, 3, 5, 7 held out, the matcher sees the title and styles
+  0, 2, 4, 6; fold 0 the other way round; folds 2 and 3 hold out six styles), with long-tailed
+  issue sizes like a real conference survey: six issues raised 18-25 times,
+  six 12-17 times, then a tail of 1-3. A large issue's petitions are its four held-out wordings,
+  each also in variants an officer meets in real files (no diacritics, a unit's name in front,
+  a request phrase after, the first sentence alone, common abbreviations), so no two petitions
+  are the same string. Categories come from the classifier, as in the real tool. ``--seeds``
+  (which issues are large) times ``--folds``: 12 surveys by default, reported one by one and
+  averaged.
+
+Prints, per survey and n: distinct issues among the chosen, coverage against the best
+quota-respecting choice, the ARI of the grouping, the number of groups and the largest group's
+share of each big issue — and which issues were chosen twice, with the groups that carried them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+UNITS = [f"CĐCS Công ty {name}" for name in (
+    "May Việt Tiến", "Điện tử Hải Hà", "Giày Thái Bình", "Thép Hòa Phát", "Dệt Nam Định", "Gỗ Trường Thành",
+    "Thủy sản Cà Mau", "Nhựa Bình Minh", "Cơ khí Đông Anh", "Bao bì Sài Gòn", "Linh kiện Yên Phong",
+    "Sợi Phú Bài", "Da giày Hưng Yên", "Chế biến gỗ Bình Dương", "May mặc Bắc Giang",
+)] + [f"CĐ Trường {name}" for name in ("THCS Nguyễn Du", "Tiểu học Kim Đồng", "Mầm non Hoa Sen")] + [
+    f"CĐ Bệnh viện {name}" for name in ("Đa khoa huyện", "Nhi tỉnh")
+]
+ABBREVIATIONS = (
+    ("bảo hiểm xã hội", "BHXH"), ("người lao động", "NLĐ"), ("công ty", "cty"), ("không", "ko"),
+    ("doanh nghiệp", "DN"), ("khu công nghiệp", "KCN"), ("được", "dc"), ("công nhân", "CN"),
+)
+REQUESTS = ("Đề nghị xem xét giải quyết.", "Mong công đoàn quan tâm.", "Kính đề nghị các cấp lưu ý.")
+BIG_SIZES = (25, 23, 21, 20, 19, 18)
+MEDIUM_SIZES = (17, 15, 14, 13, 12, 12)
+TAIL_SIZES = (1, 1, 1, 1, 2, 2, 3)
+
+
+def _variants(text: str, k: int) -> str:
+    """The ``k``-th officer-file variant of a petition (0: as written)."""
+    from petition_nlp.normalize import strip_diacritics
+
+    kind = k % 6
+    if kind == 1:
+        return strip_diacritics(text)
+    if kind == 2:
+        return f"{UNITS[k % len(UNITS)]}: {text}"
+    if kind == 3:
+        return f"{text.rstrip('.!?')}. {REQUESTS[k % len(REQUESTS)]}"
+    if kind == 4:
+        first = text.split(". ")[0].rstrip(".")
+        return first if len(first.split()) >= 6 and first != text.rstrip(".") else f"{text} ({UNITS[k % len(UNITS)]})"
+    if kind == 5:
+        out = text
+        for long, short in ABBREVIATIONS:
+            out = out.replace(long, short).replace(long.capitalize(), short)
+        return out if out != text else strip_diacritics(text).lower()
+    return text
+
+
+def _train_styles(count: int, fold: int) -> set[int]:
+    """The paraphrase styles the matcher is fitted on in ``fold`` (see :func:`synthetic_survey`)."""
+    if fold in (0, 1):
+        return set(range(1 - fold, count, 2))
+    return {j for j in range(count) if j % 4 == fold - 2}
+
+
+def synthetic_survey(seed: int = 0, fold: int = 1) -> tuple[pd.DataFrame, object]:
+    """(survey with id, unit, text, issue_id, catalogue_category; the matcher fitted without its texts).
+
+    ``fold`` 1: the survey holds paraphrase styles 1, 3, 5, 7 and the matcher is fitted on the title
+    and styles 0, 2, 4, 6; ``fold`` 0: the other way round; ``fold`` 2 / 3 (harder: more wordings
+    per issue, a matcher that knows less): the matcher sees the title and styles 0, 4 / 1, 5 only,
+    the survey the six others. ``seed`` draws which issues are large."""
+    from petition_nlp.catalogue import IssueMatcher, load_catalogue
+
+    issues = list(load_catalogue())
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(issues))
+    sizes = list(BIG_SIZES) + list(MEDIUM_SIZES)
+    sizes += [TAIL_SIZES[i % len(TAIL_SIZES)] for i in range(100)]
+    train_texts, train_ids, rows = [], [], []
+    for issue in issues:
+        train = _train_styles(len(issue.paraphrases), fold)
+        train_texts += [issue.title, *(issue.paraphrases[j] for j in train)]
+        train_ids += [issue.id] * (1 + len(train))
+    for position, size in zip(order, sizes):
+        issue = issues[position]
+        train = _train_styles(len(issue.paraphrases), fold)
+        held = [p for j, p in enumerate(issue.paraphrases) if j not in train]
+        for k in range(size):
+            base = held[k % len(held)]
+            text = _variants(base, k // len(held)) if k >= len(held) else base
+            rows.append({"unit": UNITS[int(rng.integers(len(UNITS)))], "text": text, "issue_id": issue.id,
+                         "catalogue_category": issue.category})
+    survey = pd.DataFrame(rows).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    survey.insert(0, "id", [f"S{i + 1}" for i in range(len(survey))])
+    if survey["text"].duplicated().any():
+        survey = survey.drop_duplicates("text").reset_index(drop=True)
+    return survey, IssueMatcher().fit(train_texts, train_ids)
+
+
+def sample_survey() -> tuple[pd.DataFrame, str, str]:
+    """(frame with issue_id, text column, id column) of the sample survey."""
+    from shortlist_eval import DEV_FILE, DEV_ISSUES, load_survey
+
+    return load_survey(str(DEV_FILE), str(DEV_ISSUES))
+
+
+def measure(frame: pd.DataFrame, text: str, id_column: str, ns: list[int], model: object) -> list[dict]:
+    """Our grouping + shortlist at each n, scored against issue_id (categories from the classifier)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from petition_nlp.shortlist import assign_groups, select_questions
+    from petition_nlp.shortlist_metrics import largest_group_share, shortlist_scores
+
+    survey = frame.drop(columns=[c for c in ("issue_id", "category", "catalogue_category") if c in frame.columns])
+    classified = model.classify(survey, text_column=text)
+    from petition_nlp.shortlist import _assign
+
+    groups, vectors = _assign(classified, text_column=text, category_column="category")
+    data = frame.copy()
+    data["category"] = groups["category"].to_numpy()
+    out = []
+    for n in ns:
+        chosen = select_questions(groups, n, text_column=text, id_column=id_column, vectors=vectors)
+        seats = chosen["category"].value_counts().to_dict()
+        picked = data.index[data[id_column].isin(chosen[id_column])].tolist()
+        scores = shortlist_scores(data, picked, seats)
+        twice = data.loc[picked, "issue_id"].value_counts()
+        repeats = []
+        for issue in twice.index[twice > 1]:
+            rows = [p for p in picked if data.at[p, "issue_id"] == issue]
+            picks = chosen.set_index(id_column).loc[data.loc[rows, id_column]]
+            repeats.append(f"{issue}: " + "; ".join(
+                f"{g} ({c}, {r} petitions, issue '{i}')"
+                for g, c, r, i in zip(picks["group_id"], picks["category"], picks["represents"], picks["issue"])))
+        out.append({
+            "n": n, "distinct": scores["distinct_issues"], "picked": scores["picked"],
+            "coverage_vs_oracle": scores["coverage_vs_oracle"],
+            "ari": round(adjusted_rand_score(data["issue_id"], groups["group_id"]), 4),
+            "groups": int(groups.loc[groups["group_id"] != "", "group_id"].nunique()),
+            "big_share": largest_group_share(data["issue_id"], groups["group_id"]),
+            "repeats": repeats,
+        })
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", default="15,30,50")
+    parser.add_argument("--only", choices=("sample", "synthetic"), default=None)
+    parser.add_argument("--seeds", default="0,1,2", help="synthetic surveys: comma-separated seeds (which issues are large)")
+    parser.add_argument("--folds", default="0,1,2,3", help="synthetic surveys: which paraphrase styles are held out (see synthetic_survey)")
+    parser.add_argument("--quiet", action="store_true", help="no list of repeated issues")
+    args = parser.parse_args()
+    ns = [int(n) for n in args.n.split(",")]
+
+    import petition_nlp.catalogue as catalogue
+    from petition_nlp import PetitionClassifier
+
+    model = PetitionClassifier.load()
+    results = {}
+    if args.only in (None, "sample"):
+        results["sample"] = measure(*sample_survey(), ns, model)
+    if args.only in (None, "synthetic"):
+        for seed in (int(s) for s in args.seeds.split(",")):
+            for fold in (int(f) for f in args.folds.split(",")):
+                survey, held_out = synthetic_survey(seed, fold)
+                original = catalogue.default_matcher
+                catalogue.default_matcher = lambda: held_out  # the grouping must not have seen these wordings
+                try:
+                    results[f"synth{seed}.{fold}"] = measure(survey, "text", "id", ns, model)
+                finally:
+                    catalogue.default_matcher = original
+    for name, rows in results.items():
+        for r in rows:
+            print(f"{name:9s} n={r['n']:2d}: distinct {r['distinct']}/{r['picked']}  vs oracle {r['coverage_vs_oracle']:.3f}  "
+                  f"ARI {r['ari']:.3f}  groups {r['groups']}  big share {r['big_share']}")
+            if not args.quiet:
+                for line in r["repeats"]:
+                    print(f"    twice: {line}")
+    synthetic = [rows for name, rows in results.items() if name.startswith("synth")]
+    if len(synthetic) > 1:
+        for k, n in enumerate(ns):
+            rows = [r[k] for r in synthetic]
+            print(f"synthetic mean n={n:2d}: distinct {np.mean([r['distinct'] for r in rows]):.2f}/{n}  "
+                  f"vs oracle {np.mean([r['coverage_vs_oracle'] for r in rows]):.3f}  ARI {np.mean([r['ari'] for r in rows]):.3f}  "
+                  f"big share {np.mean([r['big_share'] for r in rows]):.3f}  repeats {sum(r['picked'] - r['distinct'] for r in rows)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
