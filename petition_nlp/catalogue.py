@@ -319,11 +319,16 @@ def issue_titles() -> dict[str, str]:
 
 
 def main() -> int:
-    """``python -m petition_nlp.catalogue``: rebuild the shipped matcher after editing the catalogue."""
+    """``python -m petition_nlp.catalogue [PATH]``: rebuild the shipped matcher after editing the
+    catalogue (or write it to PATH)."""
     if not load_catalogue():
         print(f"error: no {CATALOGUE_FILE} to fit the matcher on", file=sys.stderr)
         return 1
-    target = build_shipped_matcher()
+    try:
+        target = build_shipped_matcher(sys.argv[1] if len(sys.argv) > 1 else None)
+    except OSError as exc:
+        print(f"error: cannot write the matcher: {exc}", file=sys.stderr)
+        return 1
     print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB, {len(load_catalogue())} issues)")
     return 0
 
