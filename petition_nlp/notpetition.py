@@ -86,13 +86,18 @@ SHORT_PETITIONS_FILE = "short_petitions.txt"
 NAMES_FILE = "person_names.txt"
 """Vietnamese surnames and given-name syllables (``{SURNAME}`` / ``{GIVEN}`` in the rules; a model feature)."""
 
+_CAN = (
+    r"can(?! tho| lam sang| bo(?: cong doan| chuyen trach| quan ly| nhan vien| cong nhan vien| cdcs| lanh dao|"
+    r" y te)?\W*$)"
+)
+"""The request word "cần" (need) — not "Cần Thơ", "cận lâm sàng" or a line ending in "cán bộ (...)"."""
 _ASK_WORDS = (
-    r"de nghi|kien nghi|de xuat|xin|mong|can(?! tho| lam sang| bo(?: cong doan| chuyen trach| quan ly| nhan vien| cong nhan vien| cdcs| lanh dao| y te)?\W*$)|tai sao|vi sao|bao gio|lam sao|the nao|co duoc|"
+    rf"de nghi|kien nghi|de xuat|xin|mong|{_CAN}|tai sao|vi sao|bao gio|lam sao|the nao|co duoc|"
     r"yeu cau|giai quyet|ho tro|nhung|tuy nhien|song|bo sung|sua doi|sua|bao ve|chua"
 )
 _NOASK = rf"(?!(?i:.*\b(?:{_ASK_WORDS})\b))"
 _ASK_VERBS = (
-    r"de nghi|xin|mong|can(?! tho| lam sang| bo(?: cong doan| chuyen trach| quan ly| nhan vien| cong nhan vien| cdcs| lanh dao| y te)?\W*$)|tai sao|vi sao|bao gio|lam sao|the nao|co duoc|yeu cau|giai quyet|"
+    rf"de nghi|xin|mong|{_CAN}|tai sao|vi sao|bao gio|lam sao|the nao|co duoc|yeu cau|giai quyet|"
     r"ho tro|bao ve"
 )
 _ASK = re.compile(rf"\b(?:{_ASK_VERBS})\b")
@@ -114,7 +119,8 @@ never sets aside a line where "kiến nghị" / "đề xuất" is followed by an
 _COMPLAINT = re.compile(
     r"\b(cham (dong|tra|chi|thanh toan|giai quyet|cap)|no (luong|bhxh|bao hiem|tien|thuong|phep)|"
     r"khong (duoc|tra|dong|cho|cap|chiu|dam bao|thuc hien|giai quyet|minh bach|ro rang|ro|cong khai|hop ly|"
-    r"cong bang|an toan|sach|dung|kip thoi|day du|dat|phu hop|thoa dang|nghiem|du)|khong co(?! (y kien|kien nghi|de xuat|cau hoi|gi|van de|vuong mac|thac mac|kho khan))|"
+    r"cong bang|an toan|sach|dung|kip thoi|day du|dat|phu hop|thoa dang|nghiem|du)|"
+    r"khong co(?! (y kien|kien nghi|de xuat|cau hoi|gi|van de|vuong mac|thac mac|kho khan))|"
     r"chua (duoc|tra|dong|cap|chot|giai quyet|thuc hien)|thieu|bi (tru|cat|no|ep|phat|sa thai|cho nghi|danh|trom|mat)|"
     r"cat giam|tru luong|ep (lam|ky|nghi)|sa thai|lam them qua|thap|qua (it|thap|cao|chat|nong|ban|dat|lau|ngan|dai|"
     r"nhieu|xa|kem|do|tai)|chua co|khong du|xuong cap|hu hong|o nhiem|bat cap|ngap|sai|"
@@ -204,7 +210,9 @@ def _trie_regex(words: Iterable[str], space: str = " ") -> str:
         node[""] = {}
 
     def build(node: dict[str, Any]) -> str:
-        alts = [_TRIE_CHARS.get(ch, re.escape(ch)).replace("SPACE", space) + build(node[ch]) for ch in sorted(node) if ch]
+        alts = [
+            _TRIE_CHARS.get(ch, re.escape(ch)).replace("SPACE", space) + build(node[ch]) for ch in sorted(node) if ch
+        ]
         if not alts:
             return ""
         body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
@@ -275,7 +283,8 @@ def _mask_places(lower: str, cased: str) -> tuple[str, str]:
 
     Only a place written with capitals ("Cần Thơ", "CẦN GIUỘC"), and only after an administrative
     word ("huyện", "TP.", "xã", "KCN") or before a separator, a number or a date ("Cần Thơ, ngày ...",
-    "Đồng Nai 10/5/2025", "Cần Giờ" alone): "Cần thêm nhà trẻ" and "CẦN GIỜ LÀM HỢP LÝ" stay as they are.
+    "Đồng Nai 10/5/2025", "Cần Giờ" alone): "Cần thêm nhà trẻ" and "CẦN GIỜ LÀM HỢP LÝ" stay as they
+    are.
     ``\bcan\b`` no longer matches "Canˣ Gioˣ", so the guards let the line through."""
     pattern = _guarded_places()
     if pattern is None or len(lower) != len(cased):
@@ -313,8 +322,10 @@ def _place_spans(cased: str) -> tuple[bool, bool]:
         if not word[:1].isupper():
             continue
         for n in (4, 3, 2, 1):
+            if i + n > len(words):
+                continue
             span = " ".join(words[i : i + n]).strip(",.;:()-").lower()
-            if len(words) >= i + n and span in known:
+            if span in known:
                 found = True
                 first = first or i == 0 or (i == 1 and _ADMIN_BEFORE.search(words[0].lower() + " ") is not None)
                 break
@@ -429,7 +440,9 @@ def _rules_apply(text: str) -> bool:
     only a line opening like a letterhead, heading, list or table row (a cheap check for long rows)."""
     if len(text) > MAX_RULE_CHARS:
         return False
-    return len(text) <= SHORT_LINE_CHARS or "|" in text or "\t" in text or bool(_LONG_OPENING.match(line_key(text[:24])))
+    if len(text) <= SHORT_LINE_CHARS or "|" in text or "\t" in text:
+        return True
+    return bool(_LONG_OPENING.match(line_key(text[:24])))
 
 
 class FurnitureDetector:

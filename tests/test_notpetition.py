@@ -356,7 +356,7 @@ def test_names_and_titles_on_their_own_are_furniture(line) -> None:
     assert load_detector().rule_kind(line) in {"person", "signature"}, line
 
 
-@pytest.mark.parametrize("text", ["Tăng Phúc Lợi", "Quan Tâm Đời Sống", "Lương thấp quá", "Đào tạo nghề hàn"])
+@pytest.mark.parametrize("text", ["Tăng Phúc Lợi", "Quan Tâm Đời Sống", "Lương thấp quá", "Đào tạo nghề"])
 def test_headings_that_look_like_names_are_not_names(text) -> None:
     surnames, given = person_names()
     assert "nguyen" in surnames and "thi" in given
