@@ -149,7 +149,7 @@ SURVEY_C = (
 )
 SURVEY_D = (
     "STT,Đơn vị,Nội dung kiến nghị\n"
-    "1,CĐCS Công ty M,Xin mở lớp tiếng Hàn buổi tối miễn phí cho người lao động trong khu công nghiệp.\n"
+    "1,CĐCS Công ty M,Xin tổ chức lớp học tiếng Hàn buổi tối không thu học phí cho công nhân có nhu cầu đi làm việc ở Hàn Quốc.\n"
     "2,CĐCS Công ty N,Đề nghị kiểm tra chất lượng bữa ăn ca của công nhân.\n"
 )
 
