@@ -256,11 +256,10 @@ def _reads_as_request(key: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _risky_word() -> re.Pattern[str]:
+def _risky_words() -> frozenset[str]:
     """Cheap pre-check: a place name can only need masking when the line holds one of these words
     (the words of the places of ``_guarded_places``)."""
-    words = {w for p in places() if _reads_as_request(p) for w in p.split()}
-    return re.compile(r"\b" + _trie_regex(words) + r"\b")
+    return frozenset(w for p in places() if _reads_as_request(p) for w in _WORD.findall(p))
 
 
 @lru_cache(maxsize=1)
@@ -308,7 +307,7 @@ def line_keys(text: str) -> tuple[str, str]:
         text = text.replace("\t", " | ")
     lower = line_key(text)
     cased = line_key(text, keep_case=True)
-    if _risky_word().search(lower):
+    if not _risky_words().isdisjoint(_WORD.findall(lower)):
         lower, cased = _mask_places(lower, cased)
     return lower, cased
 
@@ -348,6 +347,9 @@ class _RuleSet:
     """The kind of each rule, in file order (rule *i* is the named group ``r<i>`` of the patterns below)."""
     lower_any: re.Pattern[str]
     case_any: re.Pattern[str]
+    guarded_lower: re.Pattern[str]
+    guarded_case: re.Pattern[str]
+    """Rules flagged ``guard``: they count only on a line with no request verb and no complaint."""
 
 
 def _read_rules(text: str) -> _RuleSet:
@@ -355,22 +357,24 @@ def _read_rules(text: str) -> _RuleSet:
     one match per key finds the first rule that matches, and each rule is compiled once (the place
     and name lists make the patterns large)."""
     kinds: list[str] = []
-    lower: list[str] = []
-    case: list[str] = []
+    groups: dict[tuple[bool, bool], list[str]] = {(c, g): [] for c in (False, True) for g in (False, True)}
     numbers: list[int] = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split("\t")
-        if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "case"):
-            raise ValueError(f"{RULES_FILE}: line {n}: expected kind<TAB>regex[<TAB>case]")
+        flags = set(parts[2].split(",")) if len(parts) == 3 else set()
+        if len(parts) not in (2, 3) or not flags <= {"case", "guard"}:
+            raise ValueError(f"{RULES_FILE}: line {n}: expected kind<TAB>regex[<TAB>case|guard|case,guard]")
         kind, pattern = parts[0], _expand_macros(parts[1])
-        (case if len(parts) == 3 else lower).append(f"(?P<r{len(kinds)}>{pattern})\\Z")
+        groups["case" in flags, "guard" in flags].append(f"(?P<r{len(kinds)}>{pattern})\\Z")
         kinds.append(kind)
         numbers.append(n)
     never = r"(?!x)x"
     try:
-        return _RuleSet(tuple(kinds), re.compile("|".join(lower) or never), re.compile("|".join(case) or never))
+        order = ((False, False), (True, False), (False, True), (True, True))
+        lower, case, g_lower, g_case = (re.compile("|".join(groups[key]) or never) for key in order)
+        return _RuleSet(tuple(kinds), lower, case, g_lower, g_case)
     except re.error:
         for n, line in zip(numbers, (ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))):
             try:
@@ -470,10 +474,13 @@ class FurnitureDetector:
         return self._rule_kind(*line_keys(text))
 
     def _rule_kind(self, lower: str, cased: str) -> str | None:
-        found = [m for m in (self.rules.lower_any.match(lower), self.rules.case_any.match(cased)) if m]
-        if not found:
-            return None
-        return self.rules.kinds[min(int(str(m.lastgroup)[1:]) for m in found)]
+        r = self.rules
+        found = [r.lower_any.match(lower), r.case_any.match(cased)]
+        guarded = [r.guarded_lower.match(lower), r.guarded_case.match(cased)]
+        if any(guarded) and not _has_request_or_complaint(lower):
+            found += guarded
+        rules = [int(str(m.lastgroup)[1:]) for m in found if m]
+        return r.kinds[min(rules)] if rules else None
 
     def score(self, text: str) -> float:
         """The line model's probability that ``text`` is furniture."""
@@ -494,6 +501,11 @@ class FurnitureDetector:
         if _ASK.search(key) or (self.start_guard and _guarded_start(key, cased)):
             return None
         return "model" if self.score(text) >= self.threshold else None
+
+
+def _has_request_or_complaint(key: str) -> bool:
+    """The guard of the rules flagged ``guard``: a request verb or a complaint predicate anywhere."""
+    return bool(_ASK.search(key) or _COMPLAINT.search(key))
 
 
 def _guarded_start(key: str, cased: str) -> bool:

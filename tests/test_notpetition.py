@@ -393,3 +393,12 @@ def test_cross_writer_scores_each_writer_with_a_model_fitted_without_it(monkeypa
     assert result["w1"]["furniture_rows"] == 2 and result["w2"]["furniture_rows"] == 2
     assert result["w2"]["furniture_recall"] == 1.0  # "Tổng: 3", "Cộng: 5": total rules
     assert result["w1"]["genuine_caught_lines_file"] == 0.0
+
+
+def test_guard_flag_keeps_a_rule_off_requests_and_complaints() -> None:
+    detector = FurnitureDetector("unit\tto \\w+( \\w+)?\tguard\nplain\tto mong \\w+\n")
+    assert detector.rule_kind("Tổ Cắt") == "unit"
+    assert detector.rule_kind("Tổ Cắt thiếu") is None  # guarded rule refused, no other rule matches
+    assert detector.rule_kind("Tổ mong muốn") == "plain"  # guarded rule refused, the next rule counts
+    with pytest.raises(ValueError, match="line 1"):
+        FurnitureDetector("unit\tto\tbogus\n")
