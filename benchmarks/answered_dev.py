@@ -239,6 +239,11 @@ def score(path: Path, model: dict[str, Any] | None = None, threshold: float | No
     p0, r0, n0 = pr(old, OLD_THRESHOLD, total)
     p1, r1, n1 = pr(new, threshold, total)
     print(f"pooled ({total} rows to link): old rule P {p0:.3f} R {r0:.3f} ({n0}) | logistic P {p1:.3f} R {r1:.3f} ({n1})")
+    ceiling = int(data[data["veto"] == 0].groupby(["seed", "petition"])["right"].max().sum())
+    print(f"rows with a right candidate at all (the grouping of A and the topics allow): {ceiling / total:.3f}")
+    for t in (0.3, 0.5, 0.6, 0.7, 0.8, threshold, 0.9, 0.95):
+        precision, recall, n = pr(new, t, total)
+        print(f"  logistic >= {t:.2f}: P {precision:.3f} R {recall:.3f} ({n} links)")
 
 
 def seed_list(text: str) -> list[int]:
