@@ -33,7 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 __all__ = [
-    "FEATURES", "LINK_MODEL", "LINK_THRESHOLD", "PROB_TEMPERATURE", "MIN_CANDIDATE_SIM", "candidate_features",
+    "FEATURES", "LINK_MODEL", "LINK_THRESHOLD", "PROB_TEMPERATURE", "MIN_CANDIDATE_SIM", "TOP_MEMBERS", "candidate_features",
     "link_probability", "choose_links", "match_answered",
 ]
 
@@ -145,7 +145,8 @@ def candidate_features(
 
     columns = ["petition", "group", *FEATURES, "veto"]
     usable_mask = np.ones(len(texts), dtype=bool) if usable is None else np.asarray(usable, dtype=bool)
-    groups = [(list(members), category) for members, category in groups if len(members)]
+    kept = [k for k, (members, _) in enumerate(groups) if len(members)]  # a group without members is no candidate
+    groups = [(list(groups[k][0]), groups[k][1]) for k in kept]
     if not len(texts) or not groups or not usable_mask.any():
         return pd.DataFrame(columns=columns)
     texts = [str(t) for t in texts]
@@ -168,7 +169,7 @@ def candidate_features(
             rival = runner_up if pos == first else sims[first]  # the best of the other candidates
             group_issue = cat["group_issue"][k]
             rows.append((
-                int(i), int(k), sims[pos], words["top_sim"][i, k], words["centroid_sim"][i, k], sims[pos] - rival,
+                int(i), kept[k], sims[pos], words["top_sim"][i, k], words["centroid_sim"][i, k], sims[pos] - rival,
                 cat["agreement"][i, k], float(bool(issue) and issue == group_issue),
                 float(bool(issue) and bool(group_issue) and issue != group_issue),
             ))

@@ -72,6 +72,8 @@ def test_candidates_are_groups_of_the_petition_topic_and_usable_petitions_only()
     assert list(features.columns) == ["petition", "group", *am.FEATURES, "veto"]
     assert am.candidate_features([SAME_ISSUE], ["security"], GROUPS).empty  # no answered group of that topic
     assert am.candidate_features([SAME_ISSUE], ["housing"], []).empty
+    with_empty = am.match_answered([SAME_ISSUE], ["housing"], [([], "housing"), *GROUPS])
+    assert [k for _, k, _ in with_empty] == [1]  # indices stay those of the groups given
     assert am.match_answered([], [], GROUPS) == []
 
 
