@@ -110,9 +110,21 @@ _ACTION_VERBS = (
     r"day manh|doi moi|khac phuc|chan chinh|nghien cuu|xem xet|quan tam|thanh lap|ban hanh|ap dung|dau tu|"
     r"nhan rong|bo nhiem|ky ket|lap dat|bao dam|duy tri|rut ngan|keo dai|chuyen|thay"
 )
-_START_VERB = re.compile(
-    rf"\W*(?:\d{{1,2}}\s*[.)/-]\s*|[-+*\u2022]\s*)?(?:{_ACTION_VERBS})\b|\W*(luu y|chu y)\b(?!\s*:)"
+_AMBIGUOUS_WITHOUT_DIACRITICS = frozenset(
+    {"dong", "cong nhan", "lam", "them", "chuyen", "giam", "cap", "tra", "mo", "bo", "cam", "dua", "tao", "giu",
+     "som", "thay", "bat", "phat", "mien", "ngan"}
 )
+"""Action verbs whose diacritic-free form is also a common noun or another word ("lao động" →
+"dong", "công nhân" → "cong nhan", "giám đốc" → "giam", "làm thêm" → "lam them")."""
+_CAPTION_ACTION = "|".join(
+    [v for v in _ACTION_VERBS.split("|") if v not in _AMBIGUOUS_WITHOUT_DIACRITICS] + [r"giam(?! (doc|sat|dinh|thi))"]
+)
+"""``{NOACTION}``: the action verbs a caption naming a group of petitions must not hold."""
+_START_VERB = re.compile(
+    rf"\W*(?:(?:\d{{1,2}}|[a-h]|[ivx]{{1,4}})\s*[.)/-]\s*|[-+*\u2022]\s*)?(?:{_ACTION_VERBS})\b|\W*(luu y|chu y)\b(?!\s*:)"
+)
+_ITEM_VERB = re.compile(rf"\W*(?:\d{{1,2}}|[a-h]|[ivx]{{1,4}})\s*[.)/-]\s*(?:{_ACTION_VERBS})\b")
+"""A numbered or lettered list item opening with an action verb ("a) Giảm giá thuê phòng trọ")."""
 _NOUN_ASK = re.compile(rf"\b(?:kien nghi|de xuat|nguyen vong|mong muon)\b.*\b(?:{_ACTION_VERBS})\b")
 """A petition that names itself ("1. Kiến nghị với công ty tăng lương"): with ``start_guard`` the model
 never sets aside a line where "kiến nghị" / "đề xuất" is followed by an action verb."""
@@ -121,7 +133,8 @@ _COMPLAINT = re.compile(
     r"khong (duoc|tra|dong|cho|cap|chiu|dam bao|thuc hien|giai quyet|minh bach|ro rang|ro|cong khai|hop ly|"
     r"cong bang|an toan|sach|dung|kip thoi|day du|dat|phu hop|thoa dang|nghiem|du)|"
     r"khong co(?! (y kien|kien nghi|de xuat|cau hoi|gi|van de|vuong mac|thac mac|kho khan))|"
-    r"chua (duoc|tra|dong|cap|chot|giai quyet|thuc hien)|thieu|bi (tru|cat|no|ep|phat|sa thai|cho nghi|danh|trom|mat)|"
+    r"chua (duoc|tra|dong|cap|chot|giai quyet|thuc hien|to chuc|co|lap|bo tri)|(?<!toi )thieu|bat (ky|lam|nghi|di|ve|tang ca|ngh?i viec)|"
+    r"nen (la|co|duoc|cho|de)|bi (tru|cat|no|ep|phat|sa thai|cho nghi|danh|trom|mat)|"
     r"cat giam|tru luong|ep (lam|ky|nghi)|sa thai|lam them qua|thap|qua (it|thap|cao|chat|nong|ban|dat|lau|ngan|dai|"
     r"nhieu|xa|kem|do|tai)|chua co|khong du|xuong cap|hu hong|o nhiem|bat cap|ngap|sai|"
     r"(rat|qua|bi|da|van|dang) (ban|hong|cao|dat|te|toi)|(thu|gia|phi|muc|lai) cao)\b"
@@ -233,6 +246,7 @@ def _macros() -> dict[str, str]:
         "{NOASK}": _NOASK,
         "{NOVERB}": rf"(?!(?i:.*\b(?:{_ASK_VERBS})\b))",
         "{NOCOMPLAINT}": rf"(?!(?i:.*{_COMPLAINT.pattern}))",
+        "{NOACTION}": rf"(?!(?i:.*\b(?:{_CAPTION_ACTION})\b))",
         "{PLACE}": _trie_regex(places()),
         "{SURNAME}": _trie_regex(_cased_forms(surnames)),
         "{GIVEN}": _trie_regex(_cased_forms(given)),
@@ -242,7 +256,7 @@ def _macros() -> dict[str, str]:
 
 
 def _expand_macros(pattern: str) -> str:
-    """Replace ``{NOASK}``, ``{PLACE}``, ``{SURNAME}``, ``{GIVEN}`` (cased), ``{SURNAME_L}``, ``{GIVEN_L}``."""
+    """Replace ``{NOASK}``, ``{NOVERB}``, ``{NOCOMPLAINT}``, ``{NOACTION}``, ``{PLACE}``, ``{SURNAME}``, ``{GIVEN}`` (cased), ``{SURNAME_L}``, ``{GIVEN_L}``."""
     if "{" not in pattern:
         return pattern
     for macro, regex in _macros().items():
@@ -480,7 +494,12 @@ class FurnitureDetector:
         if any(guarded) and not _has_request_or_complaint(lower):
             found += guarded
         rules = [int(str(m.lastgroup)[1:]) for m in found if m]
-        return r.kinds[min(rules)] if rules else None
+        if not rules:
+            return None
+        kind = r.kinds[min(rules)]
+        # a numbered or lettered item that opens with an action verb ("a) Giảm giá thuê phòng
+        # trọ", "2. Tăng phụ cấp") is a petition in a list, never a heading
+        return None if kind == "heading" and _ITEM_VERB.match(lower) else kind
 
     def score(self, text: str) -> float:
         """The line model's probability that ``text`` is furniture."""
