@@ -402,3 +402,32 @@ def test_guard_flag_keeps_a_rule_off_requests_and_complaints() -> None:
     assert detector.rule_kind("Tổ mong muốn") == "plain"  # guarded rule refused, the next rule counts
     with pytest.raises(ValueError, match="line 1"):
         FurnitureDetector("unit\tto\tbogus\n")
+
+
+@pytest.mark.parametrize("line", [
+    "Kiến nghị về chế độ phụ cấp",          # a caption naming a group of petitions
+    "Các ý kiến, kiến nghị về môi trường làm việc",
+    "Ý kiến phản ánh về nước sinh hoạt khu trọ",
+    "Kiến nghị của người lao động tại KCN Đình Trám",  # "lao động" is not the verb "đóng"
+    "Tóm tắt kiến nghị về mức lương tối thiểu",          # "tối thiểu" is not the complaint "thiếu"
+])
+def test_captions_naming_a_group_of_petitions_are_headings(line) -> None:
+    assert furniture_kind(line) == "heading"
+
+
+@pytest.mark.parametrize("text", [
+    "Kiến nghị tăng phụ cấp độc hại",                    # the caption words followed by a request
+    "Kiến nghị về việc điều chỉnh giờ tan ca",
+    "Kiến nghị về việc công ty chậm đóng BHXH",
+    "b) Giảm giá điện cho phòng trọ công nhân",           # a lettered item opening with a verb
+    "Công ty bắt ký cam kết không nghỉ phép",
+    "Ban giám đốc chưa tổ chức đối thoại định kỳ",
+    "Thống nhất cao, đề nghị sớm ban hành nghị quyết",
+])
+def test_requests_under_caption_words_or_item_letters_pass(text) -> None:
+    assert not is_not_petition(text)
+
+
+@pytest.mark.parametrize("line", ["Như trên, không có gì thêm.", "Thống nhất cao với dự thảo nghị quyết."])
+def test_agreement_and_as_above_lines_are_no_opinion(line) -> None:
+    assert furniture_kind(line) == "no_opinion"
