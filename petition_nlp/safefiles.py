@@ -99,7 +99,7 @@ def check_archive(raw: bytes, path: str | Path) -> None:
         return
     try:
         archive = zipfile.ZipFile(_io.BytesIO(raw))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
         return  # not a readable zip: the reader reports it as corrupt
     with archive:
         members = archive.infolist()
