@@ -63,6 +63,12 @@ def risk_coverage(
     return table
 
 
+def runner_up(proba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index and probability of each row's second most probable class (ties: stable order)."""
+    idx = np.argsort(proba, axis=1, kind="stable")[:, -2]
+    return idx, proba[np.arange(len(proba)), idx]
+
+
 def choose_second_threshold(
     proba: np.ndarray,
     labels: np.ndarray,
@@ -83,8 +89,7 @@ def choose_second_threshold(
     classes = np.asarray(classes, dtype=object)
     if len(proba) == 0 or proba.shape[1] < 2:
         return 1.01
-    second_idx = np.argsort(proba, axis=1, kind="stable")[:, -2]
-    p2 = proba[np.arange(len(proba)), second_idx]
+    second_idx, p2 = runner_up(proba)
     second = classes[second_idx]
     useful = second == np.asarray(labels, dtype=object)
     if labels_2 is not None:
@@ -126,8 +131,7 @@ def lower_second_for_coverage(
     wrong = np.asarray(classes, dtype=object)[proba.argmax(axis=1)] != np.asarray(labels, dtype=object)
     if len(proba) == 0 or proba.shape[1] < 2 or not wrong.any():
         return threshold
-    second_idx = np.argsort(proba, axis=1, kind="stable")[:, -2]
-    p2 = proba[np.arange(len(proba)), second_idx]
+    second_idx, p2 = runner_up(proba)
     useful = wrong & ~np.asarray(flagged, dtype=bool) & (np.asarray(classes, dtype=object)[second_idx] == np.asarray(labels, dtype=object))
     needed = int(np.ceil(coverage * wrong.sum())) - int((wrong & np.asarray(flagged, dtype=bool)).sum())
     if needed <= int((useful & (p2 >= threshold)).sum()):
@@ -479,8 +483,8 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
                     oof, labels, codes, conf < by_precision, self.second_threshold_,
                     coverage=self.review_coverage, max_share=self.second_share,
                 )
-                second_idx = np.argsort(oof, axis=1, kind="stable")[:, -2]
-                rescued = (oof[np.arange(len(oof)), second_idx] >= self.second_threshold_) & (codes[second_idx] == labels)
+                second_idx, p2 = runner_up(oof)
+                rescued = (p2 >= self.second_threshold_) & (codes[second_idx] == labels)
                 by_coverage = choose_coverage_threshold(
                     conf, ~correct, rescued, coverage=self.review_coverage, max_share=self.max_review_share
                 )
@@ -532,8 +536,7 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         conf = oof.max(axis=1)
         correct = pred == labels
         flagged = conf < self.review_threshold_
-        second_idx = np.argsort(oof, axis=1, kind="stable")[:, -2]
-        p2 = oof[np.arange(len(oof)), second_idx]
+        second_idx, p2 = runner_up(oof)
         shown = p2 >= self.second_threshold_
         second_right = shown & (codes[second_idx] == labels)
         wrong = ~correct
