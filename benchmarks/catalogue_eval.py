@@ -11,6 +11,10 @@ read, so ``IssueMatcher.min_score`` can be chosen here without touching the eval
 * issue folds: whole issues are held out, so their paraphrases raise an issue the matcher does
   not know -> how often such a petition is (wrongly) matched to some issue anyway.
 
+* writer folds (when ``data/issue_paraphrases.csv`` holds other writers' paraphrases): the
+  matcher is trained on the titles and every paraphrase but one writer's, and asked to recognise
+  that writer's paraphrases -- the nearest thing here to petitions written by a stranger.
+
 For each candidate ``min_score`` it prints the share of known-issue paraphrases matched to the
 right issue, matched to a wrong one, and the share of unknown-issue paraphrases matched at all.
 """
@@ -62,8 +66,40 @@ def main() -> int:
         matched = known_top >= t
         print(f"| {t:+.1f} | {np.mean(matched & known_right):.3f} | {np.mean(matched & ~known_right):.3f} | "
               f"{np.mean(~matched):.3f} | {np.mean(unknown_top >= t):.3f} |")
+    writer_folds(issues)
     print(f"current default min_score {IssueMatcher().min_score:+.1f}")
     return 0
+
+
+def writer_folds(issues) -> None:
+    """Train without one writer's paraphrases, test on them (every writer who wrote paraphrases
+    for issues another writer also covers)."""
+    texts, labels, writers = [], [], []
+    for issue in issues:
+        for text, writer in [(issue.title, "title"), *zip(issue.paraphrases, issue.paraphrase_writers)]:
+            texts.append(text)
+            labels.append(issue.id)
+            writers.append(writer)
+    plain, labels, writers = np.array(_plain(texts), dtype=object), np.array(labels), np.array(writers)
+    tops, rights = [], []
+    for writer in sorted(set(writers) - {"title"}):
+        test = writers == writer
+        if not np.isin(labels[test], labels[~test & (writers != "title")]).all():
+            continue  # the writer's issues have no other writer's paraphrases: nothing to learn from
+        matcher = IssueMatcher().fit(plain[~test].tolist(), labels[~test])
+        scores = matcher.decision_function((), plain=plain[test].tolist())
+        right = matcher.issue_ids_[scores.argmax(axis=1)] == labels[test]
+        print(f"writer fold {writer}: {test.sum()} paraphrases, best issue right {right.mean():.3f}")
+        tops.append(scores.max(axis=1))
+        rights.append(right)
+    if not tops:
+        return
+    top, right = np.concatenate(tops), np.concatenate(rights)
+    print("| min_score | other writer: matched right | matched wrong | unmatched |")
+    print("|---|---|---|---|")
+    for t in THRESHOLDS:
+        matched = top >= t
+        print(f"| {t:+.1f} | {np.mean(matched & right):.3f} | {np.mean(matched & ~right):.3f} | {np.mean(~matched):.3f} |")
 
 
 if __name__ == "__main__":

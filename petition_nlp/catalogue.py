@@ -4,7 +4,9 @@ which of them a petition raises.
 ``data/issue_catalogue.jsonl`` holds one issue per line: an ``id``, its topic ``category``, a
 short Vietnamese ``title`` officers recognise, its ``concepts`` (key phrases), ``near_miss``
 (neighbouring issues that must stay apart) and ``paraphrases`` written by the team in different
-registers. :class:`IssueMatcher` is a linear classifier trained on those paraphrases; the
+registers. ``data/issue_paraphrases.csv`` adds paraphrases by other writers (columns ``issue_id,
+text, register, writer, batch``), so that the matcher learns more than one writer's wording.
+:class:`IssueMatcher` is a linear classifier trained on all of them; the
 grouping (``shortlist.py``) adds its scores to the grouping vectors so that petitions raising
 the same catalogue issue in different words meet, and names each group by the issue it matches.
 
@@ -44,6 +46,7 @@ __all__ = [
 ]
 
 CATALOGUE_FILE = "issue_catalogue.jsonl"
+PARAPHRASES_FILE = "issue_paraphrases.csv"
 MATCHER_FILE = "issue_matcher.npz"
 MATCHER_FORMAT = 2
 """Version of the saved state's layout (2: float16 weights, column-compressed)."""
@@ -59,18 +62,46 @@ class Issue:
     concepts: tuple[str, ...]
     near_miss: tuple[str, ...]
     paraphrases: tuple[str, ...]
+    paraphrase_writers: tuple[str, ...] = ()
+    """The writer of each paraphrase (same order as ``paraphrases``)."""
 
 
-def _catalogue_text() -> str:
+def _data_text(name: str) -> str:
     try:
-        return _read(CATALOGUE_FILE)
+        return _read(name)
     except FileNotFoundError:
         return ""
 
 
+def _catalogue_text() -> str:
+    return _data_text(CATALOGUE_FILE)
+
+
+def _paraphrases_text() -> str:
+    return _data_text(PARAPHRASES_FILE)
+
+
 def catalogue_fingerprint() -> str:
-    """sha256 of the bundled catalogue file (empty catalogue: of the empty string)."""
-    return hashlib.sha256(_catalogue_text().encode("utf-8")).hexdigest()
+    """sha256 of the bundled catalogue and extra paraphrase files (no catalogue: of the empty string)."""
+    text = _catalogue_text()
+    extra = _paraphrases_text()
+    if extra:
+        text += "\n" + PARAPHRASES_FILE + "\n" + extra
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _extra_paraphrases(known: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """``{issue id: [(text, writer), ...]}`` from ``data/issue_paraphrases.csv``."""
+    import csv
+    import io
+
+    extra: dict[str, list[tuple[str, str]]] = {}
+    for number, row in enumerate(csv.DictReader(io.StringIO(_paraphrases_text())), start=2):
+        issue_id, text = (row.get("issue_id") or "").strip(), (row.get("text") or "").strip()
+        if issue_id not in known or not text:  # a broken shipped file is a bug: say where
+            raise ValueError(f"{PARAPHRASES_FILE} line {number}: unknown issue {issue_id!r} or empty text")
+        extra.setdefault(issue_id, []).append((text, (row.get("writer") or "").strip()))
+    return extra
 
 
 def matcher_fingerprint(matcher: IssueMatcher | None = None) -> str:
@@ -83,7 +114,8 @@ def matcher_fingerprint(matcher: IssueMatcher | None = None) -> str:
 
 @lru_cache(maxsize=1)
 def load_catalogue() -> tuple[Issue, ...]:
-    """Every issue of ``data/issue_catalogue.jsonl`` (``()`` when the file is absent)."""
+    """Every issue of ``data/issue_catalogue.jsonl`` (``()`` when the file is absent), with the
+    paraphrases of ``data/issue_paraphrases.csv`` after its own."""
     issues = []
     for number, line in enumerate(_catalogue_text().splitlines(), start=1):
         if not line.strip():
@@ -98,11 +130,20 @@ def load_catalogue() -> tuple[Issue, ...]:
                     concepts=tuple(item.get("concepts", ())),
                     near_miss=tuple(item.get("near_miss", ())),
                     paraphrases=tuple(item.get("paraphrases", ())),
+                    paraphrase_writers=(str(item.get("writer", "")),) * len(item.get("paraphrases", ())),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:  # a broken shipped file is a bug: say where
             raise ValueError(f"{CATALOGUE_FILE} line {number}: {exc}") from None
-    return tuple(issues)
+    extra = _extra_paraphrases({issue.id for issue in issues})
+    return tuple(
+        Issue(
+            id=issue.id, category=issue.category, title=issue.title, concepts=issue.concepts, near_miss=issue.near_miss,
+            paraphrases=issue.paraphrases + tuple(text for text, _ in extra.get(issue.id, ())),
+            paraphrase_writers=issue.paraphrase_writers + tuple(writer for _, writer in extra.get(issue.id, ())),
+        )
+        for issue in issues
+    )
 
 
 def _plain(texts: Iterable[Any]) -> list[str]:

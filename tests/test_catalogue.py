@@ -159,8 +159,33 @@ def test_edited_catalogue_is_refitted_not_read_from_the_shipped_file(monkeypatch
         for issue, texts in TOY.items()
     )
     monkeypatch.setattr(catalogue, "_catalogue_text", lambda: toy)
+    monkeypatch.setattr(catalogue, "_paraphrases_text", lambda: "")
     monkeypatch.setenv("PETITION_NLP_CACHE_DIR", str(tmp_path))
     matcher = catalogue.default_matcher()
     assert sorted(matcher.issue_ids_) == sorted(TOY)
     assert list(matcher.match(["cty nợ bhxh mấy tháng rồi"])[0]) == ["owed"]
     assert list(tmp_path.glob("issue_matcher-*.npz"))  # kept for the next process
+
+
+def test_other_writers_paraphrases_join_their_issue_with_provenance(monkeypatch) -> None:
+    import json
+
+    toy = json.dumps({"id": "owed", "category": "social_insurance", "title": "Nợ BHXH", "paraphrases": ["cty nợ bhxh"],
+                      "writer": "w1"}, ensure_ascii=False)
+    extra = "issue_id,text,register,writer,batch\nowed,\"tra app thấy trống, tháng nào cũng bị trừ\",indirect,w2,b\n"
+    monkeypatch.setattr(catalogue, "_catalogue_text", lambda: toy)
+    monkeypatch.setattr(catalogue, "_paraphrases_text", lambda: extra)
+    catalogue.load_catalogue.cache_clear()
+    try:
+        (issue,) = catalogue.load_catalogue()
+        assert issue.paraphrases == ("cty nợ bhxh", "tra app thấy trống, tháng nào cũng bị trừ")
+        assert issue.paraphrase_writers == ("w1", "w2")
+        before = catalogue.catalogue_fingerprint()
+        monkeypatch.setattr(catalogue, "_paraphrases_text", lambda: extra.replace("trống", "trống trơn"))
+        assert catalogue.catalogue_fingerprint() != before  # an edited paraphrase refits the matcher
+        monkeypatch.setattr(catalogue, "_paraphrases_text", lambda: extra.replace("owed,", "nobody,"))
+        catalogue.load_catalogue.cache_clear()
+        with pytest.raises(ValueError, match="issue_paraphrases.csv line 2"):
+            catalogue.load_catalogue()
+    finally:
+        catalogue.load_catalogue.cache_clear()
