@@ -60,13 +60,27 @@ OLD_THRESHOLD = 0.35
 
 
 # ----------------------------------------------------------------------------- building the surveys
-def build(seed: int, *, a_issues: int = 100, unknown: float = 0.15) -> tuple[pd.DataFrame, pd.DataFrame, catalogue.IssueMatcher]:
+def _shuffled(issue: catalogue.Issue, rng: np.random.Generator, cross_writer: bool) -> list[str]:
+    """The issue's paraphrases in the order the surveys take them: shuffled; with ``cross_writer``,
+    the catalogue writer's first and the other writers' last (A takes from the front, B next)."""
+    order = [issue.paraphrases[j] for j in rng.permutation(len(issue.paraphrases))]
+    if not cross_writer or not issue.paraphrase_writers:
+        return order
+    writer = dict(zip(issue.paraphrases, issue.paraphrase_writers))
+    first = issue.paraphrase_writers[0]
+    return [t for t in order if writer[t] == first] + [t for t in order if writer[t] != first]
+
+
+def build(
+    seed: int, *, a_issues: int = 100, unknown: float = 0.15, cross_writer: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame, catalogue.IssueMatcher]:
     """Survey A, survey B (columns ``unit``, ``text``, ``issue_id``, ``category``) and the matcher
-    refitted without their paraphrases."""
+    refitted without their paraphrases. ``cross_writer``: A is written from the catalogue writer's
+    paraphrases and B, where the issue has them, from other writers' (strangers to A's wording)."""
     rng = np.random.default_rng(seed)
     issues = list(catalogue.load_catalogue())
     by_id = {i.id: i for i in issues}
-    order = {i.id: [i.paraphrases[j] for j in rng.permutation(len(i.paraphrases))] for i in issues}
+    order = {i.id: _shuffled(i, rng, cross_writer) for i in issues}
     unknown_ids = set(rng.choice([i.id for i in issues], size=int(round(unknown * len(issues))), replace=False))
     in_a = [str(x) for x in rng.choice([i.id for i in issues], size=a_issues, replace=False)]
     shared = set(str(x) for x in rng.choice(in_a, size=len(in_a) // 2, replace=False))
@@ -74,6 +88,8 @@ def build(seed: int, *, a_issues: int = 100, unknown: float = 0.15) -> tuple[pd.
     a_rows, b_rows = [], []
     for iid in in_a:
         size = int(rng.choice(A_SIZES, p=A_SIZE_P))
+        if cross_writer and by_id[iid].paraphrase_writers:  # A keeps to the first writer's paraphrases
+            size = min(size, by_id[iid].paraphrase_writers.count(by_id[iid].paraphrase_writers[0]))
         if iid in shared:  # B takes 1-2 more; the matcher keeps at least one paraphrase besides the title
             size = min(size, len(order[iid]) - 2)
         a_rows += [(iid, t) for t in order[iid][:size]]
@@ -91,6 +107,10 @@ def build(seed: int, *, a_issues: int = 100, unknown: float = 0.15) -> tuple[pd.
         if len(new_rows) >= want:
             break
         more = int(rng.integers(1, 3))
+        if cross_writer and by_id[iid].paraphrase_writers:  # B's own issues in the other writers' words too
+            first = by_id[iid].paraphrase_writers[0]
+            writer = dict(zip(by_id[iid].paraphrases, by_id[iid].paraphrase_writers))
+            order[iid] = [t for t in order[iid] if writer[t] != first] + [t for t in order[iid] if writer[t] == first]
         new_rows += [(iid, t) for t in order[iid][:more]]
         used[iid] = more
     b_rows += new_rows
@@ -127,13 +147,13 @@ def _upload(store: Any, frame: pd.DataFrame, name: str, model: Any) -> int:
     return sid
 
 
-def run_seed(seed: int, model: Any, *, a_issues: int, unknown: float) -> tuple[dict[str, Any], pd.DataFrame]:
+def run_seed(seed: int, model: Any, *, a_issues: int, unknown: float, cross_writer: bool = False) -> tuple[dict[str, Any], pd.DataFrame]:
     """Both surveys through the store; the metrics of B's stored links, and B's candidate features
     (with ``right``: the group's dominant issue is the petition's issue)."""
     from petition_nlp.store import Store
     from petition_nlp.store import workspace as ws
 
-    a_truth, b_truth, matcher = build(seed, a_issues=a_issues, unknown=unknown)
+    a_truth, b_truth, matcher = build(seed, a_issues=a_issues, unknown=unknown, cross_writer=cross_writer)
     shipped = catalogue.default_matcher
     catalogue.default_matcher = lambda: matcher  # type: ignore[assignment]  # the grouping and the link read it here
     try:
@@ -258,6 +278,8 @@ def main() -> int:
     parser.add_argument("--seeds", default="0-5", help="Seeds to simulate, '0-5' or '1,4,7'.")
     parser.add_argument("--a-issues", type=int, default=100)
     parser.add_argument("--unknown", type=float, default=0.15, help="Share of catalogue issues the refitted matcher never sees.")
+    parser.add_argument("--cross-writer", action="store_true",
+                        help="Survey B from other writers' paraphrases (data/issue_paraphrases.csv), A from the catalogue writer's.")
     parser.add_argument("--features", type=Path, help="Write the candidates' features here (CSV).")
     parser.add_argument("--fit", type=Path, help="Fit the logistic model on these saved features.")
     parser.add_argument("--fit-seeds", default="0-5")
@@ -274,7 +296,7 @@ def main() -> int:
     model = load_model()
     rows, frames, should = [], [], {}
     for seed in seed_list(args.seeds):
-        metrics, features = run_seed(seed, model, a_issues=args.a_issues, unknown=args.unknown)
+        metrics, features = run_seed(seed, model, a_issues=args.a_issues, unknown=args.unknown, cross_writer=args.cross_writer)
         should[seed] = metrics.pop("_should_total")
         rows.append(metrics)
         frames.append(features)
