@@ -135,7 +135,7 @@ _COMPLAINT = re.compile(
     r"khong co(?! (y kien|kien nghi|de xuat|cau hoi|gi|van de|vuong mac|thac mac|kho khan))|"
     r"chua (duoc|tra|dong|cap|chot|giai quyet|thuc hien|to chuc|co|lap|bo tri)|(?<!toi )thieu|bat (ky|lam|nghi|di|ve|tang ca|ngh?i viec)|"
     r"nen (la|co|duoc|cho|de)|bi (tru|cat|no|ep|phat|sa thai|cho nghi|danh|trom|mat)|"
-    r"cat giam|tru luong|ep (lam|ky|nghi)|sa thai|lam them qua|thap|qua (it|thap|cao|chat|nong|ban|dat|lau|ngan|dai|"
+    r"cat giam|cat (thuong|luong|phu cap|tien|che do|ca|com|xe|hop dong)|tru luong|ep (lam|ky|nghi)|sa thai|lam them qua|thap|qua (it|thap|cao|chat|nong|ban|dat|lau|ngan|dai|"
     r"nhieu|xa|kem|do|tai)|chua co|khong du|xuong cap|hu hong|o nhiem|bat cap|ngap|sai|"
     r"(rat|qua|bi|da|van|dang) (ban|hong|cao|dat|te|toi)|(thu|gia|phi|muc|lai) cao)\b"
 )
