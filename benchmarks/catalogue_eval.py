@@ -28,13 +28,18 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from petition_nlp.catalogue import IssueMatcher, _plain, _training_rows, load_catalogue
 
+PARAMS: dict = {}
+"""Settings of the matchers fitted here (``--C``)."""
 THRESHOLDS = (-0.6, -0.5, -0.4, -0.3, -0.2, -0.1, 0.0, 0.1)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--C", type=float, default=None, help="the SVM's C (default: IssueMatcher's)")
     args = parser.parse_args()
+    if args.C is not None:
+        PARAMS["C"] = args.C
     issues = load_catalogue()
     texts, labels = _training_rows(issues)
     plain = np.array(_plain(texts), dtype=object)
@@ -44,7 +49,7 @@ def main() -> int:
 
     known_top, known_right, known_near = [], [], []
     for train, test in StratifiedKFold(args.folds, shuffle=True, random_state=0).split(plain, labels):
-        matcher = IssueMatcher().fit(plain[train].tolist(), labels[train])
+        matcher = IssueMatcher(**PARAMS).fit(plain[train].tolist(), labels[train])
         scores = matcher.decision_function((), plain=plain[test].tolist())
         best = matcher.issue_ids_[scores.argmax(axis=1)]
         known_top.append(scores.max(axis=1))
@@ -54,7 +59,7 @@ def main() -> int:
 
     unknown_top = []
     for train, test in GroupKFold(args.folds).split(plain, labels, groups=labels):
-        matcher = IssueMatcher().fit(plain[train].tolist(), labels[train])
+        matcher = IssueMatcher(**PARAMS).fit(plain[train].tolist(), labels[train])
         unknown_top.append(matcher.decision_function((), plain=plain[test].tolist()).max(axis=1))
     unknown_top = np.concatenate(unknown_top)
 
@@ -86,7 +91,7 @@ def writer_folds(issues) -> None:
         test = writers == writer
         if not np.isin(labels[test], labels[~test & (writers != "title")]).all():
             continue  # the writer's issues have no other writer's paraphrases: nothing to learn from
-        matcher = IssueMatcher().fit(plain[~test].tolist(), labels[~test])
+        matcher = IssueMatcher(**PARAMS).fit(plain[~test].tolist(), labels[~test])
         scores = matcher.decision_function((), plain=plain[test].tolist())
         right = matcher.issue_ids_[scores.argmax(axis=1)] == labels[test]
         print(f"writer fold {writer}: {test.sum()} paraphrases, best issue right {right.mean():.3f}")

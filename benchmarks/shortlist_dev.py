@@ -72,11 +72,25 @@ def _variants(text: str, k: int) -> str:
     return text
 
 
-def _train_styles(count: int, fold: int) -> set[int]:
-    """The paraphrase styles the matcher is fitted on in ``fold`` (see :func:`synthetic_survey`)."""
+OTHER_WRITERS = True
+"""Folds 0-3 fit the matcher on other writers' paraphrases too (``--no-other-writers``: not)."""
+
+
+def _train_styles(issue: object, fold: int) -> set[int]:
+    """Indices of the issue's paraphrases the matcher is fitted on in ``fold`` (see
+    :func:`synthetic_survey`): folds 0-3 split the catalogue writer's own paraphrases by style and
+    always fit on other writers' (``data/issue_paraphrases.csv``); fold 4 fits on the catalogue
+    writer's alone and holds out every other writer's."""
+    writers = issue.paraphrase_writers or ("",) * len(issue.paraphrases)
+    own = [j for j, w in enumerate(writers) if w == writers[0]]
+    others = set(range(len(writers))) - set(own)
+    if fold == 4:
+        return set(own) if others else set(own[::2])
+    if not OTHER_WRITERS:
+        others = set()
     if fold in (0, 1):
-        return set(range(1 - fold, count, 2))
-    return {j for j in range(count) if j % 4 == fold - 2}
+        return {own[j] for j in range(1 - fold, len(own), 2)} | others
+    return {own[j] for j in range(len(own)) if j % 4 == fold - 2} | others
 
 
 def synthetic_survey(seed: int = 0, fold: int = 1) -> tuple[pd.DataFrame, object]:
@@ -85,7 +99,10 @@ def synthetic_survey(seed: int = 0, fold: int = 1) -> tuple[pd.DataFrame, object
     ``fold`` 1: the survey holds paraphrase styles 1, 3, 5, 7 and the matcher is fitted on the title
     and styles 0, 2, 4, 6; ``fold`` 0: the other way round; ``fold`` 2 / 3 (harder: more wordings
     per issue, a matcher that knows less): the matcher sees the title and styles 0, 4 / 1, 5 only,
-    the survey the six others. ``seed`` draws which issues are large."""
+    the survey the six others (styles: the catalogue writer's 8 paraphrases; other writers'
+    paraphrases always join the matcher's training in folds 0-3); ``fold`` 4 (cross-writer): the
+    matcher sees the title and the catalogue writer's paraphrases, the survey is written from the
+    other writers' paraphrases of ``data/issue_paraphrases.csv``. ``seed`` draws which issues are large."""
     from petition_nlp.catalogue import IssueMatcher, load_catalogue
 
     issues = list(load_catalogue())
@@ -95,12 +112,12 @@ def synthetic_survey(seed: int = 0, fold: int = 1) -> tuple[pd.DataFrame, object
     sizes += [TAIL_SIZES[i % len(TAIL_SIZES)] for i in range(100)]
     train_texts, train_ids, rows = [], [], []
     for issue in issues:
-        train = _train_styles(len(issue.paraphrases), fold)
+        train = _train_styles(issue, fold)
         train_texts += [issue.title, *(issue.paraphrases[j] for j in train)]
         train_ids += [issue.id] * (1 + len(train))
     for position, size in zip(order, sizes):
         issue = issues[position]
-        train = _train_styles(len(issue.paraphrases), fold)
+        train = _train_styles(issue, fold)
         held = [p for j, p in enumerate(issue.paraphrases) if j not in train]
         for k in range(size):
             base = held[k % len(held)]
@@ -167,8 +184,12 @@ def main() -> int:
     parser.add_argument("--seeds", default="0,1,2", help="synthetic surveys: comma-separated seeds (which issues are large)")
     parser.add_argument("--folds", default="0,1,2,3", help="synthetic surveys: which paraphrase styles are held out (see synthetic_survey)")
     parser.add_argument("--quiet", action="store_true", help="no list of repeated issues")
+    parser.add_argument("--no-other-writers", action="store_true",
+                        help="folds 0-3: fit the matcher without data/issue_paraphrases.csv (to measure what it adds)")
     args = parser.parse_args()
     ns = [int(n) for n in args.n.split(",")]
+    global OTHER_WRITERS
+    OTHER_WRITERS = not args.no_other_writers
 
     import petition_nlp.catalogue as catalogue
     from petition_nlp import PetitionClassifier
