@@ -54,6 +54,8 @@ by many units (up to 7: a catalogue issue has 8 paraphrases and survey B needs o
 head every large group of the simulation is a merge of several issues, and a decision fitted on it
 learns that large groups are wrong (seen on dev: with A at 1-5 rows per issue, petitions whose right
 group had 6-8 members were linked 14 % of the time, 9+ members never)."""
+SECOND_WRITER = ROOT / "data" / "dev" / "catalogue_second_writer.csv"
+"""Development paraphrases by a second writer (``--cross-writer``); the shipped matcher never sees them."""
 TARGET_PRECISION = 0.95
 OLD_THRESHOLD = 0.35
 """The pair-chosen rule before this simulation: closest member's cosine >= 0.35, same topic, no veto."""
@@ -79,6 +81,8 @@ def build(
     paraphrases and B, where the issue has them, from other writers' (strangers to A's wording)."""
     rng = np.random.default_rng(seed)
     issues = list(catalogue.load_catalogue())
+    if cross_writer:
+        issues = list(catalogue.with_paraphrases(issues, SECOND_WRITER))
     by_id = {i.id: i for i in issues}
     order = {i.id: _shuffled(i, rng, cross_writer) for i in issues}
     unknown_ids = set(rng.choice([i.id for i in issues], size=int(round(unknown * len(issues))), replace=False))
@@ -121,6 +125,9 @@ def build(
     for issue in issues:
         if issue.id not in unknown_ids:
             kept = [issue.title, *order[issue.id][used[issue.id]:]]
+            if cross_writer and issue.paraphrase_writers:  # as the shipped matcher: the catalogue writer's only
+                writer = dict(zip(issue.paraphrases, issue.paraphrase_writers))
+                kept = [issue.title] + [t for t in kept[1:] if writer[t] == issue.paraphrase_writers[0]]
             texts += kept
             labels += [issue.id] * len(kept)
     matcher = catalogue.IssueMatcher().fit(texts, labels)
@@ -279,7 +286,7 @@ def main() -> int:
     parser.add_argument("--a-issues", type=int, default=100)
     parser.add_argument("--unknown", type=float, default=0.15, help="Share of catalogue issues the refitted matcher never sees.")
     parser.add_argument("--cross-writer", action="store_true",
-                        help="Survey B from other writers' paraphrases (data/issue_paraphrases.csv), A from the catalogue writer's.")
+                        help="Survey B from the second writer's paraphrases (data/dev/catalogue_second_writer.csv), A from the catalogue writer's.")
     parser.add_argument("--features", type=Path, help="Write the candidates' features here (CSV).")
     parser.add_argument("--fit", type=Path, help="Fit the logistic model on these saved features.")
     parser.add_argument("--fit-seeds", default="0-5")

@@ -4,16 +4,14 @@ which of them a petition raises.
 ``data/issue_catalogue.jsonl`` holds one issue per line: an ``id``, its topic ``category``, a
 short Vietnamese ``title`` officers recognise, its ``concepts`` (key phrases), ``near_miss``
 (neighbouring issues that must stay apart) and ``paraphrases`` written by the team in different
-registers. ``data/issue_paraphrases.csv`` adds paraphrases by other writers (columns ``issue_id,
-text, register, writer, batch``), so that the matcher learns more than one writer's wording.
-:class:`IssueMatcher` is a linear classifier trained on all of them; the
+registers. :class:`IssueMatcher` is a linear classifier trained on those paraphrases; the
 grouping (``shortlist.py``) adds its scores to the grouping vectors so that petitions raising
 the same catalogue issue in different words meet, and names each group by the issue it matches.
 
 The matcher reads only the normalised, diacritic-free text (no word segmentation). Its fitted
 state ships beside the catalogue as ``data/issue_matcher.npz``: plain arrays (loaded with
 ``allow_pickle=False``: nothing in it can run code), the weights as float16 in a sparse layout
-(~3 MB), stamped with :func:`matcher_fingerprint` (the catalogue's content and the fit's
+(~3.5 MB), stamped with :func:`matcher_fingerprint` (the catalogue's content and the fit's
 settings). A process loads it in a few hundredths of a second instead of refitting (1–3 s); only
 when the catalogue has changed since the file was built is the matcher refitted (and kept in the
 cache folder). Rebuild the shipped file after editing the catalogue::
@@ -42,11 +40,10 @@ from petition_nlp.resources import _read
 
 __all__ = [
     "Issue", "IssueMatcher", "load_catalogue", "default_matcher", "catalogue_fingerprint", "matcher_fingerprint",
-    "build_shipped_matcher",
+    "build_shipped_matcher", "with_paraphrases",
 ]
 
 CATALOGUE_FILE = "issue_catalogue.jsonl"
-PARAPHRASES_FILE = "issue_paraphrases.csv"
 MATCHER_FILE = "issue_matcher.npz"
 MATCHER_FORMAT = 2
 """Version of the saved state's layout (2: float16 weights, column-compressed)."""
@@ -66,42 +63,16 @@ class Issue:
     """The writer of each paraphrase (same order as ``paraphrases``)."""
 
 
-def _data_text(name: str) -> str:
+def _catalogue_text() -> str:
     try:
-        return _read(name)
+        return _read(CATALOGUE_FILE)
     except FileNotFoundError:
         return ""
 
 
-def _catalogue_text() -> str:
-    return _data_text(CATALOGUE_FILE)
-
-
-def _paraphrases_text() -> str:
-    return _data_text(PARAPHRASES_FILE)
-
-
 def catalogue_fingerprint() -> str:
-    """sha256 of the bundled catalogue and extra paraphrase files (no catalogue: of the empty string)."""
-    text = _catalogue_text()
-    extra = _paraphrases_text()
-    if extra:
-        text += "\n" + PARAPHRASES_FILE + "\n" + extra
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _extra_paraphrases(known: set[str]) -> dict[str, list[tuple[str, str]]]:
-    """``{issue id: [(text, writer), ...]}`` from ``data/issue_paraphrases.csv``."""
-    import csv
-    import io
-
-    extra: dict[str, list[tuple[str, str]]] = {}
-    for number, row in enumerate(csv.DictReader(io.StringIO(_paraphrases_text())), start=2):
-        issue_id, text = (row.get("issue_id") or "").strip(), (row.get("text") or "").strip()
-        if issue_id not in known or not text:  # a broken shipped file is a bug: say where
-            raise ValueError(f"{PARAPHRASES_FILE} line {number}: unknown issue {issue_id!r} or empty text")
-        extra.setdefault(issue_id, []).append((text, (row.get("writer") or "").strip()))
-    return extra
+    """sha256 of the bundled catalogue file (empty catalogue: of the empty string)."""
+    return hashlib.sha256(_catalogue_text().encode("utf-8")).hexdigest()
 
 
 def matcher_fingerprint(matcher: IssueMatcher | None = None) -> str:
@@ -114,8 +85,7 @@ def matcher_fingerprint(matcher: IssueMatcher | None = None) -> str:
 
 @lru_cache(maxsize=1)
 def load_catalogue() -> tuple[Issue, ...]:
-    """Every issue of ``data/issue_catalogue.jsonl`` (``()`` when the file is absent), with the
-    paraphrases of ``data/issue_paraphrases.csv`` after its own."""
+    """Every issue of ``data/issue_catalogue.jsonl`` (``()`` when the file is absent)."""
     issues = []
     for number, line in enumerate(_catalogue_text().splitlines(), start=1):
         if not line.strip():
@@ -135,14 +105,32 @@ def load_catalogue() -> tuple[Issue, ...]:
             )
         except (ValueError, KeyError, TypeError) as exc:  # a broken shipped file is a bug: say where
             raise ValueError(f"{CATALOGUE_FILE} line {number}: {exc}") from None
-    extra = _extra_paraphrases({issue.id for issue in issues})
+    return tuple(issues)
+
+
+def with_paraphrases(issues: Sequence[Issue], path: str | Path) -> tuple[Issue, ...]:
+    """``issues`` with the paraphrases of another writer's CSV file (columns ``issue_id, text,
+    writer``) appended, each with its writer: development data such as
+    ``data/dev/catalogue_second_writer.csv``, which measures the matcher on wording its writer never
+    used (``benchmarks/catalogue_eval.py``). Raises ``ValueError`` naming the line of a row whose
+    issue is not in ``issues``."""
+    import csv
+
+    known = {i.id for i in issues}
+    extra: dict[str, list[tuple[str, str]]] = {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for number, row in enumerate(csv.DictReader(handle), start=2):
+            issue_id, text = (row.get("issue_id") or "").strip(), (row.get("text") or "").strip()
+            if issue_id not in known or not text:
+                raise ValueError(f"{path} line {number}: unknown issue {issue_id!r} or empty text")
+            extra.setdefault(issue_id, []).append((text, (row.get("writer") or "").strip()))
     return tuple(
         Issue(
-            id=issue.id, category=issue.category, title=issue.title, concepts=issue.concepts, near_miss=issue.near_miss,
-            paraphrases=issue.paraphrases + tuple(text for text, _ in extra.get(issue.id, ())),
-            paraphrase_writers=issue.paraphrase_writers + tuple(writer for _, writer in extra.get(issue.id, ())),
+            id=i.id, category=i.category, title=i.title, concepts=i.concepts, near_miss=i.near_miss,
+            paraphrases=i.paraphrases + tuple(t for t, _ in extra.get(i.id, ())),
+            paraphrase_writers=i.paraphrase_writers + tuple(w for _, w in extra.get(i.id, ())),
         )
-        for issue in issues
+        for i in issues
     )
 
 

@@ -159,7 +159,6 @@ def test_edited_catalogue_is_refitted_not_read_from_the_shipped_file(monkeypatch
         for issue, texts in TOY.items()
     )
     monkeypatch.setattr(catalogue, "_catalogue_text", lambda: toy)
-    monkeypatch.setattr(catalogue, "_paraphrases_text", lambda: "")
     monkeypatch.setenv("PETITION_NLP_CACHE_DIR", str(tmp_path))
     matcher = catalogue.default_matcher()
     assert sorted(matcher.issue_ids_) == sorted(TOY)
@@ -167,25 +166,25 @@ def test_edited_catalogue_is_refitted_not_read_from_the_shipped_file(monkeypatch
     assert list(tmp_path.glob("issue_matcher-*.npz"))  # kept for the next process
 
 
-def test_other_writers_paraphrases_join_their_issue_with_provenance(monkeypatch) -> None:
-    import json
+def test_another_writers_paraphrases_join_their_issue_with_provenance(tmp_path) -> None:
+    issues = (catalogue.Issue("owed", "social_insurance", "Nợ BHXH", (), (), ("cty nợ bhxh",), ("w1",)),)
+    extra = tmp_path / "second.csv"
+    extra.write_text("issue_id,text,register,writer,batch\nowed,\"tra app thấy trống, tháng nào cũng bị trừ\",indirect,w2,b\n",
+                     encoding="utf-8")
+    (issue,) = catalogue.with_paraphrases(issues, extra)
+    assert issue.paraphrases == ("cty nợ bhxh", "tra app thấy trống, tháng nào cũng bị trừ")
+    assert issue.paraphrase_writers == ("w1", "w2")
+    extra.write_text("issue_id,text,writer\nnobody,một câu,w2\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 2: unknown issue 'nobody'"):
+        catalogue.with_paraphrases(issues, extra)
 
-    toy = json.dumps({"id": "owed", "category": "social_insurance", "title": "Nợ BHXH", "paraphrases": ["cty nợ bhxh"],
-                      "writer": "w1"}, ensure_ascii=False)
-    extra = "issue_id,text,register,writer,batch\nowed,\"tra app thấy trống, tháng nào cũng bị trừ\",indirect,w2,b\n"
-    monkeypatch.setattr(catalogue, "_catalogue_text", lambda: toy)
-    monkeypatch.setattr(catalogue, "_paraphrases_text", lambda: extra)
-    catalogue.load_catalogue.cache_clear()
-    try:
-        (issue,) = catalogue.load_catalogue()
-        assert issue.paraphrases == ("cty nợ bhxh", "tra app thấy trống, tháng nào cũng bị trừ")
-        assert issue.paraphrase_writers == ("w1", "w2")
-        before = catalogue.catalogue_fingerprint()
-        monkeypatch.setattr(catalogue, "_paraphrases_text", lambda: extra.replace("trống", "trống trơn"))
-        assert catalogue.catalogue_fingerprint() != before  # an edited paraphrase refits the matcher
-        monkeypatch.setattr(catalogue, "_paraphrases_text", lambda: extra.replace("owed,", "nobody,"))
-        catalogue.load_catalogue.cache_clear()
-        with pytest.raises(ValueError, match="issue_paraphrases.csv line 2"):
-            catalogue.load_catalogue()
-    finally:
-        catalogue.load_catalogue.cache_clear()
+
+def test_dev_second_writer_file_names_only_catalogue_issues() -> None:
+    from conftest import ROOT
+
+    path = ROOT / "data" / "dev" / "catalogue_second_writer.csv"
+    if not path.is_file() or not load_catalogue():
+        pytest.skip("no second-writer paraphrases")
+    issues = catalogue.with_paraphrases(load_catalogue(), path)
+    extra = [w for i in issues for w in i.paraphrase_writers if w.startswith("writer-paraphrase")]
+    assert len(extra) >= 6 * 200  # six per issue of the first 236
