@@ -26,7 +26,7 @@ import argparse
 import numpy as np
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
-from petition_nlp.catalogue import IssueMatcher, _plain, _training_rows, load_catalogue
+from petition_nlp.grouping.catalogue import IssueMatcher, _plain, _training_rows, load_catalogue
 
 THRESHOLDS = (-0.6, -0.5, -0.4, -0.3, -0.2, -0.1, 0.0, 0.1)
 

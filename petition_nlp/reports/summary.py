@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from petition_nlp.io import _find_named
+from petition_nlp.files.io import _find_named
 from petition_nlp.resources import category_name
 
 __all__ = [
@@ -29,7 +29,7 @@ def detect_unit_column(frame: pd.DataFrame, *, text_column: Any = None) -> Any |
 
     Never the petition column (``text_column``), a provenance column, nor a column of
     numbers or ordinals (an "STT" that happens to be named like a unit)."""
-    from petition_nlp.layout import is_numeric_column
+    from petition_nlp.files.layout import is_numeric_column
 
     columns = [
         c for c in frame.columns

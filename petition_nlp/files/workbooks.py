@@ -1,8 +1,8 @@
 """Workbooks as grids of cell texts: ``.xlsx`` (openpyxl), ``.xls`` (xlrd), ``.ods`` (odfpy
 through pandas). One :class:`Sheet` per worksheet, in workbook order, merged ranges filled.
 
-Errors are raised as ``petition_nlp.io.InputError`` with one line naming the file. Zip-based
-files are checked with :func:`petition_nlp.safefiles.check_archive` before they are opened.
+Errors are raised as ``petition_nlp.files.io.InputError`` with one line naming the file. Zip-based
+files are checked with :func:`petition_nlp.files.safefiles.check_archive` before they are opened.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from petition_nlp.layout import cell_text, fill_merged
+from petition_nlp.files.layout import cell_text, fill_merged
 
 __all__ = ["Sheet", "read_xlsx", "read_xls", "read_ods", "OLE_MAGIC"]
 
@@ -35,7 +35,7 @@ class Sheet:
 
 
 def _error(path: Path, message: str):  # noqa: ANN202 - returns the exception to raise
-    from petition_nlp.io import InputError
+    from petition_nlp.files.io import InputError
 
     return InputError(f"{path}: {message}")
 
@@ -90,7 +90,7 @@ def read_xlsx(path: Path, raw: bytes) -> list[Sheet]:
     never evaluated, macros never run)."""
     import openpyxl
 
-    from petition_nlp.safefiles import check_archive
+    from petition_nlp.files.safefiles import check_archive
 
     if not zipfile.is_zipfile(_io.BytesIO(raw)):
         raise _error(path, "corrupt or not an .xlsx workbook")
@@ -115,7 +115,7 @@ def read_xlsx(path: Path, raw: bytes) -> list[Sheet]:
                 Sheet(ws.title, grid, list(range(1, len(grid) + 1)), hidden=getattr(ws, "sheet_state", "visible") != "visible", merged=merged)
             )
     except Exception as exc:  # noqa: BLE001
-        from petition_nlp.io import InputError
+        from petition_nlp.files.io import InputError
 
         if isinstance(exc, InputError):
             raise
@@ -180,7 +180,7 @@ def read_ods(path: Path, raw: bytes) -> list[Sheet]:
     their value in the first cell only (pandas' reader does not report them)."""
     import pandas as pd
 
-    from petition_nlp.safefiles import check_archive
+    from petition_nlp.files.safefiles import check_archive
 
     if not zipfile.is_zipfile(_io.BytesIO(raw)):
         raise _error(path, "corrupt or not an .ods spreadsheet")

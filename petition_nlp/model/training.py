@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from petition_nlp.classifier import PetitionClassifier
-from petition_nlp.io import InputError, detect_label_column, detect_text_column, read_table
-from petition_nlp.modelstore import data_fingerprint, default_model_dir, load_model, models_root, promote_model, record_metrics
-from petition_nlp.normalize import normalize_text
+from petition_nlp.files.io import InputError, detect_label_column, detect_text_column, read_table
+from petition_nlp.files.validation import STATUS_OK, as_text, row_status
+from petition_nlp.model.classifier import PetitionClassifier
+from petition_nlp.model.modelstore import data_fingerprint, default_model_dir, load_model, models_root, promote_model, record_metrics
 from petition_nlp.resources import CATEGORY_CODES
-from petition_nlp.validation import STATUS_OK, as_text, row_status
+from petition_nlp.text.normalize import normalize_text
 
 __all__ = [
     "LabeledData",
@@ -44,7 +44,7 @@ __all__ = [
 
 
 def _data_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "data" / "labeled"
+    return Path(__file__).resolve().parents[2] / "data" / "labeled"
 
 
 def _display_path(path: Path) -> str:
@@ -106,7 +106,7 @@ def provenance_group(row: dict[str, Any], source: str) -> str:
     * otherwise the writer when the file has one, else the file itself.
 
     The choice is made per row, so files with and without genres mix; every group spans several
-    codes (checked by :func:`petition_nlp.classifier.grouped_folds`).
+    codes (checked by :func:`petition_nlp.model.classifier.grouped_folds`).
     """
     for key, prefix in (("genre", "genre:"), ("style", "style:"), ("writer", "writer:")):
         value = as_text(row.get(key, "")).strip()
@@ -362,8 +362,8 @@ def evaluate_model(
 
     Scores are those of the model itself (``predict_proba``), every row classified.
     """
-    from petition_nlp.classifier import risk_coverage
-    from petition_nlp.notpetition import is_not_petition
+    from petition_nlp.model.classifier import risk_coverage
+    from petition_nlp.model.notpetition import is_not_petition
 
     proba_frame = model.predict_proba(texts)
     classes = np.asarray(proba_frame.columns, dtype=object)
@@ -488,7 +488,7 @@ def train_model(
     groups: list[str] | None = data.groups
     grouping_note = None
     try:  # the same folds fit() will make: refuse groups that cannot hold every code in training
-        from petition_nlp.classifier import grouped_folds
+        from petition_nlp.model.classifier import grouped_folds
 
         grouped_folds(np.asarray(data.labels, dtype=object), np.asarray(groups, dtype=object), model.cv, model.random_state)
     except ValueError as exc:
@@ -530,7 +530,7 @@ def code_shortfalls(
     """The codes of a trained model not fit to be shown to officers: fewer than ``min_examples``
     training rows (``needed``: how many more) or a cross-validated F1 below ``min_f1`` (from the
     model's manifest). An empty list when every code passes."""
-    from petition_nlp.modelstore import read_manifest
+    from petition_nlp.model.modelstore import read_manifest
 
     manifest = read_manifest(candidate_dir)
     counts = manifest.get("training_data", {}).get("label_counts", {}) or {}

@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from petition_nlp.reports.summary import category_summary, detect_unit_column, unit_summary
 from petition_nlp.resources import category_name
-from petition_nlp.summary import category_summary, detect_unit_column, unit_summary
 
 __all__ = ["write_workbook", "write_plain", "workbook_writer", "VIETNAMESE_HEADERS"]
 
@@ -216,7 +216,7 @@ def write_workbook(frame: pd.DataFrame, path: str | Path, *, kind: str = "classi
 
 
 def workbook_writer(kind: str) -> Callable[[pd.DataFrame, Path], None]:
-    """A ``(frame, path)`` writer for :func:`petition_nlp.io.write_table`."""
+    """A ``(frame, path)`` writer for :func:`petition_nlp.files.io.write_table`."""
     return lambda frame, path: write_workbook(frame, path, kind=kind)
 
 
