@@ -51,6 +51,8 @@ __all__ = [
     "detect_text_column",
     "resolve_text_column",
     "detect_label_column",
+    "detect_unit_column",
+    "UNIT_COLUMN_NAMES",
     "READ_EXTENSIONS",
     "WRITE_EXTENSIONS",
     "FORMATS",
@@ -79,6 +81,11 @@ TEXT_COLUMN_NAMES = (
     "text", "noi dung", "kien nghi", "y kien", "content", "petition", "cau hoi", "de xuat", "van ban",
 )
 LABEL_COLUMN_NAMES = ("ma chu de", "label", "category", "nhan", "chu de", "topic", "linh vuc", "code", "ma")
+_NOT_UNITS = {
+    "sheet", "table", "paragraph", "source_row", "item", "category", "category_name", "confidence",
+    "needs_review", "status", "second_category", "second_confidence", "group_id", "member_ids", "units",
+}
+UNIT_COLUMN_NAMES = ("don vi", "unit", "cdcs", "cong doan co so", "doanh nghiep", "co quan", "to chuc")
 
 
 class InputError(ValueError):
@@ -167,6 +174,20 @@ def resolve_text_column(frame: pd.DataFrame, given: str | None, *, source: str |
 def detect_label_column(frame: pd.DataFrame) -> Any | None:
     """The label column (label / category / nhãn / chủ đề / topic ...), or ``None``."""
     return _find_named(list(frame.columns), LABEL_COLUMN_NAMES)
+
+
+def detect_unit_column(frame: pd.DataFrame, *, text_column: Any = None) -> Any | None:
+    """The column naming the sending unit (Đơn vị / unit / CĐCS ...), or ``None``.
+
+    Never the petition column (``text_column``), a provenance column, nor a column of
+    numbers or ordinals (an "STT" that happens to be named like a unit)."""
+    from petition_nlp.files.layout import is_numeric_column
+
+    columns = [
+        c for c in frame.columns
+        if c != text_column and c not in _NOT_UNITS and not is_numeric_column(frame[c].head(500).tolist())
+    ]
+    return _find_named(columns, UNIT_COLUMN_NAMES)
 
 
 # ----------------------------------------------------------------------------- readers
@@ -354,8 +375,6 @@ def _align_unit_column(columns: list[Any], common: str | None, text_column: str 
     """Sheets that name their unit column differently ("Đơn vị" on one, "Công đoàn cơ sở" on the
     next) are read into the first sheet's unit column (renamed in ``columns``, with a note), so
     per-unit counts see every sheet. Returns the unit column name to use from now on."""
-    from petition_nlp.reports.summary import UNIT_COLUMN_NAMES
-
     unit = _find_named([c for c in columns if c != text_column and c not in PROVENANCE_COLUMNS], UNIT_COLUMN_NAMES)
     if common is None or unit is None or unit == common or common in columns:
         return common if common is not None else unit
@@ -650,8 +669,6 @@ def _finish_notes(info: TableInfo, frame: pd.DataFrame | None, text_column: str 
     if text_column is not None and not given:
         info.notes.append(f"text column: '{text_column}' (--text-column to choose another)")
     if frame is not None:
-        from petition_nlp.reports.summary import detect_unit_column
-
         unit = detect_unit_column(frame, text_column=text_column)
         info.unit_column = unit
         info.notes.append(f"unit column: '{unit}'" if unit is not None else "unit column: none found (no per-unit counts)")

@@ -24,11 +24,10 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
-from petition_nlp.files.io import InputError, _find_named, detect_text_column
+from petition_nlp.files.io import InputError, _find_named, detect_text_column, detect_unit_column
 from petition_nlp.files.validation import STATUS_OK, as_text, row_status
 from petition_nlp.grouping.catalogue import issue_titles
 from petition_nlp.model.features import preprocess
-from petition_nlp.reports.summary import detect_unit_column
 from petition_nlp.resources import category_name, load_concepts, load_stopwords
 
 __all__ = [

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from petition_nlp.files.io import atomic_output
+from petition_nlp.files.io import atomic_output, detect_unit_column
 from petition_nlp.grouping.shortlist import group_and_select
-from petition_nlp.reports.summary import NOT_PETITION_STATUSES, category_summary, detect_unit_column, unit_summary
+from petition_nlp.reports.summary import NOT_PETITION_STATUSES, category_summary, unit_summary
 from petition_nlp.resources import category_name, load_stopwords
 
 __all__ = ["build_report", "render_report", "write_html", "characteristic_words", "category_chart_svg"]

@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from petition_nlp.reports.summary import category_summary, detect_unit_column, unit_summary
+from petition_nlp.files.io import detect_unit_column
+from petition_nlp.reports.summary import category_summary, unit_summary
 from petition_nlp.resources import category_name
 
 __all__ = ["write_workbook", "write_plain", "workbook_writer", "VIETNAMESE_HEADERS"]
