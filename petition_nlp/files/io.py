@@ -867,7 +867,7 @@ def write_table(
         elif xlsx_writer is not None:
             xlsx_writer(frame, temp)
         else:
-            from petition_nlp.reports.workbook import write_plain
+            from petition_nlp.files.workbooks import write_plain
 
             write_plain(frame, temp)
     return target

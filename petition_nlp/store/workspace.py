@@ -345,7 +345,7 @@ def _vn_date(iso: str) -> str:
 
 def qa_workbook_bytes(store: Store, survey_id: int) -> bytes:
     frame = qa_frame(store, survey_id).drop(columns="_category")
-    from petition_nlp.reports.workbook import write_plain
+    from petition_nlp.files.workbooks import write_plain
 
     return _bytes_of(lambda p: write_plain(frame, p, sheet_name="Hỏi đáp"), ".xlsx")
 
