@@ -116,7 +116,7 @@ def wages_eval(model, steps: list[int]) -> dict:
             store.update_petitions([(r["id"], r["version"]) for r in rows if r["status"] == "ok"], category="wages",
                                    officer="benchmark", allowed_categories=None)
             started = time.perf_counter()
-            trained, target, report = train_model(files, only=True, store=data, output=tmp / f"model-{k}")
+            trained, target, report = train_model(files, only=True, store=store, output=tmp / f"model-{k}")
             from petition_nlp.model.training import evaluate_model
 
             m = evaluate_model(trained, test["text"].tolist(), test["label"].tolist())

@@ -344,12 +344,16 @@ def train(
     with _handled():
         from tqdm import tqdm
 
+        from petition_nlp.store import open_workspace
+
+        workspace = open_workspace(store) if store is not None else None
+
         with tqdm(total=1, desc="training (cross-validation + final fit)", file=sys.stderr, disable=None, leave=False) as bar:
             with warnings.catch_warnings():  # reported below in one line of our own
                 warnings.simplefilter("ignore", UserWarning)
                 _, target, report = train_model(
                     files or [], only=only, text_column=text_column, label_column=label_column, output=output,
-                    params={"neural_weight": neural_weight} if neural_weight else None, store=store,
+                    params={"neural_weight": neural_weight} if neural_weight else None, store=workspace,
                 )
             bar.update(1)
         v = report["validation"]

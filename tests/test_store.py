@@ -196,7 +196,7 @@ def test_schema_1_store_serves_the_issue_17_loop_after_migrating(tmp_path):
     store = Store(tmp_path)
     assert store.schema_version() == 2
     assert store.labels() == [("Xây nhà ở xã hội", "housing")]
-    csv = pd.read_csv(store_labels_file(tmp_path, tmp_path / "labels.csv"))
+    csv = pd.read_csv(store_labels_file(store, tmp_path / "labels.csv"))
     assert csv[["text", "label"]].values.tolist() == [["Xây nhà ở xã hội", "housing"]] and (csv["writer"] == "workspace-officers").all()
     assert ws.answered_mode(store, 1) == "mark"
     store.set_settings(1, {"answered": "exclude"})

@@ -440,7 +440,7 @@ def train_model(
     label_column: str | None = None,
     output: str | Path | None = None,
     params: dict[str, Any] | None = None,
-    store: str | Path | None = None,
+    store: Any = None,
 ) -> tuple[PetitionClassifier, Path, dict[str, Any]]:
     """Train on every ``data/labeled/petitions*.csv`` plus ``files`` (or ``files`` alone with ``only``).
 
@@ -449,6 +449,10 @@ def train_model(
     the review threshold and the second-topic rule, and reports random row folds beside it; fits
     the final model on all rows (one segmentation pass shared by both) and writes a versioned
     model directory (default ``models/<timestamp>/``).
+
+    ``store``: an open workspace (:class:`petition_nlp.store.Store`, e.g. from
+    :func:`petition_nlp.store.open_workspace`; anything with ``labels()`` and ``data_dir``): every
+    topic officers set or confirmed in it is trained on too, outweighing the rows it contradicts.
 
     Returns:
         the fitted model, its directory and a report (validation, CV metrics, timings).
@@ -469,7 +473,7 @@ def train_model(
         data = load_labeled(paths, text_column=None if store is not None else text_column,
                             label_column=None if store is not None else label_column, priority=priority)
     if store is not None:
-        data.report["store"] = {"path": str(store), "labels": store_label_count(store)}
+        data.report["store"] = {"path": str(store.data_dir), "labels": len(store.labels())}
     if len(set(data.labels)) < 2:
         unused = [c for c in data.report.get("corrections", []) if not c["changed"] + c["reviewed"]]
         hint = "".join(
@@ -558,24 +562,12 @@ def describe_shortfalls(found: list[dict[str, Any]], *, min_f1: float = MIN_CODE
     return "; ".join(parts)
 
 
-def _open_store(path: str | Path) -> Any:
-    from petition_nlp.store import DB_NAME, Store
-
-    if not (Path(path) / DB_NAME).is_file():
-        raise InputError(f"{path}: no workspace here (no {DB_NAME}); give the folder `petition-nlp serve --data` uses")
-    return Store(path)
-
-
-def store_label_count(path: str | Path) -> int:
-    return len(_open_store(path).labels())
-
-
-def store_labels_file(path: str | Path, target: Path) -> Path:
-    """Every officer-confirmed label of the workspace at ``path`` (topics set or confirmed in the
-    store) as a ``text,label,writer,batch`` CSV at ``target`` (provenance: the workspace)."""
-    labels = _open_store(path).labels()
+def store_labels_file(store: Any, target: Path) -> Path:
+    """Every officer-confirmed label of the open workspace ``store`` (topics set or confirmed in
+    it) as a ``text,label,writer,batch`` CSV at ``target`` (provenance: the workspace)."""
+    labels = store.labels()
     pd.DataFrame(
-        {"text": [t for t, _ in labels], "label": [c for _, c in labels], "writer": "workspace-officers", "batch": f"store:{Path(path).name}"},
+        {"text": [t for t, _ in labels], "label": [c for _, c in labels], "writer": "workspace-officers", "batch": f"store:{Path(store.data_dir).name}"},
         columns=["text", "label", "writer", "batch"],
     ).to_csv(target, index=False)
     return target

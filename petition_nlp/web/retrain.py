@@ -33,7 +33,7 @@ def run_retrain(app: FastAPI) -> None:
         job["labels"] = len(app.state.store.labels())
         job.update(stage="train", step=2)
         _, target, report = train_model(
-            options.get("files") or [], only=bool(options.get("only")), store=app.state.store.data_dir, params=options.get("params"),
+            options.get("files") or [], only=bool(options.get("only")), store=app.state.store, params=options.get("params"),
         )
         job.update(stage="evaluate", step=3, candidate=str(target))
         job["cv_macro_f1"] = report["cv"]["macro_f1"]
