@@ -313,3 +313,14 @@ def test_suggest_targets_one_code(small_model, corpus, tmp_path) -> None:
     frame.assign(label="").to_csv(path, index=False)
     result = run_cli("suggest", path, "--category", "wages", "--text-column", "text")
     assert result.exit_code == 2 and "does not know 'wages'" in result.stderr and "Traceback" not in result.output
+
+
+def test_train_model_store_takes_an_open_workspace_not_a_folder(tmp_path) -> None:
+    """train_model(store=...) gets the open store (the CLI's --store opens it): a folder given
+    instead is one clear line naming what to pass, before any training starts."""
+    from petition_nlp.files.io import InputError
+    from petition_nlp.model.training import train_model
+
+    with pytest.raises(InputError, match=r"open workspace, not a folder: petition_nlp\.store\.open_workspace"):
+        train_model([], only=True, store=tmp_path)
+    assert not (tmp_path / "workspace.sqlite3").exists()

@@ -457,6 +457,8 @@ def train_model(
     Returns:
         the fitted model, its directory and a report (validation, CV metrics, timings).
     """
+    if store is not None and not callable(getattr(store, "labels", None)):
+        raise InputError(f"{store}: store= takes an open workspace, not a folder: petition_nlp.store.open_workspace({str(store)!r})")
     paths = [Path(f) for f in files or []]
     if not only:
         given = {p.resolve() for p in paths}
