@@ -6,7 +6,7 @@ inside the package folder, so package-data cannot name it; instead ``build_py`` 
 built package as ``petition_nlp/_bundled_models/default`` - for ``pip install .``, ``pip wheel``
 and ``python -m build`` alike (the sdist carries ``models/default`` through MANIFEST.in, so a
 wheel built from the sdist gets it the same way). ``pip install -e .`` copies nothing: the
-checkout's ``models/`` is read in place (petition_nlp.modelstore.bundled_model_dir).
+checkout's ``models/`` is read in place (petition_nlp.model.modelstore.bundled_model_dir).
 """
 
 from __future__ import annotations

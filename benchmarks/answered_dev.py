@@ -18,7 +18,7 @@ default topic model, every group answered, then B uploaded: B's links are the re
 (``link_answered``). Scored as benchmarks/answers_eval.py scores the evaluation: a link is right
 when the linked group's dominant issue is the petition's issue; precision = right links / links,
 recall = right links / B's rows whose issue was raised in A. Each candidate (petition, answered
-group) of B is also saved with its features (:func:`petition_nlp.answered.candidate_features`)
+group) of B is also saved with its features (:func:`petition_nlp.grouping.answered.candidate_features`)
 and its label, to fit the decision and compare rules without rerunning the store.
 
     python benchmarks/answered_dev.py --seeds 0-19 --features /tmp/sim.csv  # real path + candidates (~2.5 min)
@@ -45,8 +45,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from petition_nlp import answered as am  # noqa: E402
-from petition_nlp import catalogue  # noqa: E402
+from petition_nlp.grouping import answered as am  # noqa: E402
+from petition_nlp.grouping import catalogue  # noqa: E402
 
 A_SIZES, A_SIZE_P = (1, 2, 3, 4, 5, 6, 7), (0.30, 0.22, 0.15, 0.11, 0.08, 0.07, 0.07)
 """Rows of survey A per issue: a long tail of issues raised once or twice and a head of issues raised
@@ -227,7 +227,7 @@ def should_counts(path: Path) -> dict[int, int]:
 
 
 def fit(path: Path, seeds: list[int]) -> dict[str, Any]:
-    """Logistic model over :data:`petition_nlp.answered.FEATURES` on the candidates of ``seeds``,
+    """Logistic model over :data:`petition_nlp.grouping.answered.FEATURES` on the candidates of ``seeds``,
     and its threshold by the fixed rule (lowest reaching TARGET_PRECISION, pooled over ``seeds``)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
@@ -298,7 +298,7 @@ def main() -> int:
     if args.score:
         score(args.score)
         return 0
-    from petition_nlp.modelstore import load_model
+    from petition_nlp.model.modelstore import load_model
 
     model = load_model()
     rows, frames, should = [], [], {}

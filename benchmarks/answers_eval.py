@@ -31,7 +31,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from petition_nlp.modelstore import load_model  # noqa: E402
+from petition_nlp.model.modelstore import load_model  # noqa: E402
 from petition_nlp.store import Store  # noqa: E402
 from petition_nlp.store import workspace as ws  # noqa: E402
 
@@ -82,7 +82,7 @@ def answered_eval(model) -> dict:
 
 
 def wages_eval(model, steps: list[int]) -> dict:
-    from petition_nlp.training import default_test_file, default_training_files, train_model
+    from petition_nlp.model.training import default_test_file, default_training_files, train_model
 
     frames = {p: pd.read_csv(p, dtype=str, keep_default_na=False) for p in default_training_files()}
     pay = []
@@ -116,8 +116,8 @@ def wages_eval(model, steps: list[int]) -> dict:
             store.update_petitions([(r["id"], r["version"]) for r in rows if r["status"] == "ok"], category="wages",
                                    officer="benchmark", allowed_categories=None)
             started = time.perf_counter()
-            trained, target, report = train_model(files, only=True, store=data, output=tmp / f"model-{k}")
-            from petition_nlp.training import evaluate_model
+            trained, target, report = train_model(files, only=True, store=store, output=tmp / f"model-{k}")
+            from petition_nlp.model.training import evaluate_model
 
             m = evaluate_model(trained, test["text"].tolist(), test["label"].tolist())
             results.append({

@@ -24,13 +24,12 @@ right issue, matched to a wrong one, and the share of unknown-issue paraphrases 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
-from pathlib import Path
-
-from petition_nlp.catalogue import IssueMatcher, _plain, _training_rows, load_catalogue, with_paraphrases
+from petition_nlp.grouping.catalogue import IssueMatcher, _plain, _training_rows, load_catalogue, with_paraphrases
 
 SECOND_WRITER = Path(__file__).resolve().parent.parent / "data" / "dev" / "catalogue_second_writer.csv"
 

@@ -38,9 +38,9 @@ def main() -> int:
     import underthesea_core
 
     from petition_nlp import PetitionClassifier
-    from petition_nlp.baseline import KeywordRuleClassifier
-    from petition_nlp.normalize import strip_diacritics
-    from petition_nlp.training import default_test_files, default_training_files, evaluate_model, load_labeled
+    from petition_nlp.model.baseline import KeywordRuleClassifier
+    from petition_nlp.model.training import default_test_files, default_training_files, evaluate_model, load_labeled
+    from petition_nlp.text.normalize import strip_diacritics
 
     train = load_labeled(default_training_files())
     model = PetitionClassifier.load()

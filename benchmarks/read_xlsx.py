@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    from petition_nlp.io import read_table
+    from petition_nlp.files.io import read_table
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "survey.xlsx"

@@ -142,11 +142,11 @@ def segmentation_alone(texts: list[str], *, ours: bool = False) -> float:
     """Seconds to segment the normalised texts on one core, model load excluded.
 
     ``ours=False``: ``underthesea.word_tokenize`` (the issue's floor); ``ours=True``: the same
-    CRF decoded by ``petition_nlp.crfseg`` (identical output), starting with an empty memo.
+    CRF decoded by ``petition_nlp.text.crfseg`` (identical output), starting with an empty memo.
     """
-    from petition_nlp import crfseg
-    from petition_nlp.normalize import normalize_text
-    from petition_nlp.segment import _word_tokenize
+    from petition_nlp.text import crfseg
+    from petition_nlp.text.normalize import normalize_text
+    from petition_nlp.text.segment import _word_tokenize
 
     norm = [normalize_text(t) for t in texts]
     if ours:
@@ -225,7 +225,7 @@ def bench_cold_start(runs: int, tmp: Path, results: dict) -> None:
 
 def bench_training(runs: int, results: dict) -> None:
     from petition_nlp import PetitionClassifier
-    from petition_nlp.training import load_labeled
+    from petition_nlp.model.training import load_labeled
 
     data = load_labeled([LABELED / "petitions.csv"])
     model = PetitionClassifier()
@@ -267,7 +267,7 @@ def bench_shortlist(runs: int, tmp: Path, results: dict) -> None:
         t = median_of(lambda: run_timed([CLI, "shortlist", str(SAMPLE), "-n", "15", "-o", str(tmp / "s.csv")], env=cold_env())[0], runs)
         results["shortlist"]["145_to_15_cli_s"] = round(t, 2)
     from petition_nlp import PetitionClassifier, group_and_select
-    from petition_nlp.io import read_table
+    from petition_nlp.files.io import read_table
 
     model = PetitionClassifier.load()
     os.environ["PETITION_NLP_CACHE"] = "1"
@@ -297,7 +297,7 @@ def bench_peers(runs: int, results: dict) -> None:
     from sklearn.metrics import f1_score
 
     from petition_nlp import PetitionClassifier
-    from petition_nlp.training import load_labeled
+    from petition_nlp.model.training import load_labeled
 
     train = load_labeled([LABELED / "petitions.csv"])
     test = load_labeled([LABELED / "test.csv"])
@@ -337,7 +337,7 @@ def markdown(results: dict) -> str:
         lines.append(f"| classify {int(n):,} petitions, CLI (petitions/s) | {row['cli_petitions_per_s']:,} |")
         lines.append(f"| classify {int(n):,} petitions, API (petitions/s) | {row['api_petitions_per_s']:,} |")
         lines.append(f"| underthesea segmentation alone, 1 core (petitions/s) | {row['segmentation_alone_1core_per_s']:,} |")
-        lines.append(f"| the same CRF through petition_nlp.crfseg, 1 core (petitions/s) | {row['crfseg_alone_1core_per_s']:,} |")
+        lines.append(f"| the same CRF through petition_nlp.text.crfseg, 1 core (petitions/s) | {row['crfseg_alone_1core_per_s']:,} |")
         lines.append(f"| CLI / segmentation alone; API / CLI ({int(n):,}) | {row['cli_vs_segmentation']} ; {row['api_vs_cli']} |")
         lines.append(f"| share of API time in preprocessing + segmentation ({int(n):,}) | {row['share_of_api_time_in_preprocessing']:.0%} |")
         lines.append(f"| peak memory, CLI incl. workers ({int(n):,}) | {row['cli_peak_memory_mb']} MB |")

@@ -52,7 +52,7 @@ TAIL_SIZES = (1, 1, 1, 1, 2, 2, 3)
 
 def _variants(text: str, k: int) -> str:
     """The ``k``-th officer-file variant of a petition (0: as written)."""
-    from petition_nlp.normalize import strip_diacritics
+    from petition_nlp.text.normalize import strip_diacritics
 
     kind = k % 6
     if kind == 1:
@@ -99,7 +99,7 @@ def synthetic_survey(seed: int = 0, fold: int = 1) -> tuple[pd.DataFrame, object
     catalogue writer's paraphrases (as the shipped one), the survey is written from the second
     writer's paraphrases of ``data/dev/catalogue_second_writer.csv`` (the 60 issues it does not
     cover: from every other paraphrase of theirs). ``seed`` draws which issues are large."""
-    from petition_nlp.catalogue import IssueMatcher, load_catalogue, with_paraphrases
+    from petition_nlp.grouping.catalogue import IssueMatcher, load_catalogue, with_paraphrases
 
     issues = list(load_catalogue())
     if fold == 4:
@@ -140,12 +140,12 @@ def measure(frame: pd.DataFrame, text: str, id_column: str, ns: list[int], model
     """Our grouping + shortlist at each n, scored against issue_id (categories from the classifier)."""
     from sklearn.metrics import adjusted_rand_score
 
-    from petition_nlp.shortlist import assign_groups, select_questions
-    from petition_nlp.shortlist_metrics import largest_group_share, shortlist_scores
+    from petition_nlp.grouping.metrics import largest_group_share, shortlist_scores
+    from petition_nlp.grouping.shortlist import assign_groups, select_questions
 
     survey = frame.drop(columns=[c for c in ("issue_id", "category", "catalogue_category") if c in frame.columns])
     classified = model.classify(survey, text_column=text)
-    from petition_nlp.shortlist import _assign
+    from petition_nlp.grouping.shortlist import _assign
 
     groups, vectors = _assign(classified, text_column=text, category_column="category")
     data = frame.copy()
@@ -185,7 +185,7 @@ def main() -> int:
     args = parser.parse_args()
     ns = [int(n) for n in args.n.split(",")]
 
-    import petition_nlp.catalogue as catalogue
+    import petition_nlp.grouping.catalogue as catalogue
     from petition_nlp import PetitionClassifier
 
     model = PetitionClassifier.load()

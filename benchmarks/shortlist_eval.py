@@ -40,7 +40,7 @@ def load_survey(path: str, issues: str | None) -> tuple[pd.DataFrame, str, str]:
         frame = frame.merge(known[[key, "category", "issue_id"]], on=key, how="left", validate="one_to_one")
         if frame["issue_id"].isna().any():
             raise SystemExit(f"{issues}: no issue for some rows of {path}")
-    from petition_nlp.io import detect_text_column
+    from petition_nlp.files.io import detect_text_column
 
     text = "text" if "text" in frame.columns else detect_text_column(frame.drop(columns=["category", "issue_id"]))
     id_column = "id" if "id" in frame.columns else frame.columns[0]
@@ -58,8 +58,8 @@ def main() -> int:
     issues = args.issues or (str(DEV_ISSUES) if args.dev else None)
 
     from petition_nlp import PetitionClassifier
-    from petition_nlp.shortlist import group_and_select
-    from petition_nlp.shortlist_metrics import compare_with_baselines
+    from petition_nlp.grouping.metrics import compare_with_baselines
+    from petition_nlp.grouping.shortlist import group_and_select
 
     frame, text, id_column = load_survey(path, issues)
     survey = frame.drop(columns=["issue_id", "category"])  # what the tool sees

@@ -39,7 +39,7 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from petition_nlp import pipeline
-    from petition_nlp.modelstore import load_model
+    from petition_nlp.model.modelstore import load_model
     from petition_nlp.web.app import create_app, warm_up
 
     model = load_model()
@@ -103,12 +103,12 @@ def answered_dev(target_precision: float = 0.95) -> None:
     """The dev pairs, two ways. First the pair rule used before the survey-level simulation:
     cosine similarity of each (answered issue, later petition) pair with the catalogue veto, and
     precision / recall at each threshold (its rule: the lowest threshold whose precision reaches
-    ``target_precision``). Then the shipped decision (:mod:`petition_nlp.answered`, chosen on
+    ``target_precision``). Then the shipped decision (:mod:`petition_nlp.grouping.answered`, chosen on
     ``benchmarks/answered_dev.py``), each pair as a petition facing a one-member answered group."""
     import numpy as np
 
-    from petition_nlp import answered as am
     from petition_nlp import pipeline
+    from petition_nlp.grouping import answered as am
 
     pairs = _dev_pairs()
     n = len(pairs)

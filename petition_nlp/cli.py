@@ -57,9 +57,9 @@ def _err(message: str) -> None:
 @contextmanager
 def _handled() -> Iterator[None]:
     """Turn expected failures into one-line messages and meaningful exit codes."""
-    from petition_nlp.io import InputError
-    from petition_nlp.modelstore import ModelError
-    from petition_nlp.neural import MissingExtra
+    from petition_nlp.files.io import InputError
+    from petition_nlp.model.modelstore import ModelError
+    from petition_nlp.model.neural import MissingExtra
 
     if not gc.isenabled():  # start-up under main(): what the imports made lives to the end
         gc.freeze()
@@ -100,7 +100,7 @@ def _read(
     path: Path, header_row: Optional[int], *, sheet: Optional[str] = None, split_items: bool = False,
     text_column: Optional[str] = None,
 ) -> Any:
-    from petition_nlp.io import read_table
+    from petition_nlp.files.io import read_table
 
     frame, info = read_table(path, header_row=header_row, sheet=sheet, split_items=split_items, text_column=text_column)
     _notes(path, info)
@@ -116,7 +116,7 @@ def _notes(path: Path, info: Any) -> None:
 
 
 def _text_column(frame: Any, given: Optional[str], path: Path, info: Any = None) -> str:
-    from petition_nlp.io import resolve_text_column
+    from petition_nlp.files.io import resolve_text_column
 
     if info is not None and info.text_column is not None and info.text_column in frame.columns:
         return info.text_column  # the reader decided (and said so in a note)
@@ -127,7 +127,7 @@ def _text_column(frame: Any, given: Optional[str], path: Path, info: Any = None)
 
 
 def _load_model(model_dir: Optional[Path]) -> Any:
-    from petition_nlp.modelstore import load_model
+    from petition_nlp.model.modelstore import load_model
 
     return load_model(model_dir)
 
@@ -148,14 +148,14 @@ def _write_or_print(
     frame: Any, output: Optional[Path], inputs: list[Path], overwrite: bool, kind: str, column: Optional[str] = None,
     formula_guard: bool = True,
 ) -> None:
-    from petition_nlp.io import write_table
+    from petition_nlp.files.io import write_table
 
     if output is None:
         typer.echo(_preview(frame, kind, column))
         return
     writer = None
     if output.suffix.lower() == ".xlsx":
-        from petition_nlp.excel import workbook_writer
+        from petition_nlp.reports.workbook import workbook_writer
 
         writer = workbook_writer(kind)
     write_table(frame, output, overwrite=overwrite, protect=inputs, xlsx_writer=writer, formula_guard=formula_guard)
@@ -164,7 +164,7 @@ def _write_or_print(
 
 def _summary(frame: Any) -> None:
     """Per-category counts of petitions; lines that are not petitions counted apart."""
-    from petition_nlp.summary import category_summary, line_counts, petition_rows
+    from petition_nlp.reports.summary import category_summary, line_counts, petition_rows
 
     table = category_summary(frame)
     _err("category             count   share")
@@ -263,7 +263,7 @@ def classify(
     split_items: SplitOpt = False,
 ) -> None:
     """Assign a category to every petition; prints a per-category summary."""
-    from petition_nlp.batch import STREAM_OUTPUTS, classify_file
+    from petition_nlp.model.batch import STREAM_OUTPUTS, classify_file
 
     with _handled():
         clf = _load_model(model)
@@ -295,7 +295,7 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Accuracy, macro / weighted F1, per-code scores and the confusion matrix."""
-    from petition_nlp.training import evaluate_file
+    from petition_nlp.model.training import evaluate_file
 
     with _handled():
         metrics = evaluate_file(file, model_dir=model, text_column=text_column, label_column=label_column)
@@ -339,17 +339,21 @@ def train(
     A table `classify` wrote (.xlsx / .csv) gives only the rows an officer ticked 'Đã kiểm tra'
     or whose topic was changed (in 'Mã chủ đề' or 'Chủ đề'); the other rows are the model's own
     guesses and are left out."""
-    from petition_nlp.training import promote_if_better, train_model
+    from petition_nlp.model.training import promote_if_better, train_model
 
     with _handled():
         from tqdm import tqdm
+
+        from petition_nlp.store import open_workspace
+
+        workspace = open_workspace(store) if store is not None else None
 
         with tqdm(total=1, desc="training (cross-validation + final fit)", file=sys.stderr, disable=None, leave=False) as bar:
             with warnings.catch_warnings():  # reported below in one line of our own
                 warnings.simplefilter("ignore", UserWarning)
                 _, target, report = train_model(
                     files or [], only=only, text_column=text_column, label_column=label_column, output=output,
-                    params={"neural_weight": neural_weight} if neural_weight else None, store=store,
+                    params={"neural_weight": neural_weight} if neural_weight else None, store=workspace,
                 )
             bar.update(1)
         v = report["validation"]
@@ -379,7 +383,7 @@ def train(
         typer.echo(f"review threshold {report['review_threshold']:.3f} (flags {cv['review_rate']:.1%}); second topic from {report['second_threshold']:.3f} (on {cv['second_rate']:.1%}); time {report['seconds']['total']:.1f} s")
         typer.echo(f"model written to {target}")
         if store is not None:
-            from petition_nlp.training import compare_on_tests
+            from petition_nlp.model.training import compare_on_tests
 
             _err(f"workspace {store}: {v['store']['labels']} officer-confirmed labels")
             for row in compare_on_tests(target):
@@ -431,8 +435,8 @@ def shortlist(
     split_items: SplitOpt = False,
 ) -> None:
     """Group petitions raising the same issue and choose N representative questions."""
+    from petition_nlp.grouping.shortlist import parse_quota
     from petition_nlp.pipeline import classify_survey, group_and_shortlist
-    from petition_nlp.shortlist import parse_quota
 
     with _handled():
         quota_value = parse_quota(quota)
@@ -471,7 +475,7 @@ def suggest(
     category: Annotated[Optional[str], typer.Option("--category", help="Collect examples of this code: the petitions most likely of it (a code the model does not know yet: most like the rows of the file already labelled with it).")] = None,
 ) -> None:
     """Pick unlabelled petitions worth labelling next (uncertain and diverse), or with --category the likeliest examples of one code."""
-    from petition_nlp.active import suggest_for_labelling
+    from petition_nlp.grouping.active import suggest_for_labelling
 
     with _handled():
         frame, info = _read(input, _header_index(header_row), sheet=sheet, split_items=split_items, text_column=text_column)
@@ -491,8 +495,8 @@ def check_labels(
     formula_guard: FormulaGuardOpt = True,
 ) -> None:
     """Flag labelled rows whose label looks wrong (cross-validated confident disagreement)."""
-    from petition_nlp.active import find_label_issues
-    from petition_nlp.training import read_labeled
+    from petition_nlp.grouping.active import find_label_issues
+    from petition_nlp.model.training import read_labeled
 
     with _handled():
         frame, tcol, lcol = read_labeled(file, text_column=text_column, label_column=label_column)
@@ -523,9 +527,9 @@ def report(
     split_items: SplitOpt = False,
 ) -> None:
     """Write a self-contained HTML session report (Vietnamese) with charts and the shortlist."""
+    from petition_nlp.grouping.shortlist import parse_quota
     from petition_nlp.pipeline import classify_survey, group_and_shortlist, render_report
-    from petition_nlp.report import write_html
-    from petition_nlp.shortlist import parse_quota
+    from petition_nlp.reports.html import write_html
 
     with _handled():
         quota_value = parse_quota(quota)
@@ -540,7 +544,7 @@ def report(
 @app.command()
 def rollback(models_dir: ModelsDirOpt = None) -> None:
     """Restore the previous default model (a second rollback undoes the first)."""
-    from petition_nlp.modelstore import models_root, rollback_model
+    from petition_nlp.model.modelstore import models_root, rollback_model
 
     with _handled():
         path = rollback_model()
@@ -575,7 +579,7 @@ def models_list(
 
 
 def _list_models(as_json: bool) -> None:
-    from petition_nlp.modelstore import list_models, models_root
+    from petition_nlp.model.modelstore import list_models, models_root
 
     with _handled():
         entries = list_models()

@@ -46,14 +46,14 @@ def load_survey(
     sheet: str | int | None = None,
     split_items: bool = False,
 ) -> tuple[pd.DataFrame, Any, str]:
-    """Read a survey file with :func:`petition_nlp.io.read_table`.
+    """Read a survey file with :func:`petition_nlp.files.io.read_table`.
 
     Returns ``(frame, info, text_column)``: the rows in file order (original columns plus the
-    reader's provenance columns), the reader's :class:`~petition_nlp.io.TableInfo` (notes, unit
+    reader's provenance columns), the reader's :class:`~petition_nlp.files.io.TableInfo` (notes, unit
     column, header row) and the petition column it used. Raises
-    :class:`~petition_nlp.io.InputError` with a one-line message.
+    :class:`~petition_nlp.files.io.InputError` with a one-line message.
     """
-    from petition_nlp.io import read_table, resolve_text_column
+    from petition_nlp.files.io import read_table, resolve_text_column
 
     frame, info = read_table(path, header_row=header_row, sheet=sheet, split_items=split_items, text_column=text_column)
     column = info.text_column if info.text_column in frame.columns else resolve_text_column(frame, text_column, source=path)
@@ -67,7 +67,7 @@ def classify_survey(
     ``needs_review`` and ``status`` (see :meth:`PetitionClassifier.classify`); default model
     when ``model`` is ``None``."""
     if model is None:
-        from petition_nlp.modelstore import load_model
+        from petition_nlp.model.modelstore import load_model
 
         model = load_model()
     return model.classify(frame, text_column=text_column, progress=progress)
@@ -82,10 +82,10 @@ def group_and_shortlist(
     exclude: Iterable[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(groups, shortlist)`` for freshly classified rows, the grouping vectors computed once
-    (:func:`petition_nlp.shortlist.group_and_select` on the existing ``category`` column): what the
+    (:func:`petition_nlp.grouping.shortlist.group_and_select` on the existing ``category`` column): what the
     CLI's ``shortlist`` and ``report`` commands do; the workspace groups once with
     :func:`group_survey` and shortlists the officer-edited groups with :func:`shortlist_survey`."""
-    from petition_nlp.shortlist import group_and_select
+    from petition_nlp.grouping.shortlist import group_and_select
 
     return group_and_select(classified, n, text_column=text_column, category_column="category", quota=quota, exclude=exclude)
 
@@ -93,8 +93,8 @@ def group_and_shortlist(
 def group_survey(classified: pd.DataFrame, text_column: str, *, threshold: float | None = None) -> pd.DataFrame:
     """The classified rows with ``group_id`` (petitions raising the same issue within a topic share
     it; ``""`` for rows that are not usable petitions) and ``issue`` (catalogue title or ``""``),
-    from :func:`petition_nlp.shortlist.assign_groups` on the existing ``category`` column."""
-    from petition_nlp.shortlist import DEFAULT_GROUP_THRESHOLD, assign_groups
+    from :func:`petition_nlp.grouping.shortlist.assign_groups` on the existing ``category`` column."""
+    from petition_nlp.grouping.shortlist import DEFAULT_GROUP_THRESHOLD, assign_groups
 
     return assign_groups(
         classified, text_column=text_column, category_column="category",
@@ -104,8 +104,8 @@ def group_survey(classified: pd.DataFrame, text_column: str, *, threshold: float
 
 def grouping_signals(texts: Sequence[Any], usable: Sequence[bool] | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
     """The grouping vectors, one row per text (zeros where ``usable`` is false), and the catalogue
-    issue each text matches: :func:`petition_nlp.shortlist.grouping_signals`."""
-    from petition_nlp.shortlist import grouping_signals as signals  # lazily: the package exports shortlist()
+    issue each text matches: :func:`petition_nlp.grouping.shortlist.grouping_signals`."""
+    from petition_nlp.grouping.shortlist import grouping_signals as signals  # lazily: the package exports shortlist()
 
     return signals(texts, usable)
 
@@ -133,14 +133,14 @@ def shortlist_survey(
 
     - ``dropped`` groups are never chosen;
     - ``pinned`` groups are always on the list (they take seats first; the others are chosen
-      by :func:`petition_nlp.shortlist.select_questions` for the remaining seats);
+      by :func:`petition_nlp.grouping.shortlist.select_questions` for the remaining seats);
     - ``representatives`` maps a group to the id (``id_column`` value) of the member to show
       instead of the automatically chosen one.
 
-    Returns the shortlist as :func:`~petition_nlp.shortlist.select_questions` does (``rank``,
+    Returns the shortlist as :func:`~petition_nlp.grouping.shortlist.select_questions` does (``rank``,
     ``category``, ``represents``, ``group_id``, ``member_ids`` …) plus a boolean ``pinned``.
     """
-    from petition_nlp.shortlist import select_questions
+    from petition_nlp.grouping.shortlist import select_questions
 
     groups = groups.reset_index(drop=True)
     pinned_set = {str(g) for g in pinned}
@@ -188,24 +188,24 @@ def shortlist_survey(
 
 def export_table(frame: pd.DataFrame, path: str | Path, *, kind: str = "classify", protect: Iterable[str | Path] = ()) -> Path:
     """Write ``frame`` as .xlsx (the formatted workbook of ``kind``: classify / shortlist),
-    .csv (formula-guarded) or .jsonl through :func:`petition_nlp.io.write_table`."""
-    from petition_nlp.excel import workbook_writer
-    from petition_nlp.io import write_table
+    .csv (formula-guarded) or .jsonl through :func:`petition_nlp.files.io.write_table`."""
+    from petition_nlp.files.io import write_table
+    from petition_nlp.reports.workbook import workbook_writer
 
     return write_table(frame, path, protect=protect, xlsx_writer=workbook_writer(kind), overwrite=False)
 
 
 def export_workbook(frame: pd.DataFrame, path: str | Path, *, protect: Iterable[str | Path] = ()) -> Path:
-    """The formatted petitions workbook (:func:`petition_nlp.excel.write_workbook`), atomically."""
+    """The formatted petitions workbook (:func:`petition_nlp.reports.workbook.write_workbook`), atomically."""
     return export_table(frame, path, kind="classify", protect=protect)
 
 
 def render_report(
     groups: pd.DataFrame, chosen: pd.DataFrame, text_column: str, *, title_source: str = ""
 ) -> str:
-    """The HTML session report (:func:`petition_nlp.report.render_report`) for rows already
+    """The HTML session report (:func:`petition_nlp.reports.html.render_report`) for rows already
     classified and grouped and a shortlist already chosen — e.g. after an officer's edits."""
-    from petition_nlp.report import render_report as render
+    from petition_nlp.reports.html import render_report as render
 
     return render(groups, chosen, text_column=text_column, title_source=title_source)
 
@@ -214,6 +214,6 @@ def export_report(
     groups: pd.DataFrame, chosen: pd.DataFrame, text_column: str, path: str | Path, *, title_source: str = ""
 ) -> Path:
     """Write :func:`render_report` to ``path`` atomically."""
-    from petition_nlp.report import write_html
+    from petition_nlp.reports.html import write_html
 
     return write_html(render_report(groups, chosen, text_column, title_source=title_source), path)

@@ -1,11 +1,11 @@
-"""The "already answered" decision (petition_nlp.answered): a petition against every answered group."""
+"""The "already answered" decision (petition_nlp.grouping.answered): a petition against every answered group."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from petition_nlp import answered as am
+from petition_nlp.grouping import answered as am
 
 # answered groups of an earlier survey: (member texts, topic)
 HOUSING_BUILD = (
@@ -108,7 +108,7 @@ def test_shipped_model_covers_every_feature():
 
 
 def test_without_a_catalogue_the_words_still_decide(monkeypatch):
-    from petition_nlp import catalogue
+    from petition_nlp.grouping import catalogue
 
     monkeypatch.setattr(catalogue, "default_matcher", lambda: None)
     features = am.candidate_features([SAME_ISSUE, NEIGHBOUR], ["housing", "housing"], GROUPS)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from petition_nlp import catalogue
-from petition_nlp.catalogue import IssueMatcher, load_catalogue
+from petition_nlp.grouping import catalogue
+from petition_nlp.grouping.catalogue import IssueMatcher, load_catalogue
 from petition_nlp.resources import CATEGORY_CODES
 
 TOY = {
@@ -85,11 +85,11 @@ def test_bundled_catalogue_is_well_formed() -> None:
 def test_grouping_merges_petitions_matching_one_catalogue_issue(monkeypatch) -> None:
     import sys
 
-    from petition_nlp.shortlist import assign_groups
+    from petition_nlp.grouping.shortlist import assign_groups
 
     matcher = _fitted()
     monkeypatch.setattr(catalogue, "default_matcher", lambda: matcher)
-    monkeypatch.setattr(sys.modules["petition_nlp.shortlist"], "issue_titles", lambda: {"owed": "Nợ đóng BHXH", "withdrawal": "Rút BHXH một lần"})
+    monkeypatch.setattr(sys.modules["petition_nlp.grouping.shortlist"], "issue_titles", lambda: {"owed": "Nợ đóng BHXH", "withdrawal": "Rút BHXH một lần"})
     texts = [
         "Công ty chậm đóng BHXH cho người lao động đã nửa năm",
         "doanh nghiệp nợ tiền bảo hiểm của công nhân mấy tháng nay",
@@ -105,12 +105,12 @@ def test_grouping_merges_petitions_matching_one_catalogue_issue(monkeypatch) -> 
 
 def test_shipped_matcher_was_built_from_this_catalogue() -> None:
     """data/issue_matcher.npz carries the current catalogue's stamp and decides as a fresh fit
-    (rebuild it with ``python -m petition_nlp.catalogue`` after editing the catalogue)."""
+    (rebuild it with ``python -m petition_nlp.grouping.catalogue`` after editing the catalogue)."""
     issues = load_catalogue()
     if not issues:
         pytest.skip("no issue catalogue bundled")
     path = catalogue._shipped_file()
-    assert path.is_file(), "run python -m petition_nlp.catalogue"
+    assert path.is_file(), "run python -m petition_nlp.grouping.catalogue"
     assert path.stat().st_size < 5_000_000  # a data file, not a model dump
     shipped = IssueMatcher.load(path, fingerprint=catalogue.matcher_fingerprint())  # raises if stale
     fresh = IssueMatcher().fit(*catalogue._training_rows(issues))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from petition_nlp import PetitionClassifier
-from petition_nlp.features import build_features, preprocess
+from petition_nlp.model.features import build_features, preprocess
 
 
 def test_default_blocks_are_words_syllables_accented_syllables_and_keywords() -> None:
@@ -58,7 +58,7 @@ def test_models_pickled_before_the_new_parameters_describe_how_they_were_built(s
 
 
 # -- grouped cross-validation, review threshold, second topic (issue 14) ------------------------
-from petition_nlp.classifier import (  # noqa: E402
+from petition_nlp.model.classifier import (  # noqa: E402
     choose_review_threshold,
     choose_second_threshold,
     grouped_folds,
@@ -145,7 +145,7 @@ def test_fit_with_groups_reports_grouped_and_random_folds_and_fills_second_topic
 
 
 def test_coverage_threshold_flags_enough_errors_within_the_cap() -> None:
-    from petition_nlp.classifier import choose_coverage_threshold
+    from petition_nlp.model.classifier import choose_coverage_threshold
 
     conf = np.linspace(0.3, 1.0, 100)
     wrong = np.zeros(100, bool)
@@ -161,7 +161,7 @@ def test_coverage_threshold_flags_enough_errors_within_the_cap() -> None:
 
 
 def test_second_threshold_lowered_until_enough_errors_are_rescued_within_the_cap() -> None:
-    from petition_nlp.classifier import lower_second_for_coverage
+    from petition_nlp.model.classifier import lower_second_for_coverage
 
     classes = np.array(["a", "b"], dtype=object)
     # 20 rows predicted "a"; runner-up "b" with probability 0.05 .. 0.48 (row k: 0.05 + 0.0225 k)

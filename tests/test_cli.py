@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURES, SAMPLE_XLSX, run_cli
-from petition_nlp.io import read_table
+from petition_nlp.files.io import read_table
 
 HOSTILE = FIXTURES / "hostile"
 ADDED = ["category", "category_name", "confidence", "second_category", "second_confidence", "needs_review", "status"]

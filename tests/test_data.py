@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from conftest import LABELED
-from petition_nlp.normalize import normalize_text, strip_diacritics
 from petition_nlp.resources import CATEGORY_CODES
+from petition_nlp.text.normalize import normalize_text, strip_diacritics
 
 STYLES = {"formal", "spoken", "abbrev", "no_diacritics", "typo", "long", "short", "hard"}
 

@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from petition_nlp.features import CharNgramTfidf
+from petition_nlp.model.features import CharNgramTfidf
 
 TRAIN = [
     "de nghi xay dung nha o xa hoi cho cong nhan",

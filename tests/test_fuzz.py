@@ -9,7 +9,7 @@ import time
 import pytest
 
 from conftest import FIXTURES
-from petition_nlp.io import InputError, read_table
+from petition_nlp.files.io import InputError, read_table
 
 HOSTILE = FIXTURES / "hostile"
 SEEDS = ["utf8.csv", "utf16le_excel.csv", "tcvn3.csv", "merged_header.xlsx", "petitions.jsonl", "petitions.txt"]

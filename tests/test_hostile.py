@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURES, run_cli
-from petition_nlp.io import read_table
+from petition_nlp.files.io import read_table
 
 HOSTILE = FIXTURES / "hostile"
 

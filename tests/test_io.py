@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURES
-from petition_nlp.io import InputError, detect_label_column, detect_text_column, read_table, write_table
-from petition_nlp.legacy import convert_legacy, detect_legacy
+from petition_nlp.files.io import InputError, detect_label_column, detect_text_column, read_table, write_table
+from petition_nlp.files.legacy import convert_legacy, detect_legacy
 
 HOSTILE = FIXTURES / "hostile"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from petition_nlp.modelstore import (
+from petition_nlp.model.modelstore import (
     ModelError,
     load_model,
     promote_model,
@@ -237,16 +237,16 @@ def test_untrusted_globals_are_named(saved, payload, named) -> None:
 
 
 def test_allow_list_refuses_reexported_and_dotted_names() -> None:
-    from petition_nlp.modelstore import RestrictedUnpickler, UntrustedModel
+    from petition_nlp.model.modelstore import RestrictedUnpickler, UntrustedModel
 
     unpickler = RestrictedUnpickler(__import__("io").BytesIO(b""))
     for module, name in [
-        ("petition_nlp.modelstore", "shutil"),  # a module imported by an allowed one
-        ("petition_nlp.modelstore", "Path"),  # a class re-exported from pathlib
-        ("petition_nlp.modelstore", "shutil.rmtree"),  # protocol 4 dotted lookup
+        ("petition_nlp.model.modelstore", "shutil"),  # a module imported by an allowed one
+        ("petition_nlp.model.modelstore", "Path"),  # a class re-exported from pathlib
+        ("petition_nlp.model.modelstore", "shutil.rmtree"),  # protocol 4 dotted lookup
         ("sklearn.utils._testing", "TempMemmap"),
         ("numpy.testing._private.utils", "runstring"),
-        ("petition_nlp.io", "write_table"),  # a function, not a class
+        ("petition_nlp.files.io", "write_table"),  # a function, not a class
     ]:
         with pytest.raises(UntrustedModel):
             unpickler.find_class(module, name)
@@ -254,10 +254,57 @@ def test_allow_list_refuses_reexported_and_dotted_names() -> None:
 
 
 def test_bundled_model_loads_through_the_allow_list() -> None:
-    from petition_nlp.modelstore import default_model_dir
+    """The bundled model was pickled before the move (it names petition_nlp.classifier and
+    petition_nlp.features): it loads through the rename map, its bytes unchanged."""
+    from petition_nlp.model.modelstore import default_model_dir
 
     model = load_model(default_model_dir())
     assert model.predict(["Đề nghị công ty đóng BHXH đầy đủ cho công nhân"])[0] == "social_insurance"
+
+
+def _under_old_module_paths(data: bytes) -> bytes:
+    """A protocol-3 pickle (named globals) as the flat layout wrote it: each class's module by its old path
+    (``petition_nlp.classifier`` for ``petition_nlp.model.classifier``, ...)."""
+    from petition_nlp.model.modelstore import _RENAMED_MODULES
+
+    for old, new in _RENAMED_MODULES.items():
+        data = data.replace(b"c" + new.encode() + b"\n", b"c" + old.encode() + b"\n")
+    assert b"cpetition_nlp.classifier\n" in data and b"petition_nlp.model." not in data
+    return data
+
+
+@pytest.mark.parametrize("kind", ["model.pkl.gz", "model.joblib"])
+def test_model_pickled_under_the_old_module_paths_still_loads(saved, tmp_path, small_model, kind) -> None:
+    """Models saved before the modules moved into sub-packages (the bundled one, users' models,
+    model.joblib of earlier versions) name the old paths; they load unchanged."""
+    import gzip
+    import pickle
+
+    import joblib
+
+    if kind == "model.pkl.gz":
+        payload = gzip.compress(_under_old_module_paths(pickle.dumps(small_model, protocol=3)))
+    else:
+        joblib.dump(small_model, tmp_path / "plain.joblib", protocol=3)
+        payload = _under_old_module_paths((tmp_path / "plain.joblib").read_bytes())
+    _rewrite_with_manifest(saved, payload, name=kind)
+    model = load_model(saved)
+    assert type(model).__module__ == "petition_nlp.model.classifier"
+    assert model.predict(["Đề nghị xây nhà ở xã hội"])[0] == "housing"
+
+
+def test_old_module_paths_admit_no_more_than_the_new_ones() -> None:
+    from petition_nlp.model.modelstore import RestrictedUnpickler, UntrustedModel
+
+    unpickler = RestrictedUnpickler(__import__("io").BytesIO(b""))
+    assert unpickler.find_class("petition_nlp.features", "KeywordFeatures").__module__ == "petition_nlp.model.features"
+    for module, name in [
+        ("petition_nlp.io", "write_table"),  # a function, under its old module path
+        ("petition_nlp.modelstore", "Path"),  # re-exported from pathlib
+        ("petition_nlp.nosuchmodule", "Thing"),
+    ]:
+        with pytest.raises(UntrustedModel):
+            unpickler.find_class(module, name)
 
 
 def test_legacy_joblib_model_is_restricted_too(tmp_path, small_model) -> None:
@@ -274,7 +321,7 @@ def test_legacy_joblib_model_is_restricted_too(tmp_path, small_model) -> None:
     digest = hashlib.sha256((legacy / "model.joblib").read_bytes()).hexdigest()
     (legacy / "manifest.json").write_text(json.dumps({"format": 1, "artefacts": {"model.joblib": digest}}), encoding="utf-8")
     assert load_model(legacy).predict(["Đề nghị xây nhà ở xã hội"])[0] == "housing"
-    from petition_nlp.modelstore import _restricted_joblib_load
+    from petition_nlp.model.modelstore import _restricted_joblib_load
 
     loaded = _restricted_joblib_load((legacy / "x.joblib").read_bytes(), "x.joblib")
     assert loaded["objects"].tolist() == ["a", None, 3]
@@ -297,8 +344,8 @@ def test_neural_weights_load_with_weights_only(tmp_path) -> None:
     import gzip
     import pickle
 
-    from petition_nlp.modelstore import restricted_loads
-    from petition_nlp.neural import load_weights
+    from petition_nlp.model.modelstore import restricted_loads
+    from petition_nlp.model.neural import load_weights
 
     weights = {"w": torch.ones(2, 3)}
     # earlier neural models pickled tensors directly: their torch.storage loader is replaced by
@@ -328,8 +375,8 @@ def test_neural_network_pickles_its_weights_as_bytes(corpus) -> None:
 
     import numpy as np
 
-    from petition_nlp.modelstore import restricted_loads
-    from petition_nlp.neural import BiRNNClassifier
+    from petition_nlp.model.modelstore import restricted_loads
+    from petition_nlp.model.neural import BiRNNClassifier
 
     rows = corpus.groupby("label").sample(10, random_state=0)
     net = BiRNNClassifier(epochs=1).fit(rows["text"].tolist(), rows["label"].to_numpy())

@@ -12,7 +12,7 @@ from sklearn.base import clone
 
 from conftest import run_cli
 from petition_nlp import PetitionClassifier
-from petition_nlp.neural import OOV, BiRNNClassifier, MissingExtra
+from petition_nlp.model.neural import OOV, BiRNNClassifier, MissingExtra
 
 TOY = (
     [f"xin nhà_ở xã_hội cho công_nhân số {i}" for i in range(30)]

@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from petition_nlp.normalize import (
+from petition_nlp.text.normalize import (
     expand_abbreviations,
     fix_tone_placement,
     normalize_text,

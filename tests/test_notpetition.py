@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import LABELED, run_cli
-from petition_nlp.notpetition import (
+from petition_nlp.model.notpetition import (
     MODEL_FILE,
     FurnitureDetector,
     furniture_kind,
@@ -160,7 +160,7 @@ def test_start_guard_keeps_imperative_lines_from_the_model() -> None:
 
 
 def test_cross_validation_never_splits_a_provenance_group(monkeypatch) -> None:
-    from petition_nlp import notpetition
+    from petition_nlp.model import notpetition
 
     frame = pd.DataFrame({
         "writer": ["w1"] * 6 + ["w2"] * 6,
@@ -364,7 +364,7 @@ def test_headings_that_look_like_names_are_not_names(text) -> None:
 
 
 def test_rules_catch_none_of_the_authored_very_short_petitions() -> None:
-    from petition_nlp import notpetition
+    from petition_nlp.model import notpetition
 
     texts = notpetition._data_lines(notpetition.SHORT_PETITIONS_FILE)
     assert len(texts) >= 200
@@ -374,7 +374,7 @@ def test_rules_catch_none_of_the_authored_very_short_petitions() -> None:
 
 
 def test_cross_writer_scores_each_writer_with_a_model_fitted_without_it(monkeypatch) -> None:
-    from petition_nlp import notpetition
+    from petition_nlp.model import notpetition
 
     texts = ["CHỦ TỊCH", "(Đã ký)", "Tăng lương", "Tổng: 3", "Cộng: 5", "Xây nhà trọ"]
     furniture = [1, 1, 0, 1, 1, 0]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURES, run_cli
-from petition_nlp.io import InputError, read_table
+from petition_nlp.files.io import InputError, read_table
 
 sys.path.insert(0, str(FIXTURES))
 import make_office_files  # noqa: E402
@@ -38,8 +38,8 @@ FILES = {
 
 def _detector_landed() -> bool:
     try:
-        import petition_nlp.notpetition  # noqa: F401
-        from petition_nlp.validation import STATUS_NOT_PETITION  # noqa: F401
+        import petition_nlp.model.notpetition  # noqa: F401
+        from petition_nlp.files.validation import STATUS_NOT_PETITION  # noqa: F401
     except ImportError:
         return False
     return True

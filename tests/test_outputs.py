@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from conftest import SAMPLE_XLSX, run_cli
-from petition_nlp.excel import SHEET_ALL, SHEET_SUMMARY
+from petition_nlp.reports.workbook import SHEET_ALL, SHEET_SUMMARY
 
 pytestmark = pytest.mark.skipif(not SAMPLE_XLSX.exists(), reason="sample survey not built")
 
@@ -157,7 +157,7 @@ def test_every_output_format_survives_blank_cells(ragged_sheet, tmp_path, comman
         if suffix == ".xlsx":
             assert openpyxl.load_workbook(out)[SHEET_ALL].max_row == 1 + 145
         else:
-            from petition_nlp.io import read_table
+            from petition_nlp.files.io import read_table
 
             assert len(read_table(out)[0]) == 145
     if suffix == ".xlsx":

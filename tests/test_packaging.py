@@ -26,8 +26,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from petition_nlp import modelstore
-from petition_nlp.modelstore import (
+from petition_nlp.model import modelstore
+from petition_nlp.model.modelstore import (
     ModelError,
     bundled_model_dir,
     default_model_dir,
@@ -252,7 +252,7 @@ def test_wheel_installs_and_runs_from_any_folder(tmp_path) -> None:
         return done
 
     where = json.loads(run(python, "-c", (
-        "import json, petition_nlp, petition_nlp.modelstore as m; "
+        "import json, petition_nlp, petition_nlp.model.modelstore as m; "
         "print(json.dumps([petition_nlp.__file__, petition_nlp.__version__, str(m.models_root()), str(m.bundled_model_dir()), "
         "str(m.default_model_dir()), m.checkout_root() is None]))")).stdout)
     package = Path(where[0]).parent

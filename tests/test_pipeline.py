@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from petition_nlp import pipeline
-from petition_nlp.io import InputError
+from petition_nlp.files.io import InputError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw" / "sample_survey.xlsx"
 

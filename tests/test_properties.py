@@ -5,7 +5,7 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from petition_nlp.normalize import fix_tone_placement, normalize_text, strip_diacritics
+from petition_nlp.text.normalize import fix_tone_placement, normalize_text, strip_diacritics
 
 VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
 vietnamese_text = st.text(alphabet=st.sampled_from(list(VIETNAMESE + VIETNAMESE.upper() + " ,.?!0123456789")), max_size=120)

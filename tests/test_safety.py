@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from conftest import SAMPLE_XLSX
-from petition_nlp.io import InputError
-from petition_nlp.safefiles import (
+from petition_nlp.files.io import InputError
+from petition_nlp.files.safefiles import (
     MAX_SHEET_CELLS,
     check_archive,
     guard_cell,
@@ -206,7 +206,7 @@ def test_csv_output_is_guarded_and_reads_back_exactly(formula_input, tmp_path) -
     import csv
 
     from conftest import run_cli
-    from petition_nlp.io import read_table
+    from petition_nlp.files.io import read_table
 
     path, frame = formula_input
     out = tmp_path / "out.csv"
@@ -228,7 +228,7 @@ def test_csv_output_is_guarded_and_reads_back_exactly(formula_input, tmp_path) -
 
 
 def test_write_table_api_guard_switch(tmp_path) -> None:
-    from petition_nlp.io import read_table, write_table
+    from petition_nlp.files.io import read_table, write_table
 
     frame = pd.DataFrame({"text": FORMULA_TEXTS, "n": range(len(FORMULA_TEXTS))})
     write_table(frame, tmp_path / "g.csv")
@@ -250,7 +250,7 @@ def test_classify_edit_train_round_trips_the_exact_text(formula_input, tmp_path,
     import csv
 
     from conftest import run_cli
-    from petition_nlp.training import load_labeled
+    from petition_nlp.model.training import load_labeled
 
     path, frame = formula_input
     out = tmp_path / "classified.csv"
@@ -348,7 +348,7 @@ def _refused_fast(path, match: str) -> None:
     import time
     import tracemalloc
 
-    from petition_nlp.io import read_table
+    from petition_nlp.files.io import read_table
 
     tracemalloc.start()
     started = time.perf_counter()
@@ -386,7 +386,7 @@ def test_xlsx_zip_bomb_is_refused_fast(tmp_path) -> None:
     ],
 )
 def test_ods_and_docx_zip_bombs_are_refused_fast(tmp_path, suffix, bomb_member, normal) -> None:
-    from petition_nlp.io import READ_EXTENSIONS
+    from petition_nlp.files.io import READ_EXTENSIONS
 
     if suffix not in READ_EXTENSIONS:
         pytest.skip(f"{suffix} is not read by this version")
@@ -396,7 +396,7 @@ def test_ods_and_docx_zip_bombs_are_refused_fast(tmp_path, suffix, bomb_member, 
 
 
 def test_total_size_limit(monkeypatch) -> None:
-    from petition_nlp import safefiles
+    from petition_nlp.files import safefiles
 
     raw = _small_xlsx()
     monkeypatch.setattr(safefiles, "MAX_TOTAL_BYTES", 1000)
@@ -448,7 +448,7 @@ def test_bombs_exit_2_with_one_line_through_the_cli(tmp_path) -> None:
 def test_a_zip_needing_an_unknown_zip_version_is_a_one_line_error(tmp_path) -> None:
     """Found by tests/test_fuzz.py: a mutated workbook whose central directory asks for zip
     version 20.3 made zipfile raise NotImplementedError from inside check_archive."""
-    from petition_nlp.io import read_table
+    from petition_nlp.files.io import read_table
 
     raw = bytearray(SAMPLE_XLSX.read_bytes())
     at = raw.find(b"PK\x01\x02")  # first central-directory entry: version made by, version needed

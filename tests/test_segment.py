@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from underthesea import word_tokenize
 
-from petition_nlp import crfseg, segment
-from petition_nlp.normalize import normalize_text
-from petition_nlp.segment import SegmentCache, segment_texts
+from petition_nlp.text import crfseg
+from petition_nlp.text import segment
+from petition_nlp.text.normalize import normalize_text
+from petition_nlp.text.segment import SegmentCache, segment_texts
 
 EDGE_CASES = [
     "ok",

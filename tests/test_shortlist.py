@@ -3,8 +3,8 @@ import pytest
 
 from conftest import SAMPLE_XLSX, run_cli
 from petition_nlp import shortlist
-from petition_nlp.io import InputError
-from petition_nlp.shortlist import allocate_seats, assign_groups, parse_quota
+from petition_nlp.files.io import InputError
+from petition_nlp.grouping.shortlist import allocate_seats, assign_groups, parse_quota
 
 COUNTS = {"housing": 30, "social_insurance": 40, "skills_training": 20, "security": 25, "party_building": 5, "other": 24}
 
@@ -101,9 +101,9 @@ def test_cli_shortlist_sample(tmp_path) -> None:
 def test_large_categories_are_partitioned_not_collapsed(monkeypatch, corpus) -> None:
     import importlib
 
-    from petition_nlp.features import preprocess
+    from petition_nlp.model.features import preprocess
 
-    S = importlib.import_module("petition_nlp.shortlist")  # the module (the package exports the function)
+    S = importlib.import_module("petition_nlp.grouping.shortlist")  # the module (the package exports the function)
 
     monkeypatch.setattr(S, "DENSE_CLUSTER_LIMIT", 40)
     base = corpus[corpus["label"] == "housing"]["text"].head(100).tolist()
@@ -117,9 +117,9 @@ def test_large_categories_are_partitioned_not_collapsed(monkeypatch, corpus) -> 
 
 
 def test_concepts_match_paraphrases_without_diacritics() -> None:
-    from petition_nlp.features import preprocess
+    from petition_nlp.grouping.shortlist import concept_tokens
+    from petition_nlp.model.features import preprocess
     from petition_nlp.resources import load_concepts
-    from petition_nlp.shortlist import concept_tokens
 
     assert dict(load_concepts())["si_arrears"]  # the data file loads
     plain = preprocess(["Công ty chậm đóng BHXH", "cty no bhxh, nghi viec khong chot duoc so", "Xin rút BHXH một lần"])["plain"]
@@ -147,9 +147,9 @@ def test_paraphrases_in_different_words_share_a_group() -> None:
 def test_representative_is_central_not_the_stray_member() -> None:
     import importlib
 
-    from petition_nlp.features import preprocess
+    from petition_nlp.model.features import preprocess
 
-    S = importlib.import_module("petition_nlp.shortlist")
+    S = importlib.import_module("petition_nlp.grouping.shortlist")
     texts = [
         "Đề nghị tỉnh xây nhà ở xã hội gần khu công nghiệp cho công nhân thuê",
         "Kiến nghị sớm có nhà ở xã hội gần khu công nghiệp cho công nhân",
@@ -170,8 +170,8 @@ def test_dev_survey_quality(default_model) -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from shortlist_eval import DEV_FILE, DEV_ISSUES, load_survey
 
-    from petition_nlp.shortlist import group_and_select
-    from petition_nlp.shortlist_metrics import compare_with_baselines
+    from petition_nlp.grouping.metrics import compare_with_baselines
+    from petition_nlp.grouping.shortlist import group_and_select
 
     frame, text, id_column = load_survey(str(DEV_FILE), str(DEV_ISSUES))
     survey = frame.drop(columns=["issue_id", "category"])

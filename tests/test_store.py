@@ -180,8 +180,8 @@ def test_schema_1_store_serves_the_issue_17_loop_after_migrating(tmp_path):
     """No migration 3: the answered setting lives in surveys.settings_json (schema 1), links and
     answers in migration 2's tables, models in the models folder. A store created at schema 1
     with an officer's correction migrates and feeds the shortlist setting, links and training."""
+    from petition_nlp.model.training import store_labels_file
     from petition_nlp.store import workspace as ws
-    from petition_nlp.training import store_labels_file
 
     conn = sqlite3.connect(tmp_path / "workspace.sqlite3")
     conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
@@ -196,7 +196,7 @@ def test_schema_1_store_serves_the_issue_17_loop_after_migrating(tmp_path):
     store = Store(tmp_path)
     assert store.schema_version() == 2
     assert store.labels() == [("Xây nhà ở xã hội", "housing")]
-    csv = pd.read_csv(store_labels_file(tmp_path, tmp_path / "labels.csv"))
+    csv = pd.read_csv(store_labels_file(store, tmp_path / "labels.csv"))
     assert csv[["text", "label"]].values.tolist() == [["Xây nhà ở xã hội", "housing"]] and (csv["writer"] == "workspace-officers").all()
     assert ws.answered_mode(store, 1) == "mark"
     store.set_settings(1, {"answered": "exclude"})

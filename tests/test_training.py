@@ -8,10 +8,10 @@ import pandas as pd
 
 from conftest import FIXTURES, ROOT, run_cli
 from petition_nlp import PetitionClassifier
-from petition_nlp.active import find_label_issues, suggest_for_labelling
-from petition_nlp.shortlist import NEAR_DUPLICATE_SIMILARITY, petition_vectors
-from petition_nlp.features import preprocess
-from petition_nlp.training import load_labeled, promote_if_better
+from petition_nlp.grouping.active import find_label_issues, suggest_for_labelling
+from petition_nlp.grouping.shortlist import NEAR_DUPLICATE_SIMILARITY, petition_vectors
+from petition_nlp.model.features import preprocess
+from petition_nlp.model.training import load_labeled, promote_if_better
 
 NEW_CODE_ROWS = [
     "Đề nghị công ty bố trí phòng vắt sữa cho lao động nữ đang nuôi con nhỏ",
@@ -114,7 +114,7 @@ def test_rollback_command(tmp_path, small_model, monkeypatch) -> None:
     monkeypatch.setenv("PETITION_NLP_MODELS", str(tmp_path))
     result = run_cli("rollback")
     assert result.exit_code == 2 and "no previous default model" in result.stderr
-    from petition_nlp.modelstore import promote_model
+    from petition_nlp.model.modelstore import promote_model
 
     small_model.save(tmp_path / "a")
     small_model.save(tmp_path / "b", metadata={"note": "b"})
@@ -167,7 +167,7 @@ def test_load_labeled_keeps_label_2_and_provenance_groups(tmp_path) -> None:
 
 
 def test_training_uses_every_petitions_file_and_grouped_cv(corpus) -> None:
-    from petition_nlp.training import default_training_files, provenance_group
+    from petition_nlp.model.training import default_training_files, provenance_group
 
     files = default_training_files()
     assert files[0].name == "petitions.csv" and all(f.name.startswith("petitions") for f in files)
@@ -186,7 +186,7 @@ def test_train_without_usable_groups_falls_back_to_row_folds(tmp_path, small_tra
 
 
 def test_evaluate_json_has_risk_coverage(tmp_path, small_model) -> None:
-    from petition_nlp.training import evaluate_model
+    from petition_nlp.model.training import evaluate_model
 
     rows = pd.read_csv(FIXTURES.parent.parent / "data" / "labeled" / "test.csv", dtype=str).head(60)
     metrics = evaluate_model(small_model, rows["text"].tolist(), rows["label"].tolist())
@@ -256,8 +256,8 @@ def test_train_on_corrected_workbook_uses_only_officer_rows_and_promote_refuses_
 
 
 def test_classified_labels_reviewed_changed_conflicts_and_old_workbooks() -> None:
+    from petition_nlp.model.training import classified_labels
     from petition_nlp.resources import category_name
-    from petition_nlp.training import classified_labels
 
     frame = pd.DataFrame({
         "Nội dung kiến nghị": [
@@ -313,3 +313,14 @@ def test_suggest_targets_one_code(small_model, corpus, tmp_path) -> None:
     frame.assign(label="").to_csv(path, index=False)
     result = run_cli("suggest", path, "--category", "wages", "--text-column", "text")
     assert result.exit_code == 2 and "does not know 'wages'" in result.stderr and "Traceback" not in result.output
+
+
+def test_train_model_store_takes_an_open_workspace_not_a_folder(tmp_path) -> None:
+    """train_model(store=...) gets the open store (the CLI's --store opens it): a folder given
+    instead is one clear line naming what to pass, before any training starts."""
+    from petition_nlp.files.io import InputError
+    from petition_nlp.model.training import train_model
+
+    with pytest.raises(InputError, match=r"open workspace, not a folder: petition_nlp\.store\.open_workspace"):
+        train_model([], only=True, store=tmp_path)
+    assert not (tmp_path / "workspace.sqlite3").exists()

@@ -26,7 +26,10 @@ import pandas as pd
 
 from petition_nlp.store.schema import MIGRATIONS
 
-__all__ = ["Store", "StoreError", "NotFound", "Conflict", "Invalid", "DB_NAME", "STATUS_NOT_PETITION", "ANSWER_STATUSES"]
+__all__ = [
+    "Store", "open_workspace", "StoreError", "NotFound", "Conflict", "Invalid", "DB_NAME", "STATUS_NOT_PETITION",
+    "ANSWER_STATUSES",
+]
 
 DB_NAME = "workspace.sqlite3"
 STATUS_NOT_PETITION = "not_a_petition"
@@ -838,3 +841,13 @@ def _petition_dict(row: sqlite3.Row, link: dict[str, Any] | None) -> dict[str, A
     if row["second_category"]:
         out["second_category"] = row["second_category"]
     return out
+
+
+def open_workspace(path: str | Path) -> Store:
+    """The existing workspace at ``path`` (the folder ``petition-nlp serve --data`` uses); never
+    creates one. :class:`~petition_nlp.files.io.InputError` (one line) when there is none."""
+    from petition_nlp.files.io import InputError
+
+    if not (Path(path) / DB_NAME).is_file():
+        raise InputError(f"{path}: no workspace here (no {DB_NAME}); give the folder `petition-nlp serve --data` uses")
+    return Store(path)

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from petition_nlp import pipeline
-from petition_nlp.answered import LINK_THRESHOLD, match_answered
+from petition_nlp.grouping.answered import LINK_THRESHOLD, match_answered
 from petition_nlp.store import Invalid, Store
 
 __all__ = [
@@ -32,7 +32,7 @@ ANSWERED_MODES = ("mark", "exclude")
 group; a pinned group stays)."""
 
 ANSWERED_THRESHOLD = LINK_THRESHOLD
-"""Probability (:mod:`petition_nlp.answered`) from which a new petition is linked to an answered
+"""Probability (:mod:`petition_nlp.grouping.answered`) from which a new petition is linked to an answered
 group of an earlier survey. Chosen on a survey-level simulation, where every petition meets every
 answered group (``python benchmarks/answered_dev.py``), by a rule fixed beforehand: the lowest
 threshold whose precision reaches 0.95 on the fitting seeds. The pair-level dev files
@@ -113,7 +113,7 @@ def shortlist(
     questions honouring the officer's pins, drops and representatives. ``answered``
     (:data:`ANSWERED_MODES`; default the survey's setting, else ``mark``): issues answered at an
     earlier conference (:func:`group_answers`) are kept with ``answered_in`` set, or left out."""
-    from petition_nlp.shortlist import parse_quota
+    from petition_nlp.grouping.shortlist import parse_quota
 
     if n < 1 or n > 500:
         raise Invalid("n must be between 1 and 500")
@@ -232,7 +232,7 @@ def report_html(store: Store, survey_id: int, *, n: int = 15, quota: str = "prop
 def labels_csv(store: Store) -> str:
     """``text,label`` rows (every petition whose topic an officer set or confirmed) that
     ``petition-nlp train`` accepts; cells starting with = + - @ are quoted as the CLI's CSV does."""
-    from petition_nlp.safefiles import guard_frame
+    from petition_nlp.files.safefiles import guard_frame
 
     frame = pd.DataFrame(store.labels(), columns=["text", "label"])
     buffer = io.StringIO()
@@ -244,7 +244,7 @@ def labels_csv(store: Store) -> str:
 def link_answered(store: Store, survey_id: int, *, threshold: float = ANSWERED_THRESHOLD) -> int:
     """Link each petition of ``survey_id`` raising an issue answered in an earlier survey to that
     answer: the answered group of its topic most probably raising the same issue, when that
-    probability (:func:`petition_nlp.answered.match_answered`: the petition against every answered
+    probability (:func:`petition_nlp.grouping.answered.match_answered`: the petition against every answered
     group at once) reaches ``threshold``. The link keeps the probability. Returns the number of links."""
     answered = store.answered_groups(before_survey=survey_id)
     links = []
@@ -345,7 +345,7 @@ def _vn_date(iso: str) -> str:
 
 def qa_workbook_bytes(store: Store, survey_id: int) -> bytes:
     frame = qa_frame(store, survey_id).drop(columns="_category")
-    from petition_nlp.excel import write_plain
+    from petition_nlp.files.workbooks import write_plain
 
     return _bytes_of(lambda p: write_plain(frame, p, sheet_name="Hỏi đáp"), ".xlsx")
 
@@ -357,8 +357,8 @@ def suggest_survey(store: Store, survey_id: int, *, n: int = 20, model: Any, cat
     near-duplicates; with ``category``, the likeliest examples of that code (a code the model
     does not know: the most like the petitions officers already gave it). Each is the petition
     record plus ``suggested_category``, ``uncertainty`` (and ``score`` with ``category``)."""
-    from petition_nlp.active import suggest_for_labelling
-    from petition_nlp.io import InputError
+    from petition_nlp.files.io import InputError
+    from petition_nlp.grouping.active import suggest_for_labelling
 
     rows, _ = store.petitions(survey_id)
     pool = [r for r in rows if r["status"] == "ok"]

@@ -212,7 +212,7 @@ def check_form_csrf(request: Request, sent: str | None) -> None:
 def get_model(app: FastAPI) -> Any:
     with app.state.model_lock:
         if app.state.model is None:
-            from petition_nlp.modelstore import load_model
+            from petition_nlp.model.modelstore import load_model
 
             app.state.model = load_model(app.state.model_dir)
         return app.state.model

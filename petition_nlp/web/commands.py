@@ -43,7 +43,7 @@ def register(app: typer.Typer, handled: Callable[[], Any]) -> None:
     ) -> None:
         """Publish a survey's questions and answers (grouped by topic; no internal data)."""
         with handled():
-            from petition_nlp.io import InputError, atomic_output
+            from petition_nlp.files.io import InputError, atomic_output
             from petition_nlp.store import DB_NAME, Store
             from petition_nlp.store import workspace as ws
 

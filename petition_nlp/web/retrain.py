@@ -24,7 +24,7 @@ def _now() -> str:
 
 def run_retrain(app: FastAPI) -> None:
     """The background job: train with the store's labels, compare on the sealed test splits."""
-    from petition_nlp.training import code_shortfalls, compare_on_tests, train_model
+    from petition_nlp.model.training import code_shortfalls, compare_on_tests, train_model
 
     job = app.state.retrain
     options = dict(getattr(app.state, "retrain_options", {}) or {})
@@ -33,7 +33,7 @@ def run_retrain(app: FastAPI) -> None:
         job["labels"] = len(app.state.store.labels())
         job.update(stage="train", step=2)
         _, target, report = train_model(
-            options.get("files") or [], only=bool(options.get("only")), store=app.state.store.data_dir, params=options.get("params"),
+            options.get("files") or [], only=bool(options.get("only")), store=app.state.store, params=options.get("params"),
         )
         job.update(stage="evaluate", step=3, candidate=str(target))
         job["cv_macro_f1"] = report["cv"]["macro_f1"]
@@ -52,7 +52,7 @@ def register(app: FastAPI, page: Callable[..., HTMLResponse]) -> None:
     lock = threading.Lock()
 
     def status(request: Request) -> dict[str, Any]:
-        from petition_nlp.modelstore import list_models
+        from petition_nlp.model.modelstore import list_models
 
         job = {k: v for k, v in request.app.state.retrain.items() if k != "trace"}
         try:
@@ -80,7 +80,7 @@ def register(app: FastAPI, page: Callable[..., HTMLResponse]) -> None:
 
     @app.post("/api/retrain/promote")
     def api_retrain_promote(request: Request, body: dict[str, Any] = Body(default={})) -> dict[str, Any]:
-        from petition_nlp.training import promote_if_better
+        from petition_nlp.model.training import promote_if_better
 
         job = request.app.state.retrain
         if job.get("state") != "done" or not job.get("candidate"):
@@ -95,7 +95,7 @@ def register(app: FastAPI, page: Callable[..., HTMLResponse]) -> None:
 
     @app.post("/api/retrain/rollback")
     def api_retrain_rollback(request: Request, body: dict[str, Any] = Body(default={})) -> dict[str, Any]:
-        from petition_nlp.modelstore import rollback_model
+        from petition_nlp.model.modelstore import rollback_model
 
         try:
             path = rollback_model()

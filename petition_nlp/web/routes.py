@@ -16,7 +16,7 @@ import pandas as pd
 from fastapi import Body, FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from petition_nlp.io import InputError
+from petition_nlp.files.io import InputError
 from petition_nlp.resources import category_name, category_names
 from petition_nlp.store import ANSWER_STATUSES, STATUS_NOT_PETITION, Invalid, Store
 from petition_nlp.store import workspace as ws
@@ -120,7 +120,7 @@ def _ingest_sync(request: Request, survey_id: int, stored: str, text_column: Opt
 
 @lru_cache(maxsize=64)
 def _chart(items: tuple[tuple[str, int], ...]) -> str:
-    from petition_nlp.report import category_chart_svg
+    from petition_nlp.reports.html import category_chart_svg
 
     total = sum(c for _, c in items) or 1
     summary = pd.DataFrame({"category": [k for k, _ in items], "count": [c for _, c in items]})
@@ -201,7 +201,7 @@ def register(app: FastAPI) -> None:
         if "n" in body:
             clean["n"] = _int(body["n"], "n", minimum=1, maximum=500)
         if "quota" in body:
-            from petition_nlp.shortlist import parse_quota
+            from petition_nlp.grouping.shortlist import parse_quota
 
             try:
                 parse_quota(str(body["quota"]))

@@ -5,11 +5,11 @@ CSV is streamed with bounded memory). Accepted:
 
 * ``.csv`` (UTF-8 with or without BOM, UTF-16 LE/BE, Windows-1258; legacy TCVN3 and VNI
   text is converted to Unicode), ``.xlsx``, ``.xls``, ``.ods``: the table is found the way a
-  person would find it (:mod:`petition_nlp.layout`): title lines, blank rows and merged title
+  person would find it (:mod:`petition_nlp.files.layout`): title lines, blank rows and merged title
   cells above the header are skipped (counted in a note), a two-row header is combined,
   merged cells fill their range, the petition column is never a column of numbers; every
   sheet holding a petition table is read, in workbook order (column ``sheet``);
-* ``.docx`` and text-based ``.pdf`` (:mod:`petition_nlp.documents`): tables with a petition
+* ``.docx`` and text-based ``.pdf`` (:mod:`petition_nlp.files.documents`): tables with a petition
   column and numbered / bulleted paragraphs, one petition each (columns ``table``,
   ``paragraph``);
 * ``.jsonl`` and ``.txt`` (one petition per line).
@@ -38,8 +38,8 @@ from typing import Any
 
 import pandas as pd
 
-from petition_nlp.legacy import convert_legacy_column, detect_legacy
-from petition_nlp.normalize import strip_diacritics
+from petition_nlp.files.legacy import convert_legacy_column, detect_legacy
+from petition_nlp.text.normalize import strip_diacritics
 
 __all__ = [
     "InputError",
@@ -51,6 +51,8 @@ __all__ = [
     "detect_text_column",
     "resolve_text_column",
     "detect_label_column",
+    "detect_unit_column",
+    "UNIT_COLUMN_NAMES",
     "READ_EXTENSIONS",
     "WRITE_EXTENSIONS",
     "FORMATS",
@@ -79,6 +81,11 @@ TEXT_COLUMN_NAMES = (
     "text", "noi dung", "kien nghi", "y kien", "content", "petition", "cau hoi", "de xuat", "van ban",
 )
 LABEL_COLUMN_NAMES = ("ma chu de", "label", "category", "nhan", "chu de", "topic", "linh vuc", "code", "ma")
+_NOT_UNITS = {
+    "sheet", "table", "paragraph", "source_row", "item", "category", "category_name", "confidence",
+    "needs_review", "status", "second_category", "second_confidence", "group_id", "member_ids", "units",
+}
+UNIT_COLUMN_NAMES = ("don vi", "unit", "cdcs", "cong doan co so", "doanh nghiep", "co quan", "to chuc")
 
 
 class InputError(ValueError):
@@ -136,7 +143,7 @@ def detect_text_column(frame: pd.DataFrame) -> Any:
     """The petition column: never a column of numbers or ordinals (STT); one named like
     text / nội dung / kiến nghị / ý kiến / content (among several, the longest texts), else
     the column with the longest texts. Raises :class:`InputError` when none holds text."""
-    from petition_nlp.layout import cell_text, choose_text_column
+    from petition_nlp.files.layout import cell_text, choose_text_column
 
     columns = [c for c in frame.columns if c not in PROVENANCE_COLUMNS] or list(frame.columns)
     sample = frame.head(2000)
@@ -167,6 +174,20 @@ def resolve_text_column(frame: pd.DataFrame, given: str | None, *, source: str |
 def detect_label_column(frame: pd.DataFrame) -> Any | None:
     """The label column (label / category / nhãn / chủ đề / topic ...), or ``None``."""
     return _find_named(list(frame.columns), LABEL_COLUMN_NAMES)
+
+
+def detect_unit_column(frame: pd.DataFrame, *, text_column: Any = None) -> Any | None:
+    """The column naming the sending unit (Đơn vị / unit / CĐCS ...), or ``None``.
+
+    Never the petition column (``text_column``), a provenance column, nor a column of
+    numbers or ordinals (an "STT" that happens to be named like a unit)."""
+    from petition_nlp.files.layout import is_numeric_column
+
+    columns = [
+        c for c in frame.columns
+        if c != text_column and c not in _NOT_UNITS and not is_numeric_column(frame[c].head(500).tolist())
+    ]
+    return _find_named(columns, UNIT_COLUMN_NAMES)
 
 
 # ----------------------------------------------------------------------------- readers
@@ -286,8 +307,8 @@ def _csv_iter(
     path: Path, info: TableInfo, chunk_rows: int, *, header_row: int | None, text_column: str | None
 ) -> tuple[list[str], Iterator[pd.DataFrame]]:
     """Find the header among the first rows of a CSV file, then stream the rest in chunks."""
-    from petition_nlp.layout import build_table
-    from petition_nlp.safefiles import unguard_cell, unguard_frame
+    from petition_nlp.files.layout import build_table
+    from petition_nlp.files.safefiles import unguard_cell, unguard_frame
 
     codec, records = _csv_records(path, info)
     nfc = codec == "cp1258"  # Windows-1258 writes tone marks as combining characters
@@ -354,8 +375,6 @@ def _align_unit_column(columns: list[Any], common: str | None, text_column: str 
     """Sheets that name their unit column differently ("Đơn vị" on one, "Công đoàn cơ sở" on the
     next) are read into the first sheet's unit column (renamed in ``columns``, with a note), so
     per-unit counts see every sheet. Returns the unit column name to use from now on."""
-    from petition_nlp.summary import UNIT_COLUMN_NAMES
-
     unit = _find_named([c for c in columns if c != text_column and c not in PROVENANCE_COLUMNS], UNIT_COLUMN_NAMES)
     if common is None or unit is None or unit == common or common in columns:
         return common if common is not None else unit
@@ -384,8 +403,8 @@ def _pick_sheets(sheets: list[Any], sheet: str | int | None, path: Path) -> list
 def _read_workbook(
     path: Path, raw: bytes, info: TableInfo, *, header_row: int | None, sheet: str | int | None, text_column: str | None
 ) -> pd.DataFrame:
-    from petition_nlp.layout import build_table
-    from petition_nlp.workbooks import OLE_MAGIC, read_ods, read_xls, read_xlsx
+    from petition_nlp.files.layout import build_table
+    from petition_nlp.files.workbooks import OLE_MAGIC, read_ods, read_xls, read_xlsx
 
     suffix = path.suffix.lower()
     if suffix == ".xls" or (suffix == ".xlsx" and raw.startswith(OLE_MAGIC)):
@@ -487,7 +506,7 @@ def _read_workbook(
 
 
 def _read_document(path: Path, raw: bytes, info: TableInfo, *, text_column: str | None) -> pd.DataFrame:
-    from petition_nlp.documents import document_frame, read_docx, read_pdf
+    from petition_nlp.files.documents import document_frame, read_docx, read_pdf
 
     reader = read_docx if path.suffix.lower() == ".docx" else read_pdf
     doc = reader(path, raw, text_names=TEXT_COLUMN_NAMES, text_column=text_column)
@@ -600,7 +619,7 @@ def _tidy(frame: pd.DataFrame, info: TableInfo) -> pd.DataFrame:
 
 def _split_cells(frame: pd.DataFrame, column: str, info: TableInfo, split: bool) -> pd.DataFrame:
     """Count (and with ``split`` explode) cells holding several numbered petitions."""
-    from petition_nlp.layout import split_items
+    from petition_nlp.files.layout import split_items
 
     if column not in frame.columns or not len(frame):
         return frame
@@ -639,8 +658,8 @@ def _split_cells(frame: pd.DataFrame, column: str, info: TableInfo, split: bool)
 
 
 def split_items_intro(value: str, items: list[str]) -> bool:
-    """Whether ``items`` (from :func:`petition_nlp.layout.split_items`) starts with an introduction."""
-    from petition_nlp.layout import _ITEM
+    """Whether ``items`` (from :func:`petition_nlp.files.layout.split_items`) starts with an introduction."""
+    from petition_nlp.files.layout import _ITEM
 
     first = next((ln for ln in value.splitlines() if ln.strip()), "")
     return not _ITEM.match(first)
@@ -650,8 +669,6 @@ def _finish_notes(info: TableInfo, frame: pd.DataFrame | None, text_column: str 
     if text_column is not None and not given:
         info.notes.append(f"text column: '{text_column}' (--text-column to choose another)")
     if frame is not None:
-        from petition_nlp.summary import detect_unit_column
-
         unit = detect_unit_column(frame, text_column=text_column)
         info.unit_column = unit
         info.notes.append(f"unit column: '{unit}'" if unit is not None else "unit column: none found (no per-unit counts)")
@@ -838,7 +855,7 @@ def write_table(
         raise InputError(f"{target}: unknown output type '{suffix or '(none)'}' (use {', '.join(WRITE_EXTENSIONS)})")
     with atomic_output(target, overwrite=overwrite, protect=protect) as temp:
         if suffix == ".csv":
-            from petition_nlp.safefiles import guard_frame
+            from petition_nlp.files.safefiles import guard_frame
 
             # CRLF rows (RFC 4180, as Excel writes): a cell holding a lone carriage return is then
             # quoted instead of splitting its row in two
@@ -850,7 +867,7 @@ def write_table(
         elif xlsx_writer is not None:
             xlsx_writer(frame, temp)
         else:
-            from petition_nlp.excel import write_plain
+            from petition_nlp.files.workbooks import write_plain
 
             write_plain(frame, temp)
     return target

@@ -246,7 +246,7 @@ def load_weights(data: bytes) -> Any:
     try:
         return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch's UnpicklingError names the refused global
-        from petition_nlp.modelstore import ModelError
+        from petition_nlp.model.modelstore import ModelError
 
         first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
         raise ModelError(f"neural network weights refused or unreadable ({first})") from None

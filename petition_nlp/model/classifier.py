@@ -15,10 +15,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.pipeline import Pipeline
 
-from petition_nlp.features import build_features, preprocess
-from petition_nlp.segment import PARALLEL_MIN_TEXTS, worker_count
+from petition_nlp.files.validation import STATUS_OK, as_text, row_status
+from petition_nlp.model.features import build_features, preprocess
 from petition_nlp.resources import category_name
-from petition_nlp.validation import STATUS_OK, as_text, row_status
+from petition_nlp.text.segment import PARALLEL_MIN_TEXTS, worker_count
 
 __all__ = [
     "PetitionClassifier",
@@ -289,11 +289,11 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         calibration: ``"sigmoid"`` (default, one-vs-rest Platt scaling) or ``"temperature"``
             (one temperature for the softmax of the SVM scores; scikit-learn ≥ 1.8).
         not_petitions: in :meth:`classify`, give lines that are not petitions (letterheads,
-            signatures, totals, chat lines; :mod:`petition_nlp.notpetition`) the status
+            signatures, totals, chat lines; :mod:`petition_nlp.model.notpetition`) the status
             ``not_a_petition`` instead of a topic.
         neural_weight: 0 (default): linear model only. Above 0: the final probabilities are
             ``(1 - w) * linear + w * neural``, the neural part a bidirectional LSTM over the
-            normalised syllables trained from scratch (:class:`petition_nlp.neural.BiRNNClassifier`;
+            normalised syllables trained from scratch (:class:`petition_nlp.model.neural.BiRNNClassifier`;
             needs the ``[neural]`` extra, PyTorch). Its final fit took 29 s on 11,000 short texts
             (2.3 s without; benchmarks/uit_vsfc.py).
         random_state: seed for every random step (training is deterministic).
@@ -390,7 +390,7 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
             return linear
         from sklearn.ensemble import VotingClassifier
 
-        from petition_nlp.neural import BiRNNClassifier, require_torch
+        from petition_nlp.model.neural import BiRNNClassifier, require_torch
 
         require_torch()  # fail before any work when the extra is missing
         w = float(self.neural_weight)
@@ -661,7 +661,7 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
             batch_size: rows processed at a time (bounds memory on huge inputs).
             progress: called with the number of rows finished, as they finish.
         """
-        from petition_nlp.io import detect_text_column
+        from petition_nlp.files.io import detect_text_column
 
         if isinstance(data, pd.DataFrame):
             frame = data  # copied by classify_stream: the caller's frame is left as it was
@@ -708,11 +708,11 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
             yield self._with_classification(frame.copy(), statuses, usable, proba)
 
     def row_status(self, value: Any) -> str:
-        """:func:`petition_nlp.validation.row_status`, then ``not_a_petition`` for furniture lines
-        (when ``not_petitions``; see :mod:`petition_nlp.notpetition`)."""
+        """:func:`petition_nlp.files.validation.row_status`, then ``not_a_petition`` for furniture lines
+        (when ``not_petitions``; see :mod:`petition_nlp.model.notpetition`)."""
         found = row_status(value)
         if found == STATUS_OK and getattr(self, "not_petitions", True):
-            from petition_nlp.notpetition import STATUS_NOT_PETITION, is_not_petition
+            from petition_nlp.model.notpetition import STATUS_NOT_PETITION, is_not_petition
 
             if is_not_petition(as_text(value)):
                 return STATUS_NOT_PETITION
@@ -750,14 +750,14 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
     # -- persistence --------------------------------------------------------------------
     def save(self, path: str | Path, *, metadata: dict[str, Any] | None = None) -> Path:
         """Write the model and its ``manifest.json`` (sha256 of each artefact) to ``path``."""
-        from petition_nlp.modelstore import save_model
+        from petition_nlp.model.modelstore import save_model
 
         return save_model(self, path, metadata=metadata)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> PetitionClassifier:
         """Load a model directory (default: the bundled default model), verifying its manifest."""
-        from petition_nlp.modelstore import load_model
+        from petition_nlp.model.modelstore import load_model
 
         return load_model(path)
 
@@ -770,7 +770,7 @@ TASK_TEXTS = 1000
 def _shipped_pipeline(path: str) -> Pipeline:
     import pickle
 
-    from petition_nlp import crfseg
+    from petition_nlp.text import crfseg
 
     crfseg.load_segmenter()  # a worker serves many tasks: segment them all the fast way
     return pickle.loads(Path(path).read_bytes())

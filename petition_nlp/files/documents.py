@@ -4,7 +4,7 @@ A federation's summary is often a Word report: a letterhead, a title, "Kính g�
 petitions — in a table, or as numbered / bulleted paragraphs — then a signature block.
 
 * **Tables** (Word tables; PDF tables drawn with ruling lines): each is read like a sheet
-  (:mod:`petition_nlp.layout`: header found by content, merged cells, two-row headers); a
+  (:mod:`petition_nlp.files.layout`: header found by content, merged cells, two-row headers); a
   table without a petition column (a letterhead laid out as a borderless table) is skipped
   with a note. Rows carry ``table`` (1-based, in document order) and ``source_row`` (1-based
   row within the table, header rows counted).
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from petition_nlp.layout import Table, _is_header_word, build_table, dedupe, key
+from petition_nlp.files.layout import Table, _is_header_word, build_table, dedupe, key
 
 __all__ = ["Document", "read_docx", "read_pdf", "paragraph_item"]
 
@@ -58,7 +58,7 @@ class Document:
 
 
 def _error(path: Path, message: str):  # noqa: ANN202
-    from petition_nlp.io import InputError
+    from petition_nlp.files.io import InputError
 
     return InputError(f"{path}: {message}")
 
@@ -139,7 +139,7 @@ def _finish(doc: Document, plain: list[tuple[int, str]], path: Path, kind: str) 
 
 def read_docx(path: Path, raw: bytes, *, text_names, text_column: str | None = None) -> Document:
     """The tables and item paragraphs of a Word document, in document order."""
-    from petition_nlp.safefiles import check_archive
+    from petition_nlp.files.safefiles import check_archive
 
     if not zipfile.is_zipfile(_io.BytesIO(raw)):
         if raw.startswith(b"\xd0\xcf\x11\xe0"):
@@ -176,7 +176,7 @@ def read_docx(path: Path, raw: bytes, *, text_names, text_column: str | None = N
                 grid = [[cell.text.strip() for cell in row.cells] for row in block.rows]
                 _table_from_grid(grid, table_number, doc, text_names, text_column)
     except Exception as exc:  # noqa: BLE001
-        from petition_nlp.io import InputError
+        from petition_nlp.files.io import InputError
 
         if isinstance(exc, InputError):
             raise
@@ -218,7 +218,7 @@ def read_pdf(path: Path, raw: bytes, *, text_names, text_column: str | None = No
                 for line in outside.extract_text_lines():
                     lines.append(line["text"])
     except Exception as exc:  # noqa: BLE001
-        from petition_nlp.io import InputError
+        from petition_nlp.files.io import InputError
 
         if isinstance(exc, InputError):
             raise

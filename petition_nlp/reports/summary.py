@@ -6,37 +6,12 @@ from typing import Any
 
 import pandas as pd
 
-from petition_nlp.io import _find_named
 from petition_nlp.resources import category_name
 
-__all__ = [
-    "category_summary", "unit_summary", "detect_unit_column", "petition_rows", "line_counts", "UNIT_COLUMN_NAMES",
-    "NOT_PETITION_STATUSES",
-]
+__all__ = ["category_summary", "unit_summary", "petition_rows", "line_counts", "NOT_PETITION_STATUSES"]
 
 NOT_PETITION_STATUSES = ("not_a_petition", "empty")
 """Row statuses that are not counted as petitions in summaries."""
-
-_NOT_UNITS = {
-    "sheet", "table", "paragraph", "source_row", "item", "category", "category_name", "confidence",
-    "needs_review", "status", "second_category", "second_confidence", "group_id", "member_ids", "units",
-}
-UNIT_COLUMN_NAMES = ("don vi", "unit", "cdcs", "cong doan co so", "doanh nghiep", "co quan", "to chuc")
-
-
-def detect_unit_column(frame: pd.DataFrame, *, text_column: Any = None) -> Any | None:
-    """The column naming the sending unit (Đơn vị / unit / CĐCS ...), or ``None``.
-
-    Never the petition column (``text_column``), a provenance column, nor a column of
-    numbers or ordinals (an "STT" that happens to be named like a unit)."""
-    from petition_nlp.layout import is_numeric_column
-
-    columns = [
-        c for c in frame.columns
-        if c != text_column and c not in _NOT_UNITS and not is_numeric_column(frame[c].head(500).tolist())
-    ]
-    return _find_named(columns, UNIT_COLUMN_NAMES)
-
 
 def petition_rows(frame: pd.DataFrame) -> pd.Series:
     """Which rows are petitions: all but the lines that are not (status ``not_a_petition``:

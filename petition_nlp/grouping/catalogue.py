@@ -16,7 +16,7 @@ settings). A process loads it in a few hundredths of a second instead of refitti
 when the catalogue has changed since the file was built is the matcher refitted (and kept in the
 cache folder). Rebuild the shipped file after editing the catalogue::
 
-    python -m petition_nlp.catalogue      # rewrites petition_nlp/data/issue_matcher.npz
+    python -m petition_nlp.grouping.catalogue      # rewrites petition_nlp/data/issue_matcher.npz
 
 A fit rounds its weights to float16 too, so a fresh fit and the shipped file decide alike.
 """
@@ -135,7 +135,7 @@ def with_paraphrases(issues: Sequence[Issue], path: str | Path) -> tuple[Issue, 
 
 
 def _plain(texts: Iterable[Any]) -> list[str]:
-    from petition_nlp.normalize import normalize_text, strip_diacritics
+    from petition_nlp.text.normalize import normalize_text, strip_diacritics
 
     return [strip_diacritics(normalize_text("" if t is None else str(t))) for t in texts]
 
@@ -168,7 +168,7 @@ class IssueMatcher:
     def _vectorisers(self) -> tuple[Any, Any]:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        from petition_nlp.features import CharNgramTfidf
+        from petition_nlp.model.features import CharNgramTfidf
 
         words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")
         chars = CharNgramTfidf(ngram_range=(3, 5), sublinear_tf=True, min_df=2)  # char_wb, memoised per word
@@ -288,7 +288,7 @@ def _shipped_file() -> Path:
 
 
 def _cache_file() -> Path | None:
-    from petition_nlp.segment import cache_dir, cache_enabled
+    from petition_nlp.text.segment import cache_dir, cache_enabled
 
     if not cache_enabled():
         return None
@@ -348,7 +348,7 @@ def issue_titles() -> dict[str, str]:
 
 
 def main() -> int:
-    """``python -m petition_nlp.catalogue [PATH]``: rebuild the shipped matcher after editing the
+    """``python -m petition_nlp.grouping.catalogue [PATH]``: rebuild the shipped matcher after editing the
     catalogue (or write it to PATH)."""
     if not load_catalogue():
         print(f"error: no {CATALOGUE_FILE} to fit the matcher on", file=sys.stderr)

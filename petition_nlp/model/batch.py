@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from petition_nlp.io import InputError, TableInfo, atomic_output, iter_table, resolve_text_column
-from petition_nlp.safefiles import guard_frame
+from petition_nlp.files.io import InputError, TableInfo, atomic_output, iter_table, resolve_text_column
+from petition_nlp.files.safefiles import guard_frame
 
 __all__ = ["classify_file", "STREAM_OUTPUTS"]
 
@@ -38,10 +38,10 @@ def classify_file(
     columns (see :meth:`PetitionClassifier.classify`); the output appears atomically when
     all rows are done. Memory stays bounded by ``chunk_rows`` for CSV inputs. CSV cells that
     a spreadsheet would evaluate are quoted unless ``formula_guard`` is false (see
-    :func:`petition_nlp.io.write_table`).
+    :func:`petition_nlp.files.io.write_table`).
 
     ``header_row``, ``sheet``, ``split_items`` and ``text_column`` go to the reader
-    (:func:`petition_nlp.io.iter_table`).
+    (:func:`petition_nlp.files.io.iter_table`).
 
     Returns:
         the ``category`` / ``needs_review`` / ``status`` columns of every row (for the summary)
@@ -52,7 +52,7 @@ def classify_file(
     if suffix not in STREAM_OUTPUTS:
         raise InputError(f"{target}: streaming output must be one of {', '.join(STREAM_OUTPUTS)}")
     if model is None:
-        from petition_nlp.modelstore import load_model
+        from petition_nlp.model.modelstore import load_model
 
         model = load_model()
     info, chunks = iter_table(

@@ -25,9 +25,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 
-from petition_nlp.normalize import normalize_text, strip_diacritics
 from petition_nlp.resources import load_taxonomy
-from petition_nlp.segment import segment_texts
+from petition_nlp.text.normalize import normalize_text, strip_diacritics
+from petition_nlp.text.segment import segment_texts
 
 __all__ = ["CharNgramTfidf", "KeywordFeatures", "build_features", "preprocess"]
 

@@ -2,7 +2,7 @@
 sheets, and spreadsheet formula injection in CSV output.
 
 Office files (``.xlsx``, ``.docx``, ``.ods``) are zip archives of XML. :func:`check_archive`
-looks at the archive *before* any reader inflates it and raises :class:`~petition_nlp.io.InputError`
+looks at the archive *before* any reader inflates it and raises :class:`~petition_nlp.files.io.InputError`
 (one line, naming the file) when
 
 * the declared uncompressed total is over :data:`MAX_TOTAL_BYTES`, or a member over
@@ -71,7 +71,7 @@ _ODS_REPEAT = re.compile(rb"number-(rows|columns)-repeated=\"(\d+)\"")
 
 
 def _error(message: str) -> Exception:
-    from petition_nlp.io import InputError  # lazy: io imports this module
+    from petition_nlp.files.io import InputError  # lazy: io imports this module
 
     return InputError(message)
 
@@ -91,7 +91,7 @@ def check_archive(raw: bytes, path: str | Path) -> None:
     """Refuse a zip-based office file that would inflate past the limits (see the module doc).
 
     Does nothing when ``raw`` is not a zip archive (the caller reports that); raises
-    :class:`~petition_nlp.io.InputError` with a one-line message naming ``path`` otherwise.
+    :class:`~petition_nlp.files.io.InputError` with a one-line message naming ``path`` otherwise.
     Reads the central directory, the first bytes of each XML member and, for worksheets, the
     cell references, never more than the limits allow.
     """

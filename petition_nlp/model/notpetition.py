@@ -28,10 +28,10 @@ Genuine short petitions ("Xử lý tín dụng đen.", "Tăng lương cơ bản 
 the rules refuse any line holding a request word, and the model's threshold was chosen on
 cross-validation of the training split so that at most 1 % of genuine short petitions are caught.
 
-Train the model again with ``python -m petition_nlp.notpetition train``, cross-validate it with
-``python -m petition_nlp.notpetition cv`` (grouped by writer|batch|kind, and cross-writer: fitted on
+Train the model again with ``python -m petition_nlp.model.notpetition train``, cross-validate it with
+``python -m petition_nlp.model.notpetition cv`` (grouped by writer|batch|kind, and cross-writer: fitted on
 one writer's rows, scored on the other's) and measure it on the held-out split with
-``python -m petition_nlp.notpetition evaluate``.
+``python -m petition_nlp.model.notpetition evaluate``.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ __all__ = [
     "model_features",
 ]
 
-from petition_nlp.validation import STATUS_NOT_PETITION  # noqa: E402 - re-exported
+from petition_nlp.files.validation import STATUS_NOT_PETITION  # noqa: E402 - re-exported
 MAX_RULE_CHARS = 200
 """Longer lines are never furniture (a "Nơi nhận" block or letterhead is shorter)."""
 SHORT_LINE_CHARS = 60
@@ -586,7 +586,7 @@ def _short_petitions(max_words: int) -> list[str]:
     ones of ``data/short_petitions.txt`` (2–8 words: the corpora hold few that short)."""
     import pandas as pd
 
-    root = Path(__file__).resolve().parent.parent / "data" / "labeled"
+    root = Path(__file__).resolve().parents[2] / "data" / "labeled"
     texts: list[str] = []
     for path in sorted(root.glob("petitions*.csv")):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -646,7 +646,7 @@ def train_line_model(
     weights = {str(n): round(float(w), 5) for n, w in zip(names, lr.coef_[0]) if abs(w) >= 1e-4}
     return {
         "format": 1,
-        "about": "petition_nlp.notpetition line model: logistic regression over model_features(); "
+        "about": "petition_nlp.model.notpetition line model: logistic regression over model_features(); "
         "p = sigmoid(intercept + sum of the weights of the features present)",
         "C": c,
         "max_words": max_words,
@@ -764,13 +764,13 @@ def cross_writer(
 
 
 def _default_lines_file() -> Path:
-    return Path(__file__).resolve().parent.parent / "data" / "labeled" / "not_petitions.csv"
+    return Path(__file__).resolve().parents[2] / "data" / "labeled" / "not_petitions.csv"
 
 
 def _main(argv: list[str]) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m petition_nlp.notpetition")
+    parser = argparse.ArgumentParser(prog="python -m petition_nlp.model.notpetition")
     sub = parser.add_subparsers(dest="command", required=True)
     c = sub.add_parser("cv", help="grouped cross-validation of rules + line model on the train split")
     c.add_argument("file", nargs="?", type=Path, default=_default_lines_file())
@@ -778,7 +778,7 @@ def _main(argv: list[str]) -> int:
     c.add_argument("-v", "--verbose", action="store_true", help="list the misses and the petitions caught")
     t = sub.add_parser("train", help="fit the line model on the train split, write the JSON model")
     t.add_argument("file", nargs="?", type=Path, default=_default_lines_file())
-    t.add_argument("-o", "--output", type=Path, default=Path(__file__).resolve().parent / "data" / MODEL_FILE)
+    t.add_argument("-o", "--output", type=Path, default=Path(__file__).resolve().parents[1] / "data" / MODEL_FILE)
     e = sub.add_parser("evaluate", help="recall / false alarms on a split of the lines file, and on labelled petitions")
     e.add_argument("file", nargs="?", type=Path, default=_default_lines_file())
     e.add_argument("--split", default="heldout")

@@ -24,12 +24,11 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
-from petition_nlp.catalogue import issue_titles
-from petition_nlp.features import preprocess
-from petition_nlp.io import InputError, _find_named, detect_text_column
+from petition_nlp.files.io import InputError, _find_named, detect_text_column, detect_unit_column
+from petition_nlp.files.validation import STATUS_OK, as_text, row_status
+from petition_nlp.grouping.catalogue import issue_titles
+from petition_nlp.model.features import preprocess
 from petition_nlp.resources import category_name, load_concepts, load_stopwords
-from petition_nlp.summary import detect_unit_column
-from petition_nlp.validation import STATUS_OK, as_text, row_status
 
 __all__ = [
     "shortlist",
@@ -115,7 +114,7 @@ These three were chosen on the sample survey's known issues, not on the evaluati
 def _concept_matcher() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
     """One alternation of every concept phrase (diacritic-free, normalised, longest first) and
     the concepts each phrase stands for."""
-    from petition_nlp.normalize import normalize_text, strip_diacritics
+    from petition_nlp.text.normalize import normalize_text, strip_diacritics
 
     concepts_of: dict[str, list[str]] = {}
     for code, phrases in load_concepts():
@@ -144,7 +143,7 @@ def petition_vectors(views: pd.DataFrame, *, issues: Sequence[str] | None = None
     được sổ``) still meet. ``views`` holds the ``seg`` and ``plain`` views of :func:`preprocess`.
     ``issues``: a weight per catalogue issue for each petition (:func:`catalogue_signals`), or
     the issue each matches (``""`` for none) as a one-hot block; either of weight ISSUE_WEIGHT."""
-    from petition_nlp.normalize import strip_diacritics
+    from petition_nlp.text.normalize import strip_diacritics
 
     stop = load_stopwords()
     concepts = [concept_tokens(p) for p in views["plain"]]
@@ -298,7 +297,7 @@ def _assign(
         out.loc[(out["status"] != STATUS_OK) | (out["category"] == ""), "category"] = ""
     else:
         if model is None:
-            from petition_nlp.modelstore import load_model
+            from petition_nlp.model.modelstore import load_model
 
             model = load_model()
         out = model.classify(frame, text_column=column)
@@ -348,7 +347,7 @@ def catalogue_signals(views: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | Non
     matches (``""``: none, see ``IssueMatcher.min_score``) and a soft weight per catalogue issue
     (softmax of the decision scores, the ISSUE_TOP_K best kept) for the grouping vectors;
     ``None`` weights when no catalogue is bundled."""
-    from petition_nlp.catalogue import default_matcher
+    from petition_nlp.grouping.catalogue import default_matcher
 
     matcher = default_matcher()
     if matcher is None or len(views) == 0:

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from petition_nlp.classifier import PetitionClassifier
-from petition_nlp.io import InputError, detect_label_column, detect_text_column, read_table
-from petition_nlp.modelstore import data_fingerprint, default_model_dir, load_model, models_root, promote_model, record_metrics
-from petition_nlp.normalize import normalize_text
+from petition_nlp.files.io import InputError, detect_label_column, detect_text_column, read_table
+from petition_nlp.files.validation import STATUS_OK, as_text, row_status
+from petition_nlp.model.classifier import PetitionClassifier
+from petition_nlp.model.modelstore import data_fingerprint, default_model_dir, load_model, models_root, promote_model, record_metrics
 from petition_nlp.resources import CATEGORY_CODES
-from petition_nlp.validation import STATUS_OK, as_text, row_status
+from petition_nlp.text.normalize import normalize_text
 
 __all__ = [
     "LabeledData",
@@ -44,7 +44,7 @@ __all__ = [
 
 
 def _data_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "data" / "labeled"
+    return Path(__file__).resolve().parents[2] / "data" / "labeled"
 
 
 def _display_path(path: Path) -> str:
@@ -106,7 +106,7 @@ def provenance_group(row: dict[str, Any], source: str) -> str:
     * otherwise the writer when the file has one, else the file itself.
 
     The choice is made per row, so files with and without genres mix; every group spans several
-    codes (checked by :func:`petition_nlp.classifier.grouped_folds`).
+    codes (checked by :func:`petition_nlp.model.classifier.grouped_folds`).
     """
     for key, prefix in (("genre", "genre:"), ("style", "style:"), ("writer", "writer:")):
         value = as_text(row.get(key, "")).strip()
@@ -362,8 +362,8 @@ def evaluate_model(
 
     Scores are those of the model itself (``predict_proba``), every row classified.
     """
-    from petition_nlp.classifier import risk_coverage
-    from petition_nlp.notpetition import is_not_petition
+    from petition_nlp.model.classifier import risk_coverage
+    from petition_nlp.model.notpetition import is_not_petition
 
     proba_frame = model.predict_proba(texts)
     classes = np.asarray(proba_frame.columns, dtype=object)
@@ -440,7 +440,7 @@ def train_model(
     label_column: str | None = None,
     output: str | Path | None = None,
     params: dict[str, Any] | None = None,
-    store: str | Path | None = None,
+    store: Any = None,
 ) -> tuple[PetitionClassifier, Path, dict[str, Any]]:
     """Train on every ``data/labeled/petitions*.csv`` plus ``files`` (or ``files`` alone with ``only``).
 
@@ -450,9 +450,15 @@ def train_model(
     the final model on all rows (one segmentation pass shared by both) and writes a versioned
     model directory (default ``models/<timestamp>/``).
 
+    ``store``: an open workspace (:class:`petition_nlp.store.Store`, e.g. from
+    :func:`petition_nlp.store.open_workspace`; anything with ``labels()`` and ``data_dir``): every
+    topic officers set or confirmed in it is trained on too, outweighing the rows it contradicts.
+
     Returns:
         the fitted model, its directory and a report (validation, CV metrics, timings).
     """
+    if store is not None and not callable(getattr(store, "labels", None)):
+        raise InputError(f"{store}: store= takes an open workspace, not a folder: petition_nlp.store.open_workspace({str(store)!r})")
     paths = [Path(f) for f in files or []]
     if not only:
         given = {p.resolve() for p in paths}
@@ -469,7 +475,7 @@ def train_model(
         data = load_labeled(paths, text_column=None if store is not None else text_column,
                             label_column=None if store is not None else label_column, priority=priority)
     if store is not None:
-        data.report["store"] = {"path": str(store), "labels": store_label_count(store)}
+        data.report["store"] = {"path": str(store.data_dir), "labels": len(store.labels())}
     if len(set(data.labels)) < 2:
         unused = [c for c in data.report.get("corrections", []) if not c["changed"] + c["reviewed"]]
         hint = "".join(
@@ -488,7 +494,7 @@ def train_model(
     groups: list[str] | None = data.groups
     grouping_note = None
     try:  # the same folds fit() will make: refuse groups that cannot hold every code in training
-        from petition_nlp.classifier import grouped_folds
+        from petition_nlp.model.classifier import grouped_folds
 
         grouped_folds(np.asarray(data.labels, dtype=object), np.asarray(groups, dtype=object), model.cv, model.random_state)
     except ValueError as exc:
@@ -530,7 +536,7 @@ def code_shortfalls(
     """The codes of a trained model not fit to be shown to officers: fewer than ``min_examples``
     training rows (``needed``: how many more) or a cross-validated F1 below ``min_f1`` (from the
     model's manifest). An empty list when every code passes."""
-    from petition_nlp.modelstore import read_manifest
+    from petition_nlp.model.modelstore import read_manifest
 
     manifest = read_manifest(candidate_dir)
     counts = manifest.get("training_data", {}).get("label_counts", {}) or {}
@@ -558,24 +564,12 @@ def describe_shortfalls(found: list[dict[str, Any]], *, min_f1: float = MIN_CODE
     return "; ".join(parts)
 
 
-def _open_store(path: str | Path) -> Any:
-    from petition_nlp.store import DB_NAME, Store
-
-    if not (Path(path) / DB_NAME).is_file():
-        raise InputError(f"{path}: no workspace here (no {DB_NAME}); give the folder `petition-nlp serve --data` uses")
-    return Store(path)
-
-
-def store_label_count(path: str | Path) -> int:
-    return len(_open_store(path).labels())
-
-
-def store_labels_file(path: str | Path, target: Path) -> Path:
-    """Every officer-confirmed label of the workspace at ``path`` (topics set or confirmed in the
-    store) as a ``text,label,writer,batch`` CSV at ``target`` (provenance: the workspace)."""
-    labels = _open_store(path).labels()
+def store_labels_file(store: Any, target: Path) -> Path:
+    """Every officer-confirmed label of the open workspace ``store`` (topics set or confirmed in
+    it) as a ``text,label,writer,batch`` CSV at ``target`` (provenance: the workspace)."""
+    labels = store.labels()
     pd.DataFrame(
-        {"text": [t for t, _ in labels], "label": [c for _, c in labels], "writer": "workspace-officers", "batch": f"store:{Path(path).name}"},
+        {"text": [t for t, _ in labels], "label": [c for _, c in labels], "writer": "workspace-officers", "batch": f"store:{Path(store.data_dir).name}"},
         columns=["text", "label", "writer", "batch"],
     ).to_csv(target, index=False)
     return target

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
-from petition_nlp.features import preprocess
-from petition_nlp.shortlist import petition_vectors
+from petition_nlp.grouping.shortlist import petition_vectors
+from petition_nlp.model.features import preprocess
 
 __all__ = ["shortlist_scores", "oracle_coverage", "largest_group_share", "random_baseline", "kmeans_baseline", "compare_with_baselines"]
 
@@ -103,7 +103,7 @@ def compare_with_baselines(
 ) -> pd.DataFrame:
     """One row per method (ours, random, k-means medoids) with the scores above, plus the ARI
     of our grouping against ``issue_id``. ``frame`` holds ``issue_id``; ``groups`` is the
-    output of :func:`~petition_nlp.shortlist.assign_groups`, ``chosen`` the shortlist."""
+    output of :func:`~petition_nlp.grouping.shortlist.assign_groups`, ``chosen`` the shortlist."""
     data = frame.copy()
     data["category"] = groups["category"].to_numpy()
     seats = chosen["category"].value_counts().to_dict()

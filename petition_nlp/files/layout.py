@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from petition_nlp.normalize import strip_diacritics
+from petition_nlp.text.normalize import strip_diacritics
 
 __all__ = [
     "cell_text",

@@ -1,8 +1,10 @@
 """Workbooks as grids of cell texts: ``.xlsx`` (openpyxl), ``.xls`` (xlrd), ``.ods`` (odfpy
 through pandas). One :class:`Sheet` per worksheet, in workbook order, merged ranges filled.
+:func:`write_plain` writes a table as a one-sheet workbook without formatting (the formatted
+result workbooks are :mod:`petition_nlp.reports.workbook`'s).
 
-Errors are raised as ``petition_nlp.io.InputError`` with one line naming the file. Zip-based
-files are checked with :func:`petition_nlp.safefiles.check_archive` before they are opened.
+Errors are raised as ``petition_nlp.files.io.InputError`` with one line naming the file. Zip-based
+files are checked with :func:`petition_nlp.files.safefiles.check_archive` before they are opened.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from petition_nlp.layout import cell_text, fill_merged
+import pandas as pd
 
-__all__ = ["Sheet", "read_xlsx", "read_xls", "read_ods", "OLE_MAGIC"]
+from petition_nlp.files.layout import cell_text, fill_merged
+
+__all__ = ["Sheet", "read_xlsx", "read_xls", "read_ods", "write_plain", "OLE_MAGIC"]
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]{1,3}[0-9]{1,7})(?::([A-Z]{1,3}[0-9]{1,7}))?\"")
@@ -35,7 +40,7 @@ class Sheet:
 
 
 def _error(path: Path, message: str):  # noqa: ANN202 - returns the exception to raise
-    from petition_nlp.io import InputError
+    from petition_nlp.files.io import InputError
 
     return InputError(f"{path}: {message}")
 
@@ -90,7 +95,7 @@ def read_xlsx(path: Path, raw: bytes) -> list[Sheet]:
     never evaluated, macros never run)."""
     import openpyxl
 
-    from petition_nlp.safefiles import check_archive
+    from petition_nlp.files.safefiles import check_archive
 
     if not zipfile.is_zipfile(_io.BytesIO(raw)):
         raise _error(path, "corrupt or not an .xlsx workbook")
@@ -115,7 +120,7 @@ def read_xlsx(path: Path, raw: bytes) -> list[Sheet]:
                 Sheet(ws.title, grid, list(range(1, len(grid) + 1)), hidden=getattr(ws, "sheet_state", "visible") != "visible", merged=merged)
             )
     except Exception as exc:  # noqa: BLE001
-        from petition_nlp.io import InputError
+        from petition_nlp.files.io import InputError
 
         if isinstance(exc, InputError):
             raise
@@ -180,7 +185,7 @@ def read_ods(path: Path, raw: bytes) -> list[Sheet]:
     their value in the first cell only (pandas' reader does not report them)."""
     import pandas as pd
 
-    from petition_nlp.safefiles import check_archive
+    from petition_nlp.files.safefiles import check_archive
 
     if not zipfile.is_zipfile(_io.BytesIO(raw)):
         raise _error(path, "corrupt or not an .ods spreadsheet")
@@ -194,3 +199,47 @@ def read_ods(path: Path, raw: bytes) -> list[Sheet]:
         grid = _trim([[cell_text(v) for v in row] for row in frame.itertuples(index=False, name=None)])
         sheets.append(Sheet(str(name), grid, list(range(1, len(grid) + 1))))
     return sheets
+
+
+# ----------------------------------------------------------------------------- plain writing
+def _text_only(ws: Any) -> None:
+    """Store every cell openpyxl took for a formula (a string starting with ``=``) as plain text.
+
+    openpyxl turns any string that starts with ``=`` into a formula cell; a petition is data,
+    so the cell type goes back to text and the value is kept exactly as typed.
+    """
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
+def _storable(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the control characters XML cannot hold (``\\x00``-``\\x08``, ``\\x0b``, ...)
+    shown as U+FFFD in text cells and column names; openpyxl refuses them otherwise."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def clean(value: Any) -> Any:
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+    out = frame
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if column.dtype.kind in "biufcmM" or isinstance(column.dtype, pd.CategoricalDtype):
+            continue
+        values = column.tolist()
+        if any(isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v) for v in values):
+            if out is frame:
+                out = frame.copy()
+            out.isetitem(position, pd.Series([clean(v) for v in values], index=frame.index, dtype=object))
+    if any(isinstance(c, str) and ILLEGAL_CHARACTERS_RE.search(c) for c in frame.columns):
+        out = out.copy() if out is frame else out
+        out.columns = [clean(c) for c in frame.columns]
+    return out
+
+
+def write_plain(frame: pd.DataFrame, path: str | Path, sheet_name: str = "Sheet1") -> None:
+    """``frame`` as a one-sheet workbook without formatting; every cell is data, never a formula."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        _storable(frame).to_excel(writer, sheet_name=sheet_name, index=False)
+        _text_only(writer.sheets[sheet_name])

@@ -29,7 +29,7 @@ CHUNK_SIZE = 1000
 
 FAST_MIN_TEXTS = 200
 """From this many texts in one call (or once loaded in this process), segment with
-:mod:`petition_nlp.crfseg`: the same output as underthesea, about 3x faster per text, after a
+:mod:`petition_nlp.text.crfseg`: the same output as underthesea, about 3x faster per text, after a
 load of ~0.2 s (1.5 s the first time, or with the cache off). Worker tasks are never smaller."""
 
 
@@ -144,7 +144,7 @@ def segment_texts(
     """Segment normalised texts into words joined by ``_`` (``"nhà_ở xã_hội"``).
 
     Args:
-        texts: normalised texts (see :func:`petition_nlp.normalize.normalize_text`).
+        texts: normalised texts (see :func:`petition_nlp.text.normalize.normalize_text`).
         n_jobs: worker processes for large batches; ``None`` uses every core, 1 disables.
         cache: read and write the on-disk cache (also off when ``PETITION_NLP_CACHE=0``).
     """

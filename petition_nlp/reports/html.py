@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from petition_nlp.io import atomic_output
+from petition_nlp.files.io import atomic_output, detect_unit_column
+from petition_nlp.grouping.shortlist import group_and_select
+from petition_nlp.reports.summary import NOT_PETITION_STATUSES, category_summary, unit_summary
 from petition_nlp.resources import category_name, load_stopwords
-from petition_nlp.shortlist import group_and_select
-from petition_nlp.summary import NOT_PETITION_STATUSES, category_summary, detect_unit_column, unit_summary
 
 __all__ = ["build_report", "render_report", "write_html", "characteristic_words", "category_chart_svg"]
 
@@ -35,8 +35,8 @@ def characteristic_words(frame: pd.DataFrame, text_column: str, *, top: int = 8)
     """Words most typical of each category in this survey (smoothed log-odds vs the rest)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from petition_nlp.features import preprocess
-    from petition_nlp.normalize import strip_diacritics
+    from petition_nlp.model.features import preprocess
+    from petition_nlp.text.normalize import strip_diacritics
 
     rows = frame[frame["category"].fillna("") != ""]
     if rows.empty:
@@ -114,7 +114,7 @@ def build_report(
 ) -> str:
     """Classify, shortlist and render the session report; returns the HTML document."""
     if model is None:
-        from petition_nlp.modelstore import load_model
+        from petition_nlp.model.modelstore import load_model
 
         model = load_model()
     classified = model.classify(frame, text_column=text_column)

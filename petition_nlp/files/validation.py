@@ -13,7 +13,7 @@ MAX_TEXT_CHARS = 20_000
 STATUS_OK = "ok"
 STATUS_NOT_PETITION = "not_a_petition"
 """Set by ``PetitionClassifier.classify`` right after :func:`row_status` for lines that are not
-petitions (letterheads, signatures, totals, chat lines: :mod:`petition_nlp.notpetition`)."""
+petitions (letterheads, signatures, totals, chat lines: :mod:`petition_nlp.model.notpetition`)."""
 
 
 def as_text(value: Any) -> str:

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from petition_nlp.classifier import PetitionClassifier
-from petition_nlp.features import preprocess
-from petition_nlp.shortlist import NEAR_DUPLICATE_SIMILARITY, petition_vectors
-from petition_nlp.validation import STATUS_OK, as_text
+from petition_nlp.files.validation import STATUS_OK, as_text
+from petition_nlp.grouping.shortlist import NEAR_DUPLICATE_SIMILARITY, petition_vectors
+from petition_nlp.model.classifier import PetitionClassifier
+from petition_nlp.model.features import preprocess
 
 __all__ = ["suggest_for_labelling", "find_label_issues"]
 
@@ -37,16 +37,16 @@ def suggest_for_labelling(
     the petitions most likely to be of that code instead — by the model's probability of it
     when the model knows the code, else by similarity (grouping vectors) to the rows of the
     input already labelled with it (``label_column``, detected: label / Mã chủ đề …), which are
-    left out of the pick; with neither, :class:`~petition_nlp.io.InputError`.
+    left out of the pick; with neither, :class:`~petition_nlp.files.io.InputError`.
 
     Returns:
         the picked rows with their original columns, ``suggested_category``,
         ``confidence`` and an empty ``label`` column to fill in Excel and feed to ``train``
         (with ``category``: also ``score``, the probability or similarity ranked on).
     """
-    from petition_nlp.io import detect_text_column
-    from petition_nlp.modelstore import load_model
-    from petition_nlp.validation import row_status
+    from petition_nlp.files.io import detect_text_column
+    from petition_nlp.files.validation import row_status
+    from petition_nlp.model.modelstore import load_model
 
     model = model or load_model()
     if isinstance(data, pd.DataFrame):
@@ -59,7 +59,7 @@ def suggest_for_labelling(
         return frame.iloc[0:0].assign(suggested_category=[], confidence=[], uncertainty=[], label=[])
     score = None
     if category is not None:
-        from petition_nlp.io import InputError, detect_label_column
+        from petition_nlp.files.io import InputError, detect_label_column
 
         category = str(category).strip()
         lcol = label_column or detect_label_column(frame)

@@ -83,7 +83,7 @@ _ALLOWED_NAMES = frozenset(
     + [("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_parameter")]  # neural models of earlier versions
 )
 # Classes are admitted from these packages only (checked on the class's own __module__ too, so
-# a name re-exported from elsewhere - petition_nlp.modelstore.Path - is refused).
+# a name re-exported from elsewhere - petition_nlp.model.modelstore.Path - is refused).
 _CLASS_PACKAGES = ("sklearn.", "petition_nlp.", "numpy", "scipy.sparse.", "pandas.")
 _DENIED_MODULES = ("sklearn.utils._testing", "sklearn.datasets", "sklearn.externals", "sklearn.utils.parallel", "numpy.testing", "numpy.distutils", "numpy.f2py", "numpy.lib._datasource", "pandas.io", "pandas.util", "pandas.testing", "pandas._testing")
 _DENIED_CLASSES = frozenset({"numpy.memmap", "numpy.lib._datasource.DataSource"})
@@ -91,12 +91,30 @@ _DENIED_CLASSES = frozenset({"numpy.memmap", "numpy.lib._datasource.DataSource"}
 
 def _safe_torch_bytes(data: bytes) -> Any:
     """Stands in for ``torch.storage._load_from_bytes`` (which loads with weights_only=False)."""
-    from petition_nlp.neural import load_weights
+    from petition_nlp.model.neural import load_weights
 
     return load_weights(data)
 
 
 _REPLACED = {("torch.storage", "_load_from_bytes"): _safe_torch_bytes}
+
+# Modules moved into the stage sub-packages: models pickled before name them by their old path.
+# find_class reads such a name as the new one *before* the allow-list check, so those models load
+# unchanged (their bytes, and the checksums over them, stay as they are).
+_RENAMED_MODULES = {
+    f"petition_nlp.{old}": f"petition_nlp.{new}"
+    for old, new in {
+        "normalize": "text.normalize", "segment": "text.segment", "crfseg": "text.crfseg",
+        "io": "files.io", "layout": "files.layout", "legacy": "files.legacy", "documents": "files.documents",
+        "workbooks": "files.workbooks", "safefiles": "files.safefiles", "validation": "files.validation",
+        "features": "model.features", "classifier": "model.classifier", "baseline": "model.baseline",
+        "neural": "model.neural", "notpetition": "model.notpetition", "training": "model.training",
+        "modelstore": "model.modelstore", "batch": "model.batch",
+        "catalogue": "grouping.catalogue", "shortlist": "grouping.shortlist", "shortlist_metrics": "grouping.metrics",
+        "answered": "grouping.answered", "active": "grouping.active",
+        "excel": "reports.workbook", "report": "reports.html", "summary": "reports.summary",
+    }.items()
+}
 
 
 def _under(where: str, packages: tuple[str, ...]) -> bool:
@@ -121,7 +139,10 @@ def _allowed_class(module: str, obj: Any) -> bool:
 
 
 def _find_allowed(module: str, name: str) -> Any:
-    """The object ``module.name`` names, if the allow-list admits it; else :class:`UntrustedModel`."""
+    """The object ``module.name`` names, if the allow-list admits it; else :class:`UntrustedModel`.
+
+    A module of petition-nlp's earlier flat layout is first read as its new path (:data:`_RENAMED_MODULES`)."""
+    module = _RENAMED_MODULES.get(module, module)
     if (module, name) in _REPLACED:
         return _REPLACED[(module, name)]
     if "." in name or name.startswith("__") or not module.replace(".", "").replace("_", "").isalnum():
@@ -208,7 +229,7 @@ def _restricted_joblib_load(data: bytes, filename: str) -> Any:
 # ----------------------------------------------------------------------------- where models live
 APP_NAME = "petition-nlp"
 BUNDLED_DIR = "_bundled_models"  # inside the installed package: the build copies models/default there
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # petition_nlp/
 
 
 def checkout_root() -> Path | None:
@@ -594,5 +615,5 @@ def rollback_model(*, root: str | Path | None = None) -> Path:
         raise ModelError(f"{previous}: no previous default model to roll back to")
 
 
-if __name__ == "__main__":  # pragma: no cover - manual check: python -m petition_nlp.modelstore DIR
+if __name__ == "__main__":  # pragma: no cover - manual check: python -m petition_nlp.model.modelstore DIR
     print(json.dumps(verify_model_dir(sys.argv[1]), ensure_ascii=False, indent=2))

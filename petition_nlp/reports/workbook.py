@@ -5,8 +5,8 @@ Sheets: ``Kiến nghị`` (all petitions, first so the file can be fed back to `
 one sheet per category. The code column keeps the machine codes (header ``Mã chủ đề``).
 
 Every cell is data, never a formula: a petition typed as ``=HYPERLINK(...)`` or ``=1+2 ...``
-is stored as a text cell and shown exactly as typed (see :func:`_text_only`). Blank cells
-(``NaN`` / ``None`` / ``pd.NA``) stay blank.
+is stored as a text cell and shown exactly as typed (see
+:func:`petition_nlp.files.workbooks._text_only`). Blank cells (``NaN`` / ``None`` / ``pd.NA``) stay blank.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from typing import Any
 
 import pandas as pd
 
+from petition_nlp.files.io import detect_unit_column
+from petition_nlp.files.workbooks import _storable, _text_only
+from petition_nlp.reports.summary import category_summary, unit_summary
 from petition_nlp.resources import category_name
-from petition_nlp.summary import category_summary, detect_unit_column, unit_summary
 
-__all__ = ["write_workbook", "write_plain", "workbook_writer", "VIETNAMESE_HEADERS"]
+__all__ = ["write_workbook", "workbook_writer", "VIETNAMESE_HEADERS"]
 
 VIETNAMESE_HEADERS = {
     "category": "Mã chủ đề",
@@ -84,42 +86,6 @@ def _display(value: Any) -> str:
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
         return ""
     return str(value)
-
-
-def _text_only(ws: Any) -> None:
-    """Store every cell openpyxl took for a formula (a string starting with ``=``) as plain text.
-
-    openpyxl turns any string that starts with ``=`` into a formula cell; a petition is data,
-    so the cell type goes back to text and the value is kept exactly as typed.
-    """
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
-
-
-def _storable(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the control characters XML cannot hold (``\\x00``-``\\x08``, ``\\x0b``, ...)
-    shown as U+FFFD in text cells and column names; openpyxl refuses them otherwise."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    def clean(value: Any) -> Any:
-        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
-
-    out = frame
-    for position in range(frame.shape[1]):
-        column = frame.iloc[:, position]
-        if column.dtype.kind in "biufcmM" or isinstance(column.dtype, pd.CategoricalDtype):
-            continue
-        values = column.tolist()
-        if any(isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v) for v in values):
-            if out is frame:
-                out = frame.copy()
-            out.isetitem(position, pd.Series([clean(v) for v in values], index=frame.index, dtype=object))
-    if any(isinstance(c, str) and ILLEGAL_CHARACTERS_RE.search(c) for c in frame.columns):
-        out = out.copy() if out is frame else out
-        out.columns = [clean(c) for c in frame.columns]
-    return out
 
 
 def _vietnamese(frame: pd.DataFrame) -> pd.DataFrame:
@@ -216,12 +182,5 @@ def write_workbook(frame: pd.DataFrame, path: str | Path, *, kind: str = "classi
 
 
 def workbook_writer(kind: str) -> Callable[[pd.DataFrame, Path], None]:
-    """A ``(frame, path)`` writer for :func:`petition_nlp.io.write_table`."""
+    """A ``(frame, path)`` writer for :func:`petition_nlp.files.io.write_table`."""
     return lambda frame, path: write_workbook(frame, path, kind=kind)
-
-
-def write_plain(frame: pd.DataFrame, path: str | Path, sheet_name: str = "Sheet1") -> None:
-    """``frame`` as a one-sheet workbook without formatting; every cell is data, never a formula."""
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        _storable(frame).to_excel(writer, sheet_name=sheet_name, index=False)
-        _text_only(writer.sheets[sheet_name])

@@ -74,7 +74,7 @@ issue was raised in A)."""
 def _issue_distribution(texts: Sequence[str]) -> tuple[np.ndarray | None, np.ndarray]:
     """Softmax (``PROB_TEMPERATURE``) of the catalogue matcher's scores for each text, and the
     issue each text matches (``""``: none); ``(None, all "")`` without a catalogue."""
-    from petition_nlp import catalogue
+    from petition_nlp.grouping import catalogue
 
     matcher = catalogue.default_matcher()
     if matcher is None or not len(texts):
@@ -141,7 +141,7 @@ def candidate_features(
     ``texts`` / ``categories``: the new petitions and their topics; ``groups``: ``(member
     texts, topic)`` of each answered group. A candidate is a group of the petition's topic whose
     closest member reaches :data:`MIN_CANDIDATE_SIM`; unusable petitions have none."""
-    from petition_nlp.shortlist import grouping_signals
+    from petition_nlp.grouping.shortlist import grouping_signals
 
     columns = ["petition", "group", *FEATURES, "veto"]
     usable_mask = np.ones(len(texts), dtype=bool) if usable is None else np.asarray(usable, dtype=bool)

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from petition_nlp.features import KeywordFeatures
-from petition_nlp.normalize import normalize_text, strip_diacritics
-from petition_nlp.validation import as_text
+from petition_nlp.files.validation import as_text
+from petition_nlp.model.features import KeywordFeatures
+from petition_nlp.text.normalize import normalize_text, strip_diacritics
 
 __all__ = ["KeywordRuleClassifier"]
 
