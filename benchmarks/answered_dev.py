@@ -62,15 +62,21 @@ OLD_THRESHOLD = 0.35
 
 
 # ----------------------------------------------------------------------------- building the surveys
+def _split_by_writer(issue: catalogue.Issue, texts: list[str]) -> tuple[list[str], list[str]]:
+    """``texts`` (paraphrases of ``issue``) of the catalogue writer, and of any other writer, in order."""
+    writer = dict(zip(issue.paraphrases, issue.paraphrase_writers))
+    first = issue.paraphrase_writers[0] if issue.paraphrase_writers else ""
+    return [t for t in texts if writer.get(t, first) == first], [t for t in texts if writer.get(t, first) != first]
+
+
 def _shuffled(issue: catalogue.Issue, rng: np.random.Generator, cross_writer: bool) -> list[str]:
     """The issue's paraphrases in the order the surveys take them: shuffled; with ``cross_writer``,
     the catalogue writer's first and the other writers' last (A takes from the front, B next)."""
     order = [issue.paraphrases[j] for j in rng.permutation(len(issue.paraphrases))]
-    if not cross_writer or not issue.paraphrase_writers:
+    if not cross_writer:
         return order
-    writer = dict(zip(issue.paraphrases, issue.paraphrase_writers))
-    first = issue.paraphrase_writers[0]
-    return [t for t in order if writer[t] == first] + [t for t in order if writer[t] != first]
+    own, other = _split_by_writer(issue, order)
+    return own + other
 
 
 def build(
@@ -92,8 +98,8 @@ def build(
     a_rows, b_rows = [], []
     for iid in in_a:
         size = int(rng.choice(A_SIZES, p=A_SIZE_P))
-        if cross_writer and by_id[iid].paraphrase_writers:  # A keeps to the first writer's paraphrases
-            size = min(size, by_id[iid].paraphrase_writers.count(by_id[iid].paraphrase_writers[0]))
+        if cross_writer:  # A keeps to the first writer's paraphrases
+            size = min(size, len(_split_by_writer(by_id[iid], order[iid])[0]))
         if iid in shared:  # B takes 1-2 more; the matcher keeps at least one paraphrase besides the title
             size = min(size, len(order[iid]) - 2)
         a_rows += [(iid, t) for t in order[iid][:size]]
@@ -111,10 +117,9 @@ def build(
         if len(new_rows) >= want:
             break
         more = int(rng.integers(1, 3))
-        if cross_writer and by_id[iid].paraphrase_writers:  # B's own issues in the other writers' words too
-            first = by_id[iid].paraphrase_writers[0]
-            writer = dict(zip(by_id[iid].paraphrases, by_id[iid].paraphrase_writers))
-            order[iid] = [t for t in order[iid] if writer[t] != first] + [t for t in order[iid] if writer[t] == first]
+        if cross_writer:  # B's own issues in the other writers' words too
+            own, other = _split_by_writer(by_id[iid], order[iid])
+            order[iid] = other + own
         new_rows += [(iid, t) for t in order[iid][:more]]
         used[iid] = more
     b_rows += new_rows
@@ -125,9 +130,8 @@ def build(
     for issue in issues:
         if issue.id not in unknown_ids:
             kept = [issue.title, *order[issue.id][used[issue.id]:]]
-            if cross_writer and issue.paraphrase_writers:  # as the shipped matcher: the catalogue writer's only
-                writer = dict(zip(issue.paraphrases, issue.paraphrase_writers))
-                kept = [issue.title] + [t for t in kept[1:] if writer[t] == issue.paraphrase_writers[0]]
+            if cross_writer:  # as the shipped matcher: the catalogue writer's only
+                kept = [issue.title] + _split_by_writer(issue, kept[1:])[0]
             texts += kept
             labels += [issue.id] * len(kept)
     matcher = catalogue.IssueMatcher().fit(texts, labels)
