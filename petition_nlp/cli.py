@@ -292,13 +292,14 @@ def evaluate(
     models_dir: ModelsDirOpt = None,
     text_column: TextColOpt = None,
     label_column: Annotated[Optional[str], typer.Option("--label-column", help="Column with the gold code.")] = None,
+    sheet: SheetOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Accuracy, macro / weighted F1, per-code scores and the confusion matrix."""
     from petition_nlp.model.training import evaluate_file
 
     with _handled():
-        metrics = evaluate_file(file, model_dir=model, text_column=text_column, label_column=label_column)
+        metrics = evaluate_file(file, model_dir=model, text_column=text_column, label_column=label_column, sheet=sheet)
         if as_json:
             typer.echo(json.dumps(metrics, ensure_ascii=False))
             return
@@ -492,6 +493,7 @@ def check_labels(
     text_column: TextColOpt = None,
     label_column: Annotated[Optional[str], typer.Option("--label-column", help="Column with the code.")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Output every row, not only the flagged ones.")] = False,
+    sheet: SheetOpt = None,
     formula_guard: FormulaGuardOpt = True,
 ) -> None:
     """Flag labelled rows whose label looks wrong (cross-validated confident disagreement)."""
@@ -499,7 +501,7 @@ def check_labels(
     from petition_nlp.model.training import read_labeled
 
     with _handled():
-        frame, tcol, lcol = read_labeled(file, text_column=text_column, label_column=label_column)
+        frame, tcol, lcol = read_labeled(file, text_column=text_column, label_column=label_column, sheet=sheet)
         found = find_label_issues(frame[tcol].tolist(), frame[lcol].tolist())
         result = frame.copy()
         result["label_issue"] = found["label_issue"].to_numpy()

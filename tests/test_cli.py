@@ -86,6 +86,28 @@ def test_evaluate_json(tmp_path) -> None:
     assert metrics["accuracy"] == 1.0
 
 
+def test_evaluate_reads_only_the_sheet_asked_for(tmp_path) -> None:
+    labelled = tmp_path / "gold.xlsx"
+    with pd.ExcelWriter(labelled) as writer:
+        pd.DataFrame({"text": ["Đề nghị xây nhà ở xã hội cho công nhân", "Khu trọ hay mất trộm xe máy"],
+                      "label": ["housing", "security"]}).to_excel(writer, sheet_name="KCN A", index=False)
+        pd.DataFrame({"text": ["Công ty nợ BHXH 6 tháng chưa đóng", "Công ty chậm đóng bảo hiểm xã hội cho công nhân",
+                               "Doanh nghiệp nợ tiền bảo hiểm của người lao động",
+                               "Đề nghị mở lớp học nghề hàn miễn phí", "Mong công đoàn tổ chức lớp tiếng Anh buổi tối",
+                               "Hỗ trợ học phí cho công nhân học lái xe nâng"],
+                      "label": ["social_insurance"] * 3 + ["skills_training"] * 3}).to_excel(
+            writer, sheet_name="KCN B", index=False)
+    both = json.loads(run_cli("evaluate", labelled, "--json").stdout)
+    second = run_cli("evaluate", labelled, "--sheet", "KCN B", "--json")
+    assert second.exit_code == 0
+    assert (both["rows"], json.loads(second.stdout)["rows"]) == (8, 6)
+    checked = run_cli("check-labels", labelled, "--sheet", "2", "--all", "-o", tmp_path / "check.csv")
+    assert checked.exit_code == 0, checked.stderr
+    assert len(pd.read_csv(tmp_path / "check.csv")) == 6
+    wrong = run_cli("evaluate", labelled, "--sheet", "KCN C")
+    assert wrong.exit_code != 0 and "no sheet 'KCN C'" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
 def test_every_command_has_help() -> None:
     for command in ["classify", "evaluate", "train", "shortlist", "suggest", "check-labels", "report", "rollback"]:
         result = run_cli(command, "--help")

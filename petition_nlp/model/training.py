@@ -116,10 +116,16 @@ def provenance_group(row: dict[str, Any], source: str) -> str:
 
 
 def read_labeled(
-    path: str | Path, *, text_column: str | None = None, label_column: str | None = None
+    path: str | Path, *, text_column: str | None = None, label_column: str | None = None, sheet: str | int | None = None
 ) -> tuple[pd.DataFrame, str, str]:
-    """Read a labelled file; returns the frame and the text / label column names."""
-    frame, _ = read_table(path)
+    """Read a labelled file (of a workbook: every sheet holding a table, or only ``sheet``, a name
+    or a number from 1); returns the frame and the text / label column names."""
+    frame, _ = read_table(path, sheet=sheet)
+    return (frame, *_labeled_columns(frame, path, text_column, label_column))
+
+
+def _labeled_columns(frame: pd.DataFrame, path: str | Path, text_column: str | None, label_column: str | None) -> tuple[str, str]:
+    """The text and label columns of a labelled table (given, or detected); one-line error otherwise."""
     try:
         text_col = text_column or detect_text_column(frame)
     except InputError as exc:
@@ -129,7 +135,7 @@ def read_labeled(
         if col is None or col not in frame.columns:
             found = ", ".join(map(str, frame.columns))
             raise InputError(f"{path}: no {wanted} column found (columns: {found}); use --{wanted}-column")
-    return frame, text_col, label_col
+    return text_col, label_col
 
 
 REVIEWED_HEADER = "Đã kiểm tra"
@@ -258,8 +264,9 @@ def load_labeled(
     text_column: str | None = None,
     label_column: str | None = None,
     priority: list[str | Path] | None = None,
+    sheet: str | int | None = None,
 ) -> LabeledData:
-    """Read labelled files and validate them.
+    """Read labelled files and validate them (``sheet``: only this sheet of each workbook).
 
     Empty texts and rows without a label are skipped, unknown codes are accepted with a
     warning (display names fall back to the code), texts given conflicting labels are
@@ -276,7 +283,7 @@ def load_labeled(
     corrections: list[dict[str, Any]] = []
     preferred = {str(p) for p in priority or []}
     for path in files:
-        frame, _ = read_table(path)
+        frame, _ = read_table(path, sheet=sheet)
         # a classified table, unless the officer names a label column of their own beside the
         # model's topic columns (e.g. a "label" column added to the CSV): those labels are theirs
         own_labels = label_column is not None and label_column not in CLASSIFY_TOPIC_COLUMNS
@@ -291,7 +298,7 @@ def load_labeled(
             frame = frame.iloc[positions].assign(__label=found).reset_index(drop=True)
             lcol = "__label"
         else:
-            frame, tcol, lcol = read_labeled(path, text_column=text_column, label_column=label_column)
+            tcol, lcol = _labeled_columns(frame, path, text_column, label_column)
         meta = [c for c in ("genre", "style", "writer") if c in frame.columns]
         records = frame[meta].to_dict("records") if meta else [{}] * len(frame)
         second = frame["label_2"].tolist() if "label_2" in frame.columns and "label_2" != lcol else [""] * len(frame)
@@ -425,9 +432,10 @@ def evaluate_file(
     model_dir: str | Path | None = None,
     text_column: str | None = None,
     label_column: str | None = None,
+    sheet: str | int | None = None,
 ) -> dict[str, Any]:
-    """Evaluate a model (default: the default model) on a labelled file."""
-    data = load_labeled([path], text_column=text_column, label_column=label_column)
+    """Evaluate a model (default: the default model) on a labelled file (``sheet``: only this sheet)."""
+    data = load_labeled([path], text_column=text_column, label_column=label_column, sheet=sheet)
     model = model or load_model(model_dir)
     return evaluate_model(model, data.texts, data.labels, data.labels_2 if any(data.labels_2) else None)
 
