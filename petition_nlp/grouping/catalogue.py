@@ -28,7 +28,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -125,8 +125,8 @@ def with_paraphrases(issues: Sequence[Issue], path: str | Path) -> tuple[Issue, 
                 raise ValueError(f"{path} line {number}: unknown issue {issue_id!r} or empty text")
             extra.setdefault(issue_id, []).append((text, (row.get("writer") or "").strip()))
     return tuple(
-        Issue(
-            id=i.id, category=i.category, title=i.title, concepts=i.concepts, near_miss=i.near_miss,
+        replace(
+            i,
             paraphrases=i.paraphrases + tuple(t for t, _ in extra.get(i.id, ())),
             paraphrase_writers=i.paraphrase_writers + tuple(w for _, w in extra.get(i.id, ())),
         )
