@@ -71,6 +71,36 @@ FURNITURE = [
     ("dạ em cảm ơn chị", "chat"),
     ("Đang giải quyết", "status"),
     ("Trả lời:", "column_header"),
+    # one line per rule of the third session's block of furniture.tsv
+    ("Kiến nghị về tăng lương tối thiểu vùng: 31 ý kiến", "total"),
+    ("Về chế độ BHXH (07 ý kiến)", "total"),
+    ("Số kiến nghị tiếp nhận: 87; đã trả lời: 62", "total"),
+    ("Số kiến nghị liên quan đến tiền lương chiếm 38%", "total"),
+    ("Các kiến nghị đã được giải quyết", "heading"),
+    ("Kết quả giải quyết kiến nghị quý III", "title"),
+    ("Biên bản họp Ban Chấp hành Công đoàn cơ sở", "title"),
+    ("Thư ký: Chị Vũ Thị Hằng", "form"),
+    ("Địa điểm: Hội trường tầng 3, Nhà văn hóa Công nhân", "form"),
+    ("Thời gian: 8h00 ngày 15/5/2026", "form"),
+    ("Đại diện Ban Giám đốc trả lời:", "form"),
+    ("Đoàn Quý đã tạo bình chọn: Họp lúc mấy giờ?", "chat"),
+    ("Ngân hàng CSXH huyện Tân Thành", "unit_name"),
+    ("Đồng kính gửi: Ban Quản lý các KCN tỉnh", "salutation"),
+    ("Ghi chú: cột (5) ghi rõ cơ quan có thẩm quyền giải quyết", "note"),
+    ("Cập nhật lần cuối: 02/12/2026", "note"),
+    ("Nội dung kiến nghị về chậm đóng BHXH (xem phụ lục 2)", "note"),
+    ('Điền dấu "x" vào ô tương ứng', "instruction"),
+    ("STT | Tên đơn vị | Số ý kiến | Đã giải quyết | Chưa giải quyết", "column_header"),
+    ("II. ĐẶC ĐIỂM TÌNH HÌNH", "heading"),
+    ("1.2. Tình hình tiền lương, thu nhập", "heading"),
+    ("Thứ hai, về thời giờ làm việc", "heading"),
+    ("6/ Về chăm sóc con công nhân", "heading"),
+    ("Tôi không có góp ý gì", "no_opinion"),
+    ("CĐCS không phát sinh kiến nghị trong kỳ", "no_opinion"),
+    ("Giữ nguyên như dự thảo", "no_opinion"),
+    ("Chị Hằng ơi", "chat"),
+    ("/s/ Lý Hoài Nam", "signature"),
+    ("ĐẢNG BỘ KHỐI DOANH NGHIỆP TỈNH HẢI DƯƠNG", "letterhead"),
 ]
 
 PETITIONS = [
@@ -98,6 +128,50 @@ PETITIONS = [
     "Khoa Nội Thiếu Người",
     "Chưa giải quyết chế độ thai sản",
     "Trả lời của công ty: chưa có",
+    "Công ty TNHH Giày Vĩnh Tiến cắt thưởng Tết 2026",
+    "Công ty TNHH Hoa Sen cúp lương",
+    "Cty TNHH Hoa Sen ha luong",
+    # genuine petitions that open like furniture (a reviewer's set; the first version of the third
+    # session's rules caught every one of them)
+    "Danh sách xét thưởng cuối năm đề nghị công khai minh bạch",
+    "Danh sách nâng lương cần công khai trên bảng tin",
+    "Kế hoạch tăng ca phải báo trước 3 ngày",
+    "Bảng kê lương phải ghi rõ từng khoản trừ",
+    "Thông báo tuyển dụng ghi lương 8 triệu nhưng thực nhận 6 triệu",
+    "Giấy mời họp phải gửi trước cho công nhân",
+    "Thông báo kết quả giải quyết kiến nghị cho công nhân biết",
+    "Biên bản họp với ban giám đốc đề nghị phát cho tổ trưởng",
+    "Kiến nghị đã lâu sao chưa được trả lời?",
+    "Kiến nghị đã gửi nhưng chưa được trả lời",
+    "Đề xuất chưa được công ty xem xét giải quyết",
+    "Kiến nghị tồn đọng từ năm 2024 đến nay chưa xử lý",
+    "Về tiền ăn ca: 1 phiếu ăn chỉ 15.000đ, cơm ít thức ăn",
+    "Về tiền lương: 2 đơn vị chậm trả lương, đề nghị thanh tra",
+    "Đề xuất tăng tiền ăn ca lên: 35.000",
+    "Kiến nghị nâng phụ cấp độc hại lên: 10%",
+    "2. Công tác an toàn lao động đề nghị công ty quan tâm hơn",
+    "1. Công tác vệ sinh nhà ăn cần cải thiện",
+    "Thứ nhất, về tiền lương: công ty trả lương muộn 10 ngày",
+    "2/ Về nhà vệ sinh bẩn, thiếu nước",
+    "ii) Công ty trả lương chậm",
+    "iv) Quản đốc quát mắng công nhân",
+    "Vấn đề an ninh khu nhà trọ phức tạp",
+    "Vấn đề: tổ trưởng quát mắng công nhân",
+    "Chủ đề: quản đốc xúc phạm công nhân nữ",
+    "Cập nhật: công ty vẫn chưa trả lương tháng 6 cho anh em",
+    "Kiến nghị bổ sung nhà vệ sinh nữ, chi tiết xem bảng 3",
+    "Ghi đủ giờ tăng ca vào ô chấm công cho công nhân",
+    "V/v đề nghị công ty trả lương đúng hạn",
+    "Bình chọn: chiến sĩ thi đua năm nay không công bằng",
+    "Thời gian: nghỉ giữa ca chỉ 30 phút, công nhân ăn không kịp",
+    "Địa điểm: nhà vệ sinh xưởng 2 bốc mùi hôi",
+    "Kiến nghị về phòng cho con bú: chưa có",
+    "QUY CHẾ THƯỞNG PHẢI CÔNG KHAI CHO CÔNG NHÂN",
+    "NỘI QUY CẤM ĐIỆN THOẠI TRONG XƯỞNG LÀ VÔ LÝ",
+    "Tổ trưởng chuyền 5 chửi công nhân",
+    "Tổ trưởng Tổ 4 ép chỉ tiêu 300 sản phẩm",
+    "Đội xe đưa đón Công ty đến trễ 30 phút",
+    "Ban Giám đốc hứa tăng lương từ Tết nhưng im lặng",
 ]
 
 
@@ -210,7 +284,7 @@ def test_heldout_furniture_recall_and_short_petitions() -> None:
     genuine = held[held["is_petition"] == "1"]["text"]
     recall = sum(is_not_petition(t) for t in furniture) / len(furniture)
     # the target is 0.95, on a fresh pass by a writer who never saw the train split (split
-    # "heldout": writer-furniture-8, read once: 0.975, 0 of 114 petitions caught; earlier passes
+    # "heldout": writer-furniture-9, read once: 0.961, 2 of 201 petitions caught; earlier passes
     # were retired into train) — this guards against regressions, the README reports the figure
     assert recall >= 0.95, recall
     assert sum(is_not_petition(t) for t in genuine) <= max(1, 0.03 * len(genuine))

@@ -123,6 +123,9 @@ _CAPTION_ACTION = "|".join(
 _START_VERB = re.compile(
     rf"\W*(?:(?:\d{{1,2}}|[a-h]|[ivx]{{1,4}})\s*[.)/-]\s*|[-+*\u2022]\s*)?(?:{_ACTION_VERBS})\b|\W*(luu y|chu y)\b(?!\s*:)"
 )
+"""Action verbs that open a short imperative petition ("Xây nhà trẻ cho con CN", "Tăng phụ cấp
+nặng nhọc"): with ``start_guard`` in the model, the model never sets aside a line opening with
+one (the rules still apply)."""
 _ITEM_VERB = re.compile(rf"\W*(?:\d{{1,2}}|[a-h]|[ivx]{{1,4}})\s*[.)/-]\s*(?:{_ACTION_VERBS})\b")
 """A numbered or lettered list item opening with an action verb ("a) Giảm giá thuê phòng trọ")."""
 _NOUN_ASK = re.compile(rf"\b(?:kien nghi|de xuat|nguyen vong|mong muon)\b.*\b(?:{_ACTION_VERBS})\b")
@@ -130,21 +133,18 @@ _NOUN_ASK = re.compile(rf"\b(?:kien nghi|de xuat|nguyen vong|mong muon)\b.*\b(?:
 never sets aside a line where "kiến nghị" / "đề xuất" is followed by an action verb."""
 _COMPLAINT = re.compile(
     r"\b(cham (dong|tra|chi|thanh toan|giai quyet|cap)|no (luong|bhxh|bao hiem|tien|thuong|phep)|"
-    r"khong (duoc|tra|dong|cho|cap|chiu|dam bao|thuc hien|giai quyet|minh bach|ro rang|ro|cong khai|hop ly|"
+    r"(khong|ko|kh|hong) (duoc|tra|dong|cho|cap|chiu|dam bao|thuc hien|giai quyet|minh bach|ro rang|ro|cong khai|hop ly|"
     r"cong bang|an toan|sach|dung|kip thoi|day du|dat|phu hop|thoa dang|nghiem|du)|"
     r"khong co(?! (y kien|kien nghi|de xuat|cau hoi|gi|van de|vuong mac|thac mac|kho khan))|"
     r"chua (duoc|tra|dong|cap|chot|giai quyet|thuc hien|to chuc|co|lap|bo tri)|(?<!toi )thieu|bat (ky|lam|nghi|di|ve|tang ca|ngh?i viec)|"
     r"nen (la|co|duoc|cho|de)|bi (tru|cat|no|ep|phat|sa thai|cho nghi|danh|trom|mat)|"
-    r"cat giam|cat (thuong|luong|phu cap|tien|che do|ca|com|xe|hop dong)|tru luong|ep (lam|ky|nghi)|sa thai|lam them qua|thap|qua (it|thap|cao|chat|nong|ban|dat|lau|ngan|dai|"
+    r"cat giam|(cat|cup|ha|giam) (thuong|luong|phu cap|tien|che do|ca|com|xe|hop dong|bac)|tru luong|ep (lam|ky|nghi)|sa thai|lam them qua|thap|qua (it|thap|cao|chat|nong|ban|dat|lau|ngan|dai|"
     r"nhieu|xa|kem|do|tai)|chua co|khong du|xuong cap|hu hong|o nhiem|bat cap|ngap|sai|"
     r"(rat|qua|bi|da|van|dang) (ban|hong|cao|dat|te|toi)|(thu|gia|phi|muc|lai) cao)\b"
 )
 """Complaint predicates ("chậm đóng BHXH", "nợ lương", "không được trả"): with ``start_guard``
 the model never sets aside a line holding one — a unit's name followed by what it does wrong is
 a petition, not a letterhead."""
-"""Action verbs that open a short imperative petition ("Xây nhà trẻ cho con CN", "Tăng phụ cấp
-nặng nhọc"): with ``start_guard`` in the model, the model never sets aside a line opening with
-one (the rules still apply)."""
 
 
 _ASK_ANY = re.compile(rf"\b(?:{_ASK_WORDS})\b")
