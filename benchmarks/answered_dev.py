@@ -48,34 +48,28 @@ sys.path.insert(0, str(ROOT))
 from petition_nlp.grouping import answered as am  # noqa: E402
 from petition_nlp.grouping import catalogue  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from dev_data import own_and_other, with_second_writer  # noqa: E402
+
 A_SIZES, A_SIZE_P = (1, 2, 3, 4, 5, 6, 7), (0.30, 0.22, 0.15, 0.11, 0.08, 0.07, 0.07)
 """Rows of survey A per issue: a long tail of issues raised once or twice and a head of issues raised
 by many units (up to 7: a catalogue issue has 8 paraphrases and survey B needs one). Without that
 head every large group of the simulation is a merge of several issues, and a decision fitted on it
 learns that large groups are wrong (seen on dev: with A at 1-5 rows per issue, petitions whose right
 group had 6-8 members were linked 14 % of the time, 9+ members never)."""
-SECOND_WRITER = ROOT / "data" / "dev" / "catalogue_second_writer.csv"
-"""Development paraphrases by a second writer (``--cross-writer``); the shipped matcher never sees them."""
 TARGET_PRECISION = 0.95
 OLD_THRESHOLD = 0.35
 """The pair-chosen rule before this simulation: closest member's cosine >= 0.35, same topic, no veto."""
 
 
 # ----------------------------------------------------------------------------- building the surveys
-def _split_by_writer(issue: catalogue.Issue, texts: list[str]) -> tuple[list[str], list[str]]:
-    """``texts`` (paraphrases of ``issue``) of the catalogue writer, and of any other writer, in order."""
-    writer = dict(zip(issue.paraphrases, issue.paraphrase_writers))
-    first = issue.paraphrase_writers[0] if issue.paraphrase_writers else ""
-    return [t for t in texts if writer.get(t, first) == first], [t for t in texts if writer.get(t, first) != first]
-
-
 def _shuffled(issue: catalogue.Issue, rng: np.random.Generator, cross_writer: bool) -> list[str]:
     """The issue's paraphrases in the order the surveys take them: shuffled; with ``cross_writer``,
     the catalogue writer's first and the other writers' last (A takes from the front, B next)."""
     order = [issue.paraphrases[j] for j in rng.permutation(len(issue.paraphrases))]
     if not cross_writer:
         return order
-    own, other = _split_by_writer(issue, order)
+    own, other = own_and_other(issue, order)
     return own + other
 
 
@@ -88,7 +82,7 @@ def build(
     rng = np.random.default_rng(seed)
     issues = list(catalogue.load_catalogue())
     if cross_writer:
-        issues = list(catalogue.with_paraphrases(issues, SECOND_WRITER))
+        issues = list(with_second_writer(issues))
     by_id = {i.id: i for i in issues}
     order = {i.id: _shuffled(i, rng, cross_writer) for i in issues}
     unknown_ids = set(rng.choice([i.id for i in issues], size=int(round(unknown * len(issues))), replace=False))
@@ -99,9 +93,13 @@ def build(
     for iid in in_a:
         size = int(rng.choice(A_SIZES, p=A_SIZE_P))
         if cross_writer:  # A keeps to the first writer's paraphrases
-            size = min(size, len(_split_by_writer(by_id[iid], order[iid])[0]))
+            size = min(size, len(own_and_other(by_id[iid], order[iid])[0]))
         if iid in shared:  # B takes 1-2 more; the matcher keeps at least one paraphrase besides the title
             size = min(size, len(order[iid]) - 2)
+            if cross_writer:  # ... from the other writers' paraphrases: A's size of the first writer's, then theirs
+                own, other = own_and_other(by_id[iid], order[iid])
+                if other:
+                    order[iid] = own[:size] + other + own[size:]
         a_rows += [(iid, t) for t in order[iid][:size]]
         used[iid] = size
         if iid in shared:
@@ -118,7 +116,7 @@ def build(
             break
         more = int(rng.integers(1, 3))
         if cross_writer:  # B's own issues in the other writers' words too
-            own, other = _split_by_writer(by_id[iid], order[iid])
+            own, other = own_and_other(by_id[iid], order[iid])
             order[iid] = other + own
         new_rows += [(iid, t) for t in order[iid][:more]]
         used[iid] = more
@@ -131,7 +129,7 @@ def build(
         if issue.id not in unknown_ids:
             kept = [issue.title, *order[issue.id][used[issue.id]:]]
             if cross_writer:  # as the shipped matcher: the catalogue writer's only
-                kept = [issue.title] + _split_by_writer(issue, kept[1:])[0]
+                kept = [issue.title] + own_and_other(issue, kept[1:])[0]
             texts += kept
             labels += [issue.id] * len(kept)
     matcher = catalogue.IssueMatcher().fit(texts, labels)

@@ -72,18 +72,16 @@ def _variants(text: str, k: int) -> str:
     return text
 
 
-SECOND_WRITER = Path(__file__).resolve().parent.parent / "data" / "dev" / "catalogue_second_writer.csv"
-"""Development paraphrases by a second writer (fold 4's surveys); the shipped matcher never sees them."""
-
-
 def _train_styles(issue: object, fold: int) -> set[int]:
     """Indices of the issue's paraphrases the matcher is fitted on in ``fold`` (see
     :func:`synthetic_survey`): folds 0-3 split the catalogue writer's paraphrases by style; fold 4
     fits on all of them and holds out the second writer's."""
-    writers = issue.paraphrase_writers or ("",) * len(issue.paraphrases)
-    own = [j for j, w in enumerate(writers) if w == writers[0]]
+    from dev_data import own_and_other
+
+    mine = set(own_and_other(issue)[0])
+    own = [j for j, text in enumerate(issue.paraphrases) if text in mine]
     if fold == 4:
-        return set(own) if len(own) < len(writers) else set(own[::2])
+        return set(own) if len(own) < len(issue.paraphrases) else set(own[::2])
     if fold in (0, 1):
         return {own[j] for j in range(1 - fold, len(own), 2)}
     return {own[j] for j in range(len(own)) if j % 4 == fold - 2}
@@ -99,11 +97,11 @@ def synthetic_survey(seed: int = 0, fold: int = 1) -> tuple[pd.DataFrame, object
     catalogue writer's paraphrases (as the shipped one), the survey is written from the second
     writer's paraphrases of ``data/dev/catalogue_second_writer.csv`` (the 60 issues it does not
     cover: from every other paraphrase of theirs). ``seed`` draws which issues are large."""
-    from petition_nlp.grouping.catalogue import IssueMatcher, load_catalogue, with_paraphrases
+    from dev_data import with_second_writer
 
-    issues = list(load_catalogue())
-    if fold == 4:
-        issues = list(with_paraphrases(issues, SECOND_WRITER))
+    from petition_nlp.grouping.catalogue import IssueMatcher, load_catalogue
+
+    issues = list(with_second_writer() if fold == 4 else load_catalogue())
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(issues))
     sizes = list(BIG_SIZES) + list(MEDIUM_SIZES)

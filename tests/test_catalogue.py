@@ -177,6 +177,9 @@ def test_another_writers_paraphrases_join_their_issue_with_provenance(tmp_path) 
     extra.write_text("issue_id,text,writer\nnobody,một câu,w2\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2: unknown issue 'nobody'"):
         catalogue.with_paraphrases(issues, extra)
+    extra.write_text("issue_id,text,writer\nowed,\"hai\ndòng\",w2\nowed,,w2\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 4: empty text"):  # the line in the file, past a two-line cell
+        catalogue.with_paraphrases(issues, extra)
 
 
 def test_dev_second_writer_file_names_only_catalogue_issues() -> None:

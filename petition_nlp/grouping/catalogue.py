@@ -11,7 +11,7 @@ the same catalogue issue in different words meet, and names each group by the is
 The matcher reads only the normalised, diacritic-free text (no word segmentation). Its fitted
 state ships beside the catalogue as ``data/issue_matcher.npz``: plain arrays (loaded with
 ``allow_pickle=False``: nothing in it can run code), the weights as float16 in a sparse layout
-(~3.5 MB), stamped with :func:`matcher_fingerprint` (the catalogue's content and the fit's
+(~4.2 MB), stamped with :func:`matcher_fingerprint` (the catalogue's content and the fit's
 settings). A process loads it in a few hundredths of a second instead of refitting (1–3 s); only
 when the catalogue has changed since the file was built is the matcher refitted (and kept in the
 cache folder). Rebuild the shipped file after editing the catalogue::
@@ -119,10 +119,13 @@ def with_paraphrases(issues: Sequence[Issue], path: str | Path) -> tuple[Issue, 
     known = {i.id for i in issues}
     extra: dict[str, list[tuple[str, str]]] = {}
     with open(path, encoding="utf-8", newline="") as handle:
-        for number, row in enumerate(csv.DictReader(handle), start=2):
+        reader = csv.DictReader(handle)
+        for row in reader:
             issue_id, text = (row.get("issue_id") or "").strip(), (row.get("text") or "").strip()
-            if issue_id not in known or not text:
-                raise ValueError(f"{path} line {number}: unknown issue {issue_id!r} or empty text")
+            if issue_id not in known:
+                raise ValueError(f"{path} line {reader.line_num}: unknown issue {issue_id!r}")
+            if not text:
+                raise ValueError(f"{path} line {reader.line_num}: empty text")
             extra.setdefault(issue_id, []).append((text, (row.get("writer") or "").strip()))
     return tuple(
         replace(
@@ -347,14 +350,19 @@ def issue_titles() -> dict[str, str]:
     return {issue.id: issue.title for issue in load_catalogue()}
 
 
-def main() -> int:
-    """``python -m petition_nlp.grouping.catalogue [PATH]``: rebuild the shipped matcher after editing the
-    catalogue (or write it to PATH)."""
+def main(argv: list[str] | None = None) -> int:
+    """``python -m petition_nlp.grouping.catalogue [PATH]``: rebuild the shipped matcher after
+    editing the catalogue (or write it to PATH)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m petition_nlp.grouping.catalogue", description=main.__doc__)
+    parser.add_argument("path", nargs="?", default=None, help="where to write the matcher (default: the shipped file)")
+    args = parser.parse_args(argv)
     if not load_catalogue():
         print(f"error: no {CATALOGUE_FILE} to fit the matcher on", file=sys.stderr)
         return 1
     try:
-        target = build_shipped_matcher(sys.argv[1] if len(sys.argv) > 1 else None)
+        target = build_shipped_matcher(args.path)
     except OSError as exc:
         print(f"error: cannot write the matcher: {exc}", file=sys.stderr)
         return 1
