@@ -71,16 +71,23 @@ def main() -> int:
 
     print(f"best issue right (no threshold): {known_right.mean():.3f}; wrong best issue is a near miss: "
           f"{known_near.sum()} of {(~known_right).sum()}")
-    print("| min_score | known: matched right | known: matched wrong | known: unmatched | unknown: matched (false) |")
-    print("|---|---|---|---|---|")
-    for t in THRESHOLDS:
-        matched = known_top >= t
-        print(f"| {t:+.1f} | {np.mean(matched & known_right):.3f} | {np.mean(matched & ~known_right):.3f} | "
-              f"{np.mean(~matched):.3f} | {np.mean(unknown_top >= t):.3f} |")
+    threshold_table("known", known_top, known_right, unknown_top)
     if SECOND_WRITER.is_file():
         writer_folds(with_second_writer(issues))
     print(f"current default min_score {IssueMatcher().min_score:+.1f}")
     return 0
+
+
+def threshold_table(name: str, top: np.ndarray, right: np.ndarray, unknown_top: np.ndarray | None = None) -> None:
+    """For each candidate ``min_score``: the share of texts matched to the right issue, to a wrong
+    one, not matched (and of ``unknown_top``, texts of issues the matcher does not know, matched)."""
+    extra = ("", "") if unknown_top is None else (" unknown: matched (false) |", "---|")
+    print(f"| min_score | {name}: matched right | {name}: matched wrong | {name}: unmatched |{extra[0]}")
+    print(f"|---|---|---|---|{extra[1]}")
+    for t in THRESHOLDS:
+        matched = top >= t
+        tail = "" if unknown_top is None else f" {np.mean(unknown_top >= t):.3f} |"
+        print(f"| {t:+.1f} | {np.mean(matched & right):.3f} | {np.mean(matched & ~right):.3f} | {np.mean(~matched):.3f} |{tail}")
 
 
 def writer_folds(issues) -> None:
@@ -102,11 +109,7 @@ def writer_folds(issues) -> None:
     top, right = scores.max(axis=1), fitted.issue_ids_[scores.argmax(axis=1)] == np.array(second_ids)
     print(f"second writer ({SECOND_WRITER.name}): {len(second_texts)} paraphrases of {len(set(second_ids))} issues; "
           f"best issue right {right.mean():.3f} (matcher fitted on the catalogue, as shipped)")
-    print("| min_score | second writer: matched right | matched wrong | unmatched |")
-    print("|---|---|---|---|")
-    for t in THRESHOLDS:
-        matched = top >= t
-        print(f"| {t:+.1f} | {np.mean(matched & right):.3f} | {np.mean(matched & ~right):.3f} | {np.mean(~matched):.3f} |")
+    threshold_table("second writer", top, right)
     known = set(second_ids)  # the other way round: fitted on titles + the second writer, scored on the catalogue writer's
     reverse = IssueMatcher(**PARAMS).fit(
         _plain([i.title for i in issues if i.id in known] + second_texts), [i.id for i in issues if i.id in known] + second_ids
