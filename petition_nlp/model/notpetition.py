@@ -147,6 +147,9 @@ the model never sets aside a line holding one — a unit's name followed by what
 a petition, not a letterhead."""
 
 
+_JUDGE_WORDS = r"chua|khong|ko|sao|nhung|ma|lau|mai|roi|bi|phai|can|de nghi|yeu cau|mong|cho biet|phat|nen|hay|muon"
+"""``{NOJUDGE}``: negations, requests and judgements ("chưa", "không", "sao", "nhưng", "phải", "nên") a
+caption or label never holds: "Vấn đề: tổ trưởng quát mắng công nhân" stays a petition."""
 _ASK_ANY = re.compile(rf"\b(?:{_ASK_WORDS})\b")
 """Any request word of ``{NOASK}``."""
 
@@ -247,6 +250,7 @@ def _macros() -> dict[str, str]:
         "{NOVERB}": rf"(?!(?i:.*\b(?:{_ASK_VERBS})\b))",
         "{NOCOMPLAINT}": rf"(?!(?i:.*{_COMPLAINT.pattern}))",
         "{NOACTION}": rf"(?!(?i:.*\b(?:{_CAPTION_ACTION})\b))",
+        "{NOJUDGE}": rf"(?!(?i:.*\b({_JUDGE_WORDS})\b))",
         "{PLACE}": _trie_regex(places()),
         "{SURNAME}": _trie_regex(_cased_forms(surnames)),
         "{GIVEN}": _trie_regex(_cased_forms(given)),
@@ -256,7 +260,7 @@ def _macros() -> dict[str, str]:
 
 
 def _expand_macros(pattern: str) -> str:
-    """Replace ``{NOASK}``, ``{NOVERB}``, ``{NOCOMPLAINT}``, ``{NOACTION}``, ``{PLACE}``, ``{SURNAME}``, ``{GIVEN}`` (cased), ``{SURNAME_L}``, ``{GIVEN_L}``."""
+    """Replace ``{NOASK}``, ``{NOVERB}``, ``{NOCOMPLAINT}``, ``{NOACTION}``, ``{NOJUDGE}``, ``{PLACE}``, ``{SURNAME}``, ``{GIVEN}`` (cased), ``{SURNAME_L}``, ``{GIVEN_L}``."""
     if "{" not in pattern:
         return pattern
     for macro, regex in _macros().items():
