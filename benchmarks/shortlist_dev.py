@@ -87,7 +87,7 @@ def _train_styles(issue: object, fold: int) -> set[int]:
     return {own[j] for j in range(len(own)) if j % 4 == fold - 2}
 
 
-def synthetic_survey(seed: int = 0, fold: int = 1) -> tuple[pd.DataFrame, object]:
+def synthetic_survey(seed: int = 0, fold: int = 1, uncatalogued: float = 0.0) -> tuple[pd.DataFrame, object]:
     """(survey with id, unit, text, issue_id, catalogue_category; the matcher fitted without its texts).
 
     ``fold`` 1: the survey holds paraphrase styles 1, 3, 5, 7 and the matcher is fitted on the title
@@ -96,7 +96,9 @@ def synthetic_survey(seed: int = 0, fold: int = 1) -> tuple[pd.DataFrame, object
     the survey the six others; ``fold`` 4 (cross-writer): the matcher sees the title and the
     catalogue writer's paraphrases (as the shipped one), the survey is written from the second
     writer's paraphrases of ``data/dev/catalogue_second_writer.csv`` (the 60 issues it does not
-    cover: from every other paraphrase of theirs). ``seed`` draws which issues are large."""
+    cover: from every other paraphrase of theirs). ``seed`` draws which issues are large.
+    ``uncatalogued``: this share of the survey's issues (drawn with ``seed``) is left out of the
+    matcher altogether, as a stranger's survey raises issues the catalogue does not hold."""
     from dev_data import with_second_writer
 
     from petition_nlp.grouping.catalogue import IssueMatcher, load_catalogue
@@ -106,8 +108,13 @@ def synthetic_survey(seed: int = 0, fold: int = 1) -> tuple[pd.DataFrame, object
     order = rng.permutation(len(issues))
     sizes = list(BIG_SIZES) + list(MEDIUM_SIZES)
     sizes += [TAIL_SIZES[i % len(TAIL_SIZES)] for i in range(100)]
+    sizes = sizes[:len(issues)]
+    in_survey = [issues[p].id for p in order[:len(sizes)]]
+    left_out = set(np.random.default_rng(1000 + seed).permutation(in_survey)[:round(uncatalogued * len(in_survey))])
     train_texts, train_ids, rows = [], [], []
     for issue in issues:
+        if issue.id in left_out:
+            continue
         train = _train_styles(issue, fold)
         train_texts += [issue.title, *(issue.paraphrases[j] for j in train)]
         train_ids += [issue.id] * (1 + len(train))
@@ -179,6 +186,8 @@ def main() -> int:
     parser.add_argument("--only", choices=("sample", "synthetic"), default=None)
     parser.add_argument("--seeds", default="0,1,2", help="synthetic surveys: comma-separated seeds (which issues are large)")
     parser.add_argument("--folds", default="0,1,2,3", help="synthetic surveys: which paraphrase styles are held out (see synthetic_survey)")
+    parser.add_argument("--uncatalogued", type=float, default=0.0,
+                        help="synthetic surveys: share of their issues left out of the matcher (default 0)")
     parser.add_argument("--quiet", action="store_true", help="no list of repeated issues")
     args = parser.parse_args()
     ns = [int(n) for n in args.n.split(",")]
@@ -193,7 +202,7 @@ def main() -> int:
     if args.only in (None, "synthetic"):
         for seed in (int(s) for s in args.seeds.split(",")):
             for fold in (int(f) for f in args.folds.split(",")):
-                survey, held_out = synthetic_survey(seed, fold)
+                survey, held_out = synthetic_survey(seed, fold, args.uncatalogued)
                 original = catalogue.default_matcher
                 catalogue.default_matcher = lambda: held_out  # the grouping must not have seen these wordings
                 try:

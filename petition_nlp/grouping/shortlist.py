@@ -27,8 +27,9 @@ from sklearn.preprocessing import normalize as l2_normalize
 from petition_nlp.files.io import InputError, _find_named, detect_text_column, detect_unit_column
 from petition_nlp.files.validation import STATUS_OK, as_text, row_status
 from petition_nlp.grouping.catalogue import issue_titles
+from petition_nlp.grouping.concepts import concept_tokens
 from petition_nlp.model.features import preprocess
-from petition_nlp.resources import category_name, load_concepts, load_stopwords
+from petition_nlp.resources import category_name, load_stopwords
 
 __all__ = [
     "shortlist",
@@ -108,32 +109,6 @@ CONCEPT_WORDS = 2
 CONCEPT_WEIGHT = 0.3
 """Weight of the separate concept block (the concepts alone) against the content words.
 These three were chosen on the sample survey's known issues, not on the evaluation survey."""
-
-
-@lru_cache(maxsize=1)
-def _concept_matcher() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
-    """One alternation of every concept phrase (diacritic-free, normalised, longest first) and
-    the concepts each phrase stands for."""
-    from petition_nlp.text.normalize import normalize_text, strip_diacritics
-
-    concepts_of: dict[str, list[str]] = {}
-    for code, phrases in load_concepts():
-        for phrase in phrases:
-            key = normalize_text(strip_diacritics(phrase))
-            if key and code not in concepts_of.setdefault(key, []):
-                concepts_of[key].append(code)
-    alternation = "|".join(re.escape(k) for k in sorted(concepts_of, key=len, reverse=True)) or r"(?!x)x"
-    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), {k: tuple(v) for k, v in concepts_of.items()}
-
-
-def concept_tokens(plain: str) -> list[str]:
-    """Concepts (``concepts.tsv``) a diacritic-free normalised text expresses, in order of appearance."""
-    pattern, concepts_of = _concept_matcher()
-    found: dict[str, None] = {}
-    for match in pattern.finditer(plain):
-        for code in concepts_of[match.group(0)]:
-            found[code] = None
-    return list(found)
 
 
 def petition_vectors(views: pd.DataFrame, *, issues: Sequence[str] | None = None) -> sp.csr_matrix:
