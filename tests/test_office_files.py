@@ -225,3 +225,55 @@ def test_check_labels_shows_source_row_and_current_label(tmp_path) -> None:
     assert frame["source_row"].tolist() == [str(n) for n in range(3, 3 + len(rows))]  # line 1 title, 2 header
     assert frame["current_label"].tolist() == rows["Mã chủ đề"].tolist()
     assert list(frame.columns).index("current_label") + 1 == list(frame.columns).index("suggested_label")
+
+
+def test_formula_cells_without_a_saved_value_are_named_in_a_note(tmp_path) -> None:
+    """A workbook written by a program and never opened in Excel has formulas without cached
+    values: read as empty (formulas are never evaluated), every row still comes out in order, and a
+    note names the cells, including a formula alone on the last row."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["STT", "Đơn vị", "Nội dung kiến nghị"])
+    sheet.append([1, "CĐCS Công ty May", "Đề nghị công ty đóng bảo hiểm xã hội đúng hạn"])
+    sheet.append([2, "CĐCS Công ty Giày", '=CONCATENATE("Đề nghị ", "lắp đèn đường vào khu trọ")'])
+    sheet.append([3, "CĐCS Công ty Điện tử", "Đề nghị tăng tiền ăn ca cho công nhân làm ca đêm"])
+    sheet.append([None, None, '="Đề nghị xây nhà trẻ gần khu công nghiệp"'])
+    path = tmp_path / "generated.xlsx"
+    book.save(path)
+    frame, info = read_table(path)
+    assert frame["Nội dung kiến nghị"].tolist()[:3] == [
+        "Đề nghị công ty đóng bảo hiểm xã hội đúng hạn", "", "Đề nghị tăng tiền ăn ca cho công nhân làm ca đêm",
+    ]
+    notes = [n for n in info.notes if "formula" in n]
+    assert len(notes) == 1 and "(C3, C5)" in notes[0] and "2 cells" in notes[0]
+
+
+def test_formula_cells_with_a_saved_value_give_no_note(tmp_path) -> None:
+    """Excel saves each formula's value beside it: that value is read, and nothing is reported."""
+    import re
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["STT", "Nội dung kiến nghị"])
+    sheet.append([1, '="Đề nghị xây nhà trẻ gần khu công nghiệp"'])
+    sheet.append([2, "Đề nghị tăng tiền ăn ca"])
+    path = tmp_path / "saved.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as z:  # what Excel writes on save: the formula and its value
+        parts = {n: z.read(n) for n in z.namelist()}
+    member = "xl/worksheets/sheet1.xml"
+    text = "Đề nghị xây nhà trẻ gần khu công nghiệp".encode()
+    parts[member], count = re.subn(rb'<c r="B2"><f>(.*?)</f><v\s*/?>(?:</v>)?</c>',
+                                   lambda m: b'<c r="B2" t="str"><f>' + m.group(1) + b"</f><v>" + text + b"</v></c>", parts[member])
+    assert count == 1
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    frame, info = read_table(path)
+    assert frame["Nội dung kiến nghị"].tolist() == ["Đề nghị xây nhà trẻ gần khu công nghiệp", "Đề nghị tăng tiền ăn ca"]
+    assert not [n for n in info.notes if "formula" in n]

@@ -485,6 +485,7 @@ def _read_workbook(
         info.blank_rows_skipped += table.blank_rows
         if s.merged:
             info.notes.append(f"{where}{_plural(s.merged, 'merged cell range')} filled across their cells")
+        info.notes.extend(f"{where}{note}" for note in s.notes)
         _header_note(info, table, where, header_row is not None)
     if not frames:
         if single and errors:

@@ -25,6 +25,9 @@ __all__ = ["Sheet", "read_xlsx", "read_xls", "read_ods", "write_plain", "OLE_MAG
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]{1,3}[0-9]{1,7})(?::([A-Z]{1,3}[0-9]{1,7}))?\"")
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3}[0-9]{1,7})\"[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
 
 
 @dataclass
@@ -90,6 +93,47 @@ def _merged_ranges(archive: zipfile.ZipFile, member: str) -> list[tuple[int, int
     return list(dict.fromkeys(ranges))
 
 
+def _uncached_formulas(archive: zipfile.ZipFile, member: str) -> list[str]:
+    """References (``"B5"``) of the worksheet's formula cells that carry no saved value: a workbook
+    written by a program and never opened in Excel; read with ``data_only`` they are empty, and
+    formulas are never evaluated here. Scans the XML in chunks; only chunks with a formula are
+    parsed cell by cell."""
+    found: list[str] = []
+    tail = b""
+    with archive.open(member) as handle:
+        while True:
+            chunk = handle.read(1 << 20)
+            data = tail + chunk
+            end = len(data) if not chunk else data.rfind(b"</c>") + 4  # whole cells only (-1 + 4: none yet)
+            end = max(end, 0)
+            if _FORMULA.search(data, 0, end):
+                for m in _CELL.finditer(data, 0, end):
+                    body = m.group(2) or b""
+                    if _FORMULA.search(body) and not _VALUE.search(body):
+                        found.append(m.group(1).decode())
+            if not chunk or len(found) > 100_000:
+                break
+            tail = data[end:] if len(data) - end < (8 << 20) else b""  # no cell is that long
+    return found
+
+
+def _formula_note(refs: list[str], grid: list[list[str]], numbers: list[int]) -> str | None:
+    """The note for formula cells read empty (only those the grid holds as empty)."""
+    row_of = {n: i for i, n in enumerate(numbers)}
+    empty = []
+    for ref in refs:
+        letters, digits = _REF.match(ref).groups()
+        r, c = row_of.get(int(digits)), _col_index(letters)
+        if r is None or c >= len(grid[r]) or not grid[r][c]:  # a row of such cells alone is not in the grid
+            empty.append(ref)
+    if not empty:
+        return None
+    shown = ", ".join(empty[:10]) + (f" and {len(empty) - 10} more" if len(empty) > 10 else "")
+    cells = "cell holds a formula" if len(empty) == 1 else f"{len(empty)} cells hold formulas"
+    return (f"{cells} with no saved value ({shown}), read as empty: open the file in Excel "
+            "and save it, then read it again")
+
+
 def read_xlsx(path: Path, raw: bytes) -> list[Sheet]:
     """Every worksheet of an ``.xlsx`` workbook (values as last saved by Excel; formulas are
     never evaluated, macros never run)."""
@@ -114,11 +158,15 @@ def read_xlsx(path: Path, raw: bytes) -> list[Sheet]:
             grid = _trim(grid)
             member = getattr(ws, "_worksheet_path", None)
             merged = 0
+            notes = []
+            numbers = list(range(1, len(grid) + 1))
+            if member:
+                note = _formula_note(_uncached_formulas(book._archive, member), grid, numbers)
+                notes += [note] if note else []
             if member and grid:
                 merged = fill_merged(grid, _merged_ranges(book._archive, member))
-            sheets.append(
-                Sheet(ws.title, grid, list(range(1, len(grid) + 1)), hidden=getattr(ws, "sheet_state", "visible") != "visible", merged=merged)
-            )
+            hidden = getattr(ws, "sheet_state", "visible") != "visible"
+            sheets.append(Sheet(ws.title, grid, numbers, hidden=hidden, merged=merged, notes=notes))
     except Exception as exc:  # noqa: BLE001
         from petition_nlp.files.io import InputError
 
