@@ -117,7 +117,7 @@ def test_large_categories_are_partitioned_not_collapsed(monkeypatch, corpus) -> 
 
 
 def test_concepts_match_paraphrases_without_diacritics() -> None:
-    from petition_nlp.grouping.shortlist import concept_tokens
+    from petition_nlp.grouping.concepts import concept_tokens
     from petition_nlp.model.features import preprocess
     from petition_nlp.resources import load_concepts
 
@@ -125,6 +125,22 @@ def test_concepts_match_paraphrases_without_diacritics() -> None:
     plain = preprocess(["Công ty chậm đóng BHXH", "cty no bhxh, nghi viec khong chot duoc so", "Xin rút BHXH một lần"])["plain"]
     assert "si_arrears" in concept_tokens(plain[0]) and "si_arrears" in concept_tokens(plain[1])
     assert "si_lump_sum" in concept_tokens(plain[2]) and "si_arrears" not in concept_tokens(plain[2])
+
+
+def test_concept_phrases_do_not_fire_on_other_words_without_diacritics() -> None:
+    """Concepts are matched without diacritics, so a phrase must not read as a common other word:
+    "không đóng" is "khong dong", as is "không đồng ý"; "tối om" is "toi om", as is "tôi ốm"."""
+    from petition_nlp.grouping.concepts import concept_tokens
+    from petition_nlp.model.features import preprocess
+
+    plain = preprocess([
+        "Công nhân không đồng ý với việc tăng ca liên tục",
+        "Tôi ốm mấy hôm mà vẫn bị trừ chuyên cần",
+        "Công ty không đóng bảo hiểm xã hội cho người lao động",
+    ])["plain"]
+    assert "si_arrears" not in concept_tokens(plain[0])
+    assert "lighting" not in concept_tokens(plain[1])
+    assert "si_arrears" in concept_tokens(plain[2])  # still found by "không đóng bảo hiểm"
 
 
 def test_paraphrases_in_different_words_share_a_group() -> None:
