@@ -74,17 +74,24 @@ def _shuffled(issue: catalogue.Issue, rng: np.random.Generator, cross_writer: bo
 
 
 def build(
-    seed: int, *, a_issues: int = 100, unknown: float = 0.15, cross_writer: bool = False
+    seed: int, *, a_issues: int = 100, unknown: float = 0.15, cross_writer: bool = False, strangers: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame, catalogue.IssueMatcher]:
     """Survey A, survey B (columns ``unit``, ``text``, ``issue_id``, ``category``) and the matcher
     refitted without their paraphrases. ``cross_writer``: A is written from the catalogue writer's
-    paraphrases and B, where the issue has them, from other writers' (strangers to A's wording)."""
+    paraphrases and B, where the issue has them, from other writers' (strangers to A's wording).
+    ``strangers``: both surveys are written from the second writer's paraphrases only (the 236
+    issues they cover) and the matcher, as the shipped one, from the catalogue writer's: nothing in
+    A or B is wording the catalogue (or anything written from it, such as ``concepts.tsv``) saw."""
     rng = np.random.default_rng(seed)
     issues = list(catalogue.load_catalogue())
-    if cross_writer:
+    if cross_writer or strangers:
         issues = list(with_second_writer(issues))
+    if strangers:
+        issues = [i for i in issues if own_and_other(i)[1]]
     by_id = {i.id: i for i in issues}
     order = {i.id: _shuffled(i, rng, cross_writer) for i in issues}
+    if strangers:  # the surveys draw from the other writers' paraphrases alone
+        order = {iid: own_and_other(by_id[iid], texts)[1] for iid, texts in order.items()}
     unknown_ids = set(rng.choice([i.id for i in issues], size=int(round(unknown * len(issues))), replace=False))
     in_a = [str(x) for x in rng.choice([i.id for i in issues], size=a_issues, replace=False)]
     shared = set(str(x) for x in rng.choice(in_a, size=len(in_a) // 2, replace=False))
@@ -128,7 +135,9 @@ def build(
     for issue in issues:
         if issue.id not in unknown_ids:
             kept = [issue.title, *order[issue.id][used[issue.id]:]]
-            if cross_writer:  # as the shipped matcher: the catalogue writer's only
+            if strangers:  # none of the surveys' wording: the title and the catalogue writer's
+                kept = [issue.title] + own_and_other(issue)[0]
+            elif cross_writer:  # as the shipped matcher: the catalogue writer's only
                 kept = [issue.title] + own_and_other(issue, kept[1:])[0]
             texts += kept
             labels += [issue.id] * len(kept)
@@ -156,13 +165,15 @@ def _upload(store: Any, frame: pd.DataFrame, name: str, model: Any) -> int:
     return sid
 
 
-def run_seed(seed: int, model: Any, *, a_issues: int, unknown: float, cross_writer: bool = False) -> tuple[dict[str, Any], pd.DataFrame]:
+def run_seed(
+    seed: int, model: Any, *, a_issues: int, unknown: float, cross_writer: bool = False, strangers: bool = False
+) -> tuple[dict[str, Any], pd.DataFrame]:
     """Both surveys through the store; the metrics of B's stored links, and B's candidate features
     (with ``right``: the group's dominant issue is the petition's issue)."""
     from petition_nlp.store import Store
     from petition_nlp.store import workspace as ws
 
-    a_truth, b_truth, matcher = build(seed, a_issues=a_issues, unknown=unknown, cross_writer=cross_writer)
+    a_truth, b_truth, matcher = build(seed, a_issues=a_issues, unknown=unknown, cross_writer=cross_writer, strangers=strangers)
     shipped = catalogue.default_matcher
     catalogue.default_matcher = lambda: matcher  # type: ignore[assignment]  # the grouping and the link read it here
     try:
@@ -289,6 +300,9 @@ def main() -> int:
     parser.add_argument("--unknown", type=float, default=0.15, help="Share of catalogue issues the refitted matcher never sees.")
     parser.add_argument("--cross-writer", action="store_true",
                         help="Survey B from the second writer's paraphrases (data/dev/catalogue_second_writer.csv), A from the catalogue writer's.")
+    parser.add_argument("--strangers", action="store_true",
+                        help="Both surveys from the second writer's paraphrases, the matcher from the catalogue writer's "
+                             "(no survey text is wording the catalogue or concepts.tsv was written from).")
     parser.add_argument("--features", type=Path, help="Write the candidates' features here (CSV).")
     parser.add_argument("--fit", type=Path, help="Fit the logistic model on these saved features.")
     parser.add_argument("--fit-seeds", default="0-5")
@@ -305,7 +319,9 @@ def main() -> int:
     model = load_model()
     rows, frames, should = [], [], {}
     for seed in seed_list(args.seeds):
-        metrics, features = run_seed(seed, model, a_issues=args.a_issues, unknown=args.unknown, cross_writer=args.cross_writer)
+        metrics, features = run_seed(
+            seed, model, a_issues=args.a_issues, unknown=args.unknown, cross_writer=args.cross_writer, strangers=args.strangers
+        )
         should[seed] = metrics.pop("_should_total")
         rows.append(metrics)
         frames.append(features)

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev_data import SECOND_WRITER, with_second_writer  # noqa: E402
 
 PARAMS: dict = {}
-"""Settings of the matchers fitted here (``--C``, ``--concept-weight``)."""
+"""Settings of the matchers fitted here (``--C``)."""
 THRESHOLDS = (-0.6, -0.5, -0.4, -0.3, -0.2, -0.1, 0.0, 0.1)
 
 
@@ -43,12 +43,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--C", type=float, default=None, help="the SVM's C (default: IssueMatcher's)")
-    parser.add_argument("--concept-weight", type=float, default=None, help="the concept block's weight (default: IssueMatcher's)")
     args = parser.parse_args()
     if args.C is not None:
         PARAMS["C"] = args.C
-    if args.concept_weight is not None:
-        PARAMS["concept_weight"] = args.concept_weight
     issues = load_catalogue()
     texts, labels = _training_rows(issues)
     plain = np.array(_plain(texts), dtype=object)

@@ -45,9 +45,8 @@ __all__ = [
 
 CATALOGUE_FILE = "issue_catalogue.jsonl"
 MATCHER_FILE = "issue_matcher.npz"
-MATCHER_FORMAT = 3
-"""Version of the saved state's layout (2: float16 weights, column-compressed; 3: and the concept
-block's vocabulary)."""
+MATCHER_FORMAT = 2
+"""Version of the saved state's layout (2: float16 weights, column-compressed)."""
 
 
 @dataclass(frozen=True)
@@ -81,10 +80,6 @@ def matcher_fingerprint(matcher: IssueMatcher | None = None) -> str:
     the saved layout (``min_score`` is applied when matching, so it is not part of it)."""
     params = (matcher or IssueMatcher()).fit_params()
     text = f"{catalogue_fingerprint()}|{json.dumps(params, sort_keys=True)}|format {MATCHER_FORMAT}"
-    if params.get("concept_weight"):
-        from petition_nlp.grouping.concepts import concepts_fingerprint
-
-        text += f"|concepts {concepts_fingerprint()}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -154,9 +149,6 @@ class IssueMatcher:
     Args:
         C: regularisation of the one-vs-rest linear SVM.
         char_weight: weight of the character n-gram block against the word block.
-        concept_weight: weight of the block of domain concepts the text expresses
-            (``concepts.tsv``, see ``concepts.py``; 0: none), so that wordings the catalogue's
-            paraphrases never used still reach an issue through the concepts they share.
         min_score: a petition *matches* its best issue when that issue's decision score is at
             least this (below: it raises no catalogue issue, or one the catalogue words too
             differently to be sure).
@@ -165,22 +157,15 @@ class IssueMatcher:
     Attributes (after :meth:`fit`): ``issue_ids_`` (array of ids, the score columns).
     """
 
-    def __init__(
-        self, *, C: float = 0.5, char_weight: float = 0.7, concept_weight: float = 0.0, min_score: float = -0.3,
-        random_state: int = 0,
-    ) -> None:
+    def __init__(self, *, C: float = 0.5, char_weight: float = 0.7, min_score: float = -0.3, random_state: int = 0) -> None:
         self.C = C
         self.char_weight = char_weight
-        self.concept_weight = concept_weight
         self.min_score = min_score
         self.random_state = random_state
 
     def fit_params(self) -> dict[str, Any]:
         """The settings the fitted state depends on."""
-        params = {"C": self.C, "char_weight": self.char_weight, "random_state": self.random_state}
-        if self.concept_weight:
-            params["concept_weight"] = self.concept_weight
-        return params
+        return {"C": self.C, "char_weight": self.char_weight, "random_state": self.random_state}
 
     # -------------------------------------------------------------------- fitting
     def _vectorisers(self) -> tuple[Any, Any]:
@@ -195,16 +180,13 @@ class IssueMatcher:
     def fit(self, texts: Sequence[Any], issue_ids: Sequence[str]) -> IssueMatcher:
         from sklearn.svm import LinearSVC
 
-        from petition_nlp.grouping.concepts import concept_codes
-
         plain = _plain(texts)
         words, chars = self._vectorisers()
-        self.concept_vocab_ = np.asarray(concept_codes() if self.concept_weight else (), dtype=str)
-        X = sp.hstack([words.fit_transform(plain), chars.fit_transform(plain) * self.char_weight, self._concepts(plain)])
-        svm = LinearSVC(C=self.C, random_state=self.random_state).fit(X.tocsr(), np.asarray(issue_ids))
+        X = sp.hstack([words.fit_transform(plain), chars.fit_transform(plain) * self.char_weight]).tocsr()
+        svm = LinearSVC(C=self.C, random_state=self.random_state).fit(X, np.asarray(issue_ids))
         self._set_state(
             word_vocab=words.get_feature_names_out(), word_idf=words.idf_,
-            char_vocab=chars.get_feature_names_out(), char_idf=chars.tfidf_.idf_, concept_vocab=self.concept_vocab_,
+            char_vocab=chars.get_feature_names_out(), char_idf=chars.tfidf_.idf_,
             coef=svm.coef_.astype(np.float16), intercept=svm.intercept_.astype(np.float32), issue_ids=svm.classes_,
         )
         return self
@@ -220,7 +202,6 @@ class IssueMatcher:
         chars.tfidf_ = TfidfTransformer(sublinear_tf=chars.sublinear_tf)
         chars.tfidf_.idf_ = np.asarray(arrays["char_idf"], dtype=float)
         self.words_, self.chars_ = words, chars
-        self.concept_vocab_ = np.asarray(arrays["concept_vocab"]).astype(str)
         self.coef_ = np.asarray(arrays["coef"], dtype=np.float32)
         self.intercept_ = np.asarray(arrays["intercept"], dtype=np.float32)
         self.issue_ids_ = np.asarray(arrays["issue_ids"]).astype(str)
@@ -237,7 +218,6 @@ class IssueMatcher:
             "word_idf": np.asarray(self._arrays["word_idf"], dtype=np.float32),
             "char_vocab": np.asarray(self._arrays["char_vocab"]).astype(str),
             "char_idf": np.asarray(self._arrays["char_idf"], dtype=np.float32),
-            "concept_vocab": np.asarray(self._arrays["concept_vocab"]).astype(str),
             "coef_data": columns.data.astype(np.float16),
             "coef_rows": columns.indices.astype(rows),
             "coef_indptr": columns.indptr.astype(np.int32),
@@ -264,8 +244,7 @@ class IssueMatcher:
             columns = sp.csc_matrix(
                 (data["coef_data"].astype(np.float32), data["coef_rows"].astype(np.int32), data["coef_indptr"]), shape=shape
             )
-            keys = ("word_vocab", "word_idf", "char_vocab", "char_idf", "concept_vocab", "intercept", "issue_ids")
-            arrays = {k: data[k] for k in keys}
+            arrays = {k: data[k] for k in ("word_vocab", "word_idf", "char_vocab", "char_idf", "intercept", "issue_ids")}
         matcher = cls(**params)
         matcher._set_state(**arrays, coef=columns.toarray().astype(np.float16))
         return matcher
@@ -278,26 +257,8 @@ class IssueMatcher:
         plain = list(plain) if plain is not None else _plain(texts)
         if not plain:
             return np.zeros((0, len(self.issue_ids_)), dtype=np.float32)
-        X = sp.hstack([self.words_.transform(plain), self.chars_.transform(plain) * self.char_weight, self._concepts(plain)])
-        return np.asarray(X.tocsr() @ self.coef_.T, dtype=np.float32) + self.intercept_
-
-    def _concepts(self, plain: Sequence[str]) -> sp.csr_matrix:
-        """The concept block: which of ``concept_vocab_`` each text expresses, L2-normalised,
-        times ``concept_weight`` (no columns when the matcher has no concept block)."""
-        from sklearn.preprocessing import normalize
-
-        from petition_nlp.grouping.concepts import concept_tokens
-
-        column = {code: j for j, code in enumerate(self.concept_vocab_)}
-        rows, cols = [], []
-        if column:
-            for r, text in enumerate(plain):
-                for code in concept_tokens(text):
-                    if code in column:
-                        rows.append(r)
-                        cols.append(column[code])
-        block = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(plain), len(column)))
-        return normalize(block) * self.concept_weight if column else block
+        X = sp.hstack([self.words_.transform(plain), self.chars_.transform(plain) * self.char_weight]).tocsr()
+        return np.asarray(X @ self.coef_.T, dtype=np.float32) + self.intercept_
 
     def match(self, texts: Sequence[Any] = (), *, plain: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(issue_id or "", score)`` of each text's best issue; ``""`` where it matches none."""

@@ -1,17 +1,15 @@
 """The domain concepts a petition expresses (``data/concepts.tsv``): ways of saying the same thing
 (``nợ đóng`` / ``chậm đóng`` / ``sổ chưa chốt``) mapped to one concept code, so that petitions in
-different words still meet. Both the issue matcher (``catalogue.py``) and the grouping vectors
-(``shortlist.py``) read them."""
+different words still meet (``shortlist.py``: the grouping vectors)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import lru_cache
 
-from petition_nlp.resources import _read, load_concepts
+from petition_nlp.resources import load_concepts
 
-__all__ = ["concept_tokens", "concept_codes", "concepts_fingerprint"]
+__all__ = ["concept_tokens"]
 
 
 @lru_cache(maxsize=1)
@@ -38,18 +36,3 @@ def concept_tokens(plain: str) -> list[str]:
         for code in concepts_of[match.group(0)]:
             found[code] = None
     return list(found)
-
-
-@lru_cache(maxsize=1)
-def concept_codes() -> tuple[str, ...]:
-    """Every concept code of ``concepts.tsv``, sorted, each once."""
-    return tuple(sorted({code for code, _ in load_concepts()}))
-
-
-def concepts_fingerprint() -> str:
-    """sha256 of ``concepts.tsv`` (what a fitted matcher's concept block depends on)."""
-    try:
-        text = _read("concepts.tsv")
-    except FileNotFoundError:
-        text = ""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
