@@ -277,3 +277,22 @@ def test_formula_cells_with_a_saved_value_give_no_note(tmp_path) -> None:
     frame, info = read_table(path)
     assert frame["Nội dung kiến nghị"].tolist() == ["Đề nghị xây nhà trẻ gần khu công nghiệp", "Đề nghị tăng tiền ăn ca"]
     assert not [n for n in info.notes if "formula" in n]
+
+
+def test_formula_cells_are_found_across_the_chunks_of_a_large_sheet(tmp_path) -> None:
+    """The sheet's XML is scanned a megabyte at a time: cells on both sides of a chunk boundary count."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("KCN")
+    sheet.append(["STT", "Nội dung kiến nghị"])
+    formulas = {5, 9_000, 17_999}
+    for i in range(2, 18_001):
+        text = '="Đề nghị lắp đèn đường"' if i in formulas else f"Kiến nghị số {i}: đề nghị tăng tiền ăn ca cho công nhân làm ca đêm"
+        sheet.append([i - 1, text])
+    path = tmp_path / "large.xlsx"
+    book.save(path)
+    frame, info = read_table(path)
+    assert len(frame) == 17_999
+    note = next(n for n in info.notes if "formula" in n)
+    assert "3 cells" in note and "(B5, B9000, B17999)" in note

@@ -28,6 +28,7 @@ _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 _CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3}[0-9]{1,7})\"[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
 _VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
 
 
 @dataclass
@@ -104,8 +105,10 @@ def _uncached_formulas(archive: zipfile.ZipFile, member: str) -> list[str]:
         while True:
             chunk = handle.read(1 << 20)
             data = tail + chunk
-            end = len(data) if not chunk else data.rfind(b"</c>") + 4  # whole cells only (-1 + 4: none yet)
-            end = max(end, 0)
+            end = len(data)
+            if chunk:  # up to the end of the last whole cell ("</c>", or "</x:c>" with a prefix)
+                closes = list(_CELL_END.finditer(data, max(0, len(data) - (1 << 16))))
+                end = closes[-1].end() if closes else 0
             if _FORMULA.search(data, 0, end):
                 for m in _CELL.finditer(data, 0, end):
                     body = m.group(2) or b""
