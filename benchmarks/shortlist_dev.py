@@ -87,7 +87,9 @@ def _train_styles(issue: object, fold: int) -> set[int]:
     return {own[j] for j in range(len(own)) if j % 4 == fold - 2}
 
 
-def synthetic_survey(seed: int = 0, fold: int = 1, uncatalogued: float = 0.0) -> tuple[pd.DataFrame, object]:
+def synthetic_survey(
+    seed: int = 0, fold: int = 1, uncatalogued: float = 0.0, second_writer: bool = False
+) -> tuple[pd.DataFrame, object]:
     """(survey with id, unit, text, issue_id, catalogue_category; the matcher fitted without its texts).
 
     ``fold`` 1: the survey holds paraphrase styles 1, 3, 5, 7 and the matcher is fitted on the title
@@ -98,12 +100,14 @@ def synthetic_survey(seed: int = 0, fold: int = 1, uncatalogued: float = 0.0) ->
     writer's paraphrases of ``data/dev/catalogue_second_writer.csv`` (the 60 issues it does not
     cover: from every other paraphrase of theirs). ``seed`` draws which issues are large.
     ``uncatalogued``: this share of the survey's issues (drawn with ``seed``) is left out of the
-    matcher altogether, as a stranger's survey raises issues the catalogue does not hold."""
-    from dev_data import with_second_writer
+    matcher altogether, as a stranger's survey raises issues the catalogue does not hold.
+    ``second_writer`` (folds 0-3): the matcher also learns the second writer's paraphrases (the
+    survey keeps to the catalogue writer's held-out ones), as a matcher shipped with them would."""
+    from dev_data import own_and_other, with_second_writer
 
     from petition_nlp.grouping.catalogue import IssueMatcher, load_catalogue
 
-    issues = list(with_second_writer() if fold == 4 else load_catalogue())
+    issues = list(with_second_writer() if fold == 4 or second_writer else load_catalogue())
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(issues))
     sizes = list(BIG_SIZES) + list(MEDIUM_SIZES)
@@ -116,12 +120,15 @@ def synthetic_survey(seed: int = 0, fold: int = 1, uncatalogued: float = 0.0) ->
         if issue.id in left_out:
             continue
         train = _train_styles(issue, fold)
-        train_texts += [issue.title, *(issue.paraphrases[j] for j in train)]
-        train_ids += [issue.id] * (1 + len(train))
+        extra = own_and_other(issue)[1] if second_writer and fold != 4 else []
+        train_texts += [issue.title, *(issue.paraphrases[j] for j in train), *extra]
+        train_ids += [issue.id] * (1 + len(train) + len(extra))
     for position, size in zip(order, sizes):
         issue = issues[position]
         train = _train_styles(issue, fold)
         held = [p for j, p in enumerate(issue.paraphrases) if j not in train]
+        if second_writer and fold != 4:
+            held = own_and_other(issue, held)[0]
         for k in range(size):
             base = held[k % len(held)]
             text = _variants(base, k // len(held)) if k >= len(held) else base
@@ -188,6 +195,8 @@ def main() -> int:
     parser.add_argument("--folds", default="0,1,2,3", help="synthetic surveys: which paraphrase styles are held out (see synthetic_survey)")
     parser.add_argument("--uncatalogued", type=float, default=0.0,
                         help="synthetic surveys: share of their issues left out of the matcher (default 0)")
+    parser.add_argument("--second-writer", action="store_true",
+                        help="folds 0-3: the matcher also learns the second writer's paraphrases")
     parser.add_argument("--quiet", action="store_true", help="no list of repeated issues")
     args = parser.parse_args()
     ns = [int(n) for n in args.n.split(",")]
@@ -202,7 +211,7 @@ def main() -> int:
     if args.only in (None, "synthetic"):
         for seed in (int(s) for s in args.seeds.split(",")):
             for fold in (int(f) for f in args.folds.split(",")):
-                survey, held_out = synthetic_survey(seed, fold, args.uncatalogued)
+                survey, held_out = synthetic_survey(seed, fold, args.uncatalogued, args.second_writer)
                 original = catalogue.default_matcher
                 catalogue.default_matcher = lambda: held_out  # the grouping must not have seen these wordings
                 try:
