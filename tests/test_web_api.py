@@ -246,6 +246,21 @@ def test_token_required_everywhere(default_model, tmp_path):
         assert c.patch(f"/api/petitions/{pid}", json={"reviewed": True}, headers={"X-CSRF-Token": csrf}).status_code == 200
 
 
+def test_token_with_vietnamese_letters_works_and_a_wrong_one_is_401(default_model, tmp_path):
+    token = "bí-mật-123"
+    app = create_app(tmp_path, token=token, model=default_model)
+    with TestClient(app) as c:
+        assert c.get("/api/surveys", headers={"Authorization": f"Bearer {token}".encode()}).status_code == 200
+        assert c.get("/api/surveys", headers={"Authorization": "Bearer ábc".encode()}).status_code == 401
+        assert c.get("/api/surveys", headers={"Authorization": "Bearer abc"}).status_code == 401
+        c.get("/login")
+        csrf = c.cookies.get("pnlp_csrf")
+        assert c.post("/login", data={"token": "mật khẩu", "csrf_token": csrf}).status_code == 401
+        assert c.post("/login", data={"token": token, "csrf_token": csrf}, follow_redirects=False).status_code == 303
+        assert token not in (c.cookies.get("pnlp_token") or "")  # the cookie holds a digest, not the token
+        assert c.get("/api/surveys").status_code == 200
+
+
 def test_pages_render(sample, client):
     sid = sample["id"]
     for url in ("/", f"/surveys/{sid}", f"/surveys/{sid}?sort=confidence&needs_review=true&q=BHXH", f"/surveys/{sid}/groups",
@@ -334,3 +349,30 @@ def test_serve_refuses_public_address_without_token(tmp_path):
         capture_output=True, text=True, timeout=60, cwd=ROOT, env=env,
     )
     assert r.returncode == 2 and "without a token" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_quota_naming_no_topic_of_the_survey_is_refused_and_never_breaks_the_groups_page(client):
+    """Saving "wages=3" for a survey without that topic is a 400 naming the survey's topics; a
+    saved quota whose topics have since left the survey gives way to proportional seats, so the
+    groups page, the shortlist and its exports still open; a bad quota in the URL is a 400."""
+    sid = client.post("/api/surveys", files={"file": ("q.csv", CSV.encode())}).json()["id"]
+    topics = {p["category"] for p in client.get(f"/api/surveys/{sid}/petitions").json()}
+    headers = _browser(client)
+    absent = next(c for c in ("party_building", "security", "skills_training", "housing") if c not in topics)
+    r = client.put(f"/api/surveys/{sid}/settings", json={"quota": f"{absent}=3"}, headers=headers)
+    assert r.status_code == 400 and "no topic of this survey" in r.json()["error"] and absent in r.json()["error"]
+    client.app.app.state.store.set_settings(sid, {"quota": f"{absent}=3"})  # saved before the petitions moved
+    page = client.get(f"/surveys/{sid}/groups")
+    assert page.status_code == 200 and 'value="proportional"' in page.text
+    assert client.get(f"/api/surveys/{sid}/shortlist").status_code == 200
+    assert client.get(f"/api/surveys/{sid}/shortlist.xlsx").status_code == 200
+    bad = client.get(f"/api/surveys/{sid}/shortlist", params={"quota": "wages=3"})
+    assert bad.status_code == 400 and "no category" in bad.json()["error"]
+
+
+def test_huge_offsets_and_page_numbers_are_answered_not_500(sample, client):
+    sid = sample["id"]
+    r = client.get(f"/api/surveys/{sid}/petitions", params={"offset": "99999999999999999999"})
+    assert r.status_code == 400 and "offset must be between" in r.json()["error"]
+    page = client.get(f"/surveys/{sid}", params={"page_no": "99999999999999999999"})
+    assert page.status_code == 200

@@ -8,6 +8,7 @@ cross-site requests are refused; request bodies are capped (413).
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import secrets
@@ -24,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from petition_nlp.files.io import InputError
 from petition_nlp.store import Conflict, Invalid, NotFound, Store, StoreError
 
 __all__ = ["create_app", "DEFAULT_UPLOAD_LIMIT", "TOKEN_ENV"]
@@ -124,9 +126,10 @@ def create_app(
         bearer = False
         if app.state.token is not None and not path.startswith("/static/") and path not in ("/login",):
             auth = request.headers.get("authorization", "")
-            if auth.lower().startswith("bearer ") and hmac.compare_digest(auth[7:].strip(), app.state.token):
+            # header values arrive decoded as Latin-1: back to the bytes sent (a UTF-8 token stays whole)
+            if auth.lower().startswith("bearer ") and same_secret(auth[7:].strip().encode("latin-1", "replace"), app.state.token):
                 bearer = True
-            elif not hmac.compare_digest(request.cookies.get(TOKEN_COOKIE, ""), app.state.token):
+            elif not same_secret(request.cookies.get(TOKEN_COOKIE, ""), token_cookie(app.state.token)):
                 if is_api or request.method != "GET":
                     return JSONResponse({"error": "authentication required: log in or send Authorization: Bearer TOKEN"}, status_code=401)
                 return RedirectResponse("/login", status_code=303)
@@ -146,6 +149,10 @@ def create_app(
     async def store_error(request: Request, exc: StoreError) -> JSONResponse:
         status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 400
         return JSONResponse({"error": _line(exc)}, status_code=status)
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError) -> JSONResponse:  # e.g. a quota naming no topic
+        return JSONResponse({"error": _line(exc)}, status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -197,15 +204,29 @@ def _csrf_refusal(request: Request) -> str | None:
     if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")) and not request.url.path.startswith("/api/"):
         return None  # the form handler compares its csrf_token field
     sent = request.headers.get("x-csrf-token", "")
-    if not cookie or not hmac.compare_digest(sent, cookie):
+    if not cookie or not same_secret(sent, cookie):
         return "missing or wrong CSRF token; reload the page"
     return None
+
+
+def same_secret(sent: str | bytes, expected: str) -> bool:
+    """Constant-time comparison of a secret that was sent with the expected one, any characters
+    (``hmac.compare_digest`` refuses non-ASCII ``str``: an access token such as "bí-mật" is compared
+    as UTF-8 bytes; ``sent`` as bytes: a raw header value)."""
+    raw = sent if isinstance(sent, bytes) else sent.encode("utf-8", "replace")
+    return hmac.compare_digest(raw, expected.encode("utf-8", "replace"))
+
+
+def token_cookie(token: str) -> str:
+    """What the login cookie holds: the token's sha256 (ASCII whatever the token; the token itself
+    never travels in a cookie)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def check_form_csrf(request: Request, sent: str | None) -> None:
     """For HTML form posts: the ``csrf_token`` field must equal the CSRF cookie."""
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not cookie or not sent or not hmac.compare_digest(str(sent), cookie):
+    if not cookie or not sent or not same_secret(str(sent), cookie):
         raise Invalid("missing or wrong CSRF token; reload the page")
 
 

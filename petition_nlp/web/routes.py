@@ -4,7 +4,6 @@ pages. Handlers only translate HTTP to calls of :mod:`petition_nlp.store` /
 
 from __future__ import annotations
 
-import hmac
 import math
 import secrets
 import threading
@@ -20,7 +19,7 @@ from petition_nlp.files.io import InputError
 from petition_nlp.resources import category_name, category_names
 from petition_nlp.store import ANSWER_STATUSES, STATUS_NOT_PETITION, Invalid, Store
 from petition_nlp.store import workspace as ws
-from petition_nlp.web.app import CSRF_COOKIE, TOKEN_COOKIE, check_form_csrf, get_model
+from petition_nlp.web.app import CSRF_COOKIE, TOKEN_COOKIE, check_form_csrf, get_model, same_secret, token_cookie
 
 PAGE_SIZE = 100
 GROUP_PAGE = 60
@@ -62,10 +61,35 @@ def _int(value: Any, name: str, *, minimum: int = 0, maximum: int | None = None)
     return number
 
 
+MAX_OFFSET = 10**9
+"""Largest row offset asked of the store (SQLite integers end at 2**63; no survey comes near)."""
+
+
 def _settings(request: Request, survey_id: int, n: Any = None, quota: Any = None) -> tuple[int, str]:
-    saved = _store(request).survey(survey_id)["settings"]
+    """N and the seats per topic: as asked, else as saved for the survey. A saved quota that no
+    longer names a topic of the survey (its petitions were all moved since) gives way to
+    ``proportional``, shown in the settings form, so the page still opens."""
+    survey = _store(request).survey(survey_id)
+    saved = survey["settings"]
     number = _int(n if n not in (None, "") else saved.get("n", 15), "n", minimum=1, maximum=500)
-    return number, str(quota if quota not in (None, "") else saved.get("quota", "proportional"))
+    if quota not in (None, ""):
+        return number, str(quota)
+    value = str(saved.get("quota", "proportional"))
+    return number, value if _quota_problem(value, survey["categories"]) is None else "proportional"
+
+
+def _quota_problem(value: str, categories: dict[str, int]) -> str | None:
+    """Why a quota cannot apply to a survey with these topics (``None``: it can)."""
+    from petition_nlp.grouping.shortlist import parse_quota
+
+    try:
+        quota = parse_quota(value)
+    except ValueError as exc:
+        return str(exc).splitlines()[0]
+    if isinstance(quota, dict) and quota and not set(quota) & {c for c in categories if c}:
+        present = ", ".join(sorted(c for c in categories if c)) or "none"
+        return f"quota names no topic of this survey: {', '.join(sorted(quota))} (topics: {present})"
+    return None
 
 
 def _officer(request: Request, body: dict[str, Any]) -> str:
@@ -154,12 +178,12 @@ def register(app: FastAPI) -> None:
         expected = request.app.state.token
         if expected is None:
             return RedirectResponse("/", status_code=303)
-        if not hmac.compare_digest(token.strip(), expected):
+        if not same_secret(token.strip(), expected):
             response = page(request, "login.html", error="Mã truy cập không đúng.")
             response.status_code = 401
             return response
         response = RedirectResponse("/", status_code=303)
-        response.set_cookie(TOKEN_COOKIE, expected, httponly=True, samesite="strict")
+        response.set_cookie(TOKEN_COOKIE, token_cookie(expected), httponly=True, samesite="strict")
         return response
 
     # ------------------------------------------------------------------ API: surveys
@@ -201,12 +225,9 @@ def register(app: FastAPI) -> None:
         if "n" in body:
             clean["n"] = _int(body["n"], "n", minimum=1, maximum=500)
         if "quota" in body:
-            from petition_nlp.grouping.shortlist import parse_quota
-
-            try:
-                parse_quota(str(body["quota"]))
-            except ValueError as exc:
-                raise Invalid(str(exc).splitlines()[0]) from None
+            problem = _quota_problem(str(body["quota"]), _store(request).survey(survey_id)["categories"])
+            if problem:
+                raise Invalid(problem)
             clean["quota"] = str(body["quota"])
         if "answered" in body:
             clean["answered"] = ws.answered_mode(_store(request), survey_id, str(body["answered"] or "mark"))
@@ -222,8 +243,8 @@ def register(app: FastAPI) -> None:
     ) -> Response:
         if limit is not None and not 0 <= limit <= 100_000:
             raise Invalid("limit must be between 0 and 100000")
-        if offset < 0:
-            raise Invalid("offset must be at least 0")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise Invalid(f"offset must be between 0 and {MAX_OFFSET}")
         rows, total = _store(request).petitions(
             survey_id, category=category, needs_review=_bool(needs_review), status=status, unit=unit, search=q,
             sort=sort, limit=limit, offset=offset,
@@ -427,7 +448,7 @@ def register(app: FastAPI) -> None:
         if survey["state"] != "ready":
             job = request.app.state.jobs.get(survey_id, {})
             return page(request, "progress.html", survey=survey, job=job)
-        page_no = max(1, page_no)
+        page_no = min(max(1, page_no), MAX_OFFSET // PAGE_SIZE)  # a page past the end shows no rows
         rows, total = store.petitions(
             survey_id, category=category or None, needs_review=_bool(needs_review), status=status or None,
             unit=unit or None, search=q or None, sort=sort if sort in ("row", "confidence") else "row",
