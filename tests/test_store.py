@@ -148,6 +148,32 @@ def test_move_merge_and_choices_are_traced(filled):
         store.merge_groups(housing["group_id"], insurance["group_id"])
 
 
+def test_merging_keeps_the_answer_and_the_pin_of_the_merged_group(tmp_path):
+    """An answer recorded on the group merged away goes to the group it joins (two different answers
+    refuse the merge); its pin goes too and undoes a drop there."""
+    store = Store(tmp_path)
+    sid = store.create_survey("s.csv", store.keep_original(b"x", "s.csv"))
+    frame = pd.DataFrame({
+        "text": [f"Kiến nghị số {i} về nhà ở xã hội cho công nhân" for i in range(6)], "unit": list("ABCDEF"),
+        "category": ["housing"] * 6, "confidence": [0.9] * 6, "second_category": [""] * 6, "needs_review": [False] * 6,
+        "status": ["ok"] * 6, "issue": [""] * 6,
+        "group_id": ["housing-001", "housing-001", "housing-002", "housing-002", "housing-003", "housing-003"],
+    })
+    store.fill_survey(sid, frame, text_column="text", unit_column="unit", original_columns=["text", "unit"])
+    a, b, c = (g["group_id"] for g in sorted(store.groups(sid), key=lambda g: g["group_id"]))
+    store.set_answer(a, agency="Công an tỉnh", answer="Đã tăng cường tuần tra.", answered_on="2026-11-20", status="answered")
+    store.set_choice(a, action="pin")
+    store.set_choice(b, action="drop")
+    store.merge_groups(a, b, officer="An")
+    merged = next(g for g in store.groups(sid) if g["group_id"] == b)
+    assert merged["answer"]["agency"] == "Công an tỉnh" and merged["answer"]["answer"] == "Đã tăng cường tuần tra."
+    assert store.choices(sid)["pinned"] == [str(b)] and store.choices(sid)["dropped"] == []
+    store.set_answer(c, agency="Sở Xây dựng", answer="Đang khởi công.", status="answered")
+    with pytest.raises(Invalid, match="both groups have an answer"):
+        store.merge_groups(c, b)
+    assert {g["group_id"] for g in store.groups(sid)} == {b, c}  # nothing changed
+
+
 def test_labels_are_officer_set_or_confirmed_only(filled):
     store, sid = filled
     assert store.labels() == []

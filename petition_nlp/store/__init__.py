@@ -603,7 +603,10 @@ class Store:
 
     def merge_groups(self, source: int, target: int, *, officer: str = "") -> dict[str, Any]:
         """Merge group ``source`` into ``target`` (same survey): every member moves, each move
-        is traced (kind ``merge``), ``source`` is kept with ``merged_into`` set."""
+        is traced (kind ``merge``), ``source`` is kept with ``merged_into`` set. What officers
+        decided about ``source`` goes with it: its answer (when ``target`` has none; two different
+        answers refuse the merge), a pin (a pinned group stays on the shortlist, so a pin wins over
+        a drop), and the links of later surveys' petitions to its answer."""
         officer = _officer(officer)
         if source == target:
             raise Invalid("a group cannot be merged into itself")
@@ -617,6 +620,31 @@ class Store:
                 raise Invalid("groups of different surveys cannot be merged")
             if s["merged_into"] is not None or t["merged_into"] is not None:
                 raise Invalid("one of the groups was already merged into another; reload the page")
+            answers = {r["group_id"]: r for r in conn.execute("SELECT * FROM answers WHERE group_id IN (?, ?)", (source, target))}
+            if source in answers and target in answers and _answer_text(answers[source]) != _answer_text(answers[target]):
+                raise Invalid(
+                    f"both groups have an answer ({answers[source]['agency'] or 'no agency'}; {answers[target]['agency'] or 'no agency'}):"
+                    " keep one (clear the other's answer) before merging"
+                )
+            if source in answers and target not in answers:
+                a = answers[source]
+                conn.execute(
+                    "INSERT INTO answers (group_id, agency, answer, answered_on, status, updated, officer) VALUES (?,?,?,?,?,?,?)",
+                    (target, a["agency"], a["answer"], a["answered_on"], a["status"], time, officer),
+                )
+                conn.execute(
+                    "INSERT INTO answer_log (group_id, agency, answer, answered_on, status, time, officer) VALUES (?,?,?,?,?,?,?)",
+                    (target, a["agency"], a["answer"], a["answered_on"], a["status"], time, officer),
+                )
+            conn.execute("UPDATE answered_links SET group_id = ? WHERE group_id = ?", (target, source))
+            pinned = conn.execute("SELECT pinned FROM shortlist_choices WHERE group_id = ?", (source,)).fetchone()
+            if pinned is not None and pinned[0]:  # the pin goes with the merged group (and undoes a drop there)
+                conn.execute("INSERT OR IGNORE INTO shortlist_choices (group_id) VALUES (?)", (target,))
+                conn.execute("UPDATE shortlist_choices SET pinned = 1, dropped = 0 WHERE group_id = ?", (target,))
+                conn.execute(
+                    "INSERT INTO shortlist_log (group_id, action, value, time, officer) VALUES (?,?,?,?,?)",
+                    (target, "pin", None, time, officer),
+                )
             members = conn.execute("SELECT * FROM petitions WHERE group_id = ?", (source,)).fetchall()
             for p in members:
                 _trace(conn, s["survey_id"], "merge", p["id"], source, target, time, officer)
@@ -796,6 +824,11 @@ def _statements(script: str) -> list[str]:
                 parts.append(statement)
             buf = []
     return parts
+
+
+def _answer_text(row: Any) -> tuple[str, str, str]:
+    """What makes two answers the same: agency, text and status."""
+    return (row["agency"], row["answer"], row["status"])
 
 
 def _officer(name: Any) -> str:
