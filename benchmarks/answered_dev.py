@@ -49,7 +49,7 @@ from petition_nlp.grouping import answered as am  # noqa: E402
 from petition_nlp.grouping import catalogue  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from dev_data import own_and_other, with_second_writer  # noqa: E402
+from dev_data import own_and_other, with_dev_writer  # noqa: E402
 
 A_SIZES, A_SIZE_P = (1, 2, 3, 4, 5, 6, 7), (0.30, 0.22, 0.15, 0.11, 0.08, 0.07, 0.07)
 """Rows of survey A per issue: a long tail of issues raised once or twice and a head of issues raised
@@ -79,13 +79,13 @@ def build(
     """Survey A, survey B (columns ``unit``, ``text``, ``issue_id``, ``category``) and the matcher
     refitted without their paraphrases. ``cross_writer``: A is written from the catalogue writer's
     paraphrases and B, where the issue has them, from other writers' (strangers to A's wording).
-    ``strangers``: both surveys are written from the second writer's paraphrases only (the 236
-    issues they cover) and the matcher, as the shipped one, from the catalogue writer's: nothing in
-    A or B is wording the catalogue (or anything written from it, such as ``concepts.tsv``) saw."""
+    ``strangers``: both surveys are written from the development writer's paraphrases only and the
+    matcher, as the shipped one, from the catalogue's writers': nothing in A or B is wording the
+    catalogue (or anything written from it, such as ``concepts.tsv``) saw."""
     rng = np.random.default_rng(seed)
     issues = list(catalogue.load_catalogue())
     if cross_writer or strangers:
-        issues = list(with_second_writer(issues))
+        issues = list(with_dev_writer(issues))
     if strangers:
         issues = [i for i in issues if own_and_other(i)[1]]
     by_id = {i.id: i for i in issues}
@@ -299,9 +299,9 @@ def main() -> int:
     parser.add_argument("--a-issues", type=int, default=100)
     parser.add_argument("--unknown", type=float, default=0.15, help="Share of catalogue issues the refitted matcher never sees.")
     parser.add_argument("--cross-writer", action="store_true",
-                        help="Survey B from the second writer's paraphrases (data/dev/catalogue_second_writer.csv), A from the catalogue writer's.")
+                        help="Survey B from the development writer's paraphrases (data/dev/catalogue_third_writer.csv), A from the catalogue's writers'.")
     parser.add_argument("--strangers", action="store_true",
-                        help="Both surveys from the second writer's paraphrases, the matcher from the catalogue writer's "
+                        help="Both surveys from the development writer's paraphrases, the matcher from the catalogue's writers' "
                              "(no survey text is wording the catalogue or concepts.tsv was written from).")
     parser.add_argument("--features", type=Path, help="Write the candidates' features here (CSV).")
     parser.add_argument("--fit", type=Path, help="Fit the logistic model on these saved features.")

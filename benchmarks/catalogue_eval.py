@@ -11,10 +11,11 @@ read, so ``IssueMatcher.min_score`` can be chosen here without touching the eval
 * issue folds: whole issues are held out, so their paraphrases raise an issue the matcher does
   not know -> how often such a petition is (wrongly) matched to some issue anyway.
 
-* the second writer, with ``data/dev/catalogue_second_writer.csv`` (development data: the shipped
-  matcher is not fitted on them): the matcher is fitted on the catalogue as shipped and asked to
-  recognise the second writer's paraphrases -- the nearest thing here to petitions written by a
-  stranger. (The other way round, fitted on the second writer's six paraphrases, is printed too.)
+* the development writer, with ``data/dev/catalogue_third_writer.csv`` (development data: the shipped
+  matcher is not fitted on them): the matcher is fitted on the catalogue as shipped (its own and
+  ``issue_paraphrases.csv``'s paraphrases) and asked to recognise the development writer's
+  paraphrases -- the nearest thing here to petitions written by a stranger. (The other way round,
+  fitted on the development writer's four paraphrases, is printed too.)
 
 For each candidate ``min_score`` it prints the share of known-issue paraphrases matched to the
 right issue, matched to a wrong one, and the share of unknown-issue paraphrases matched at all.
@@ -32,7 +33,7 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from petition_nlp.grouping.catalogue import IssueMatcher, _plain, _training_rows, load_catalogue
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dev_data import SECOND_WRITER, with_second_writer  # noqa: E402
+from dev_data import DEV_WRITER, with_dev_writer  # noqa: E402
 
 PARAMS: dict = {}
 """Settings of the matchers fitted here (``--C``)."""
@@ -72,8 +73,8 @@ def main() -> int:
     print(f"best issue right (no threshold): {known_right.mean():.3f}; wrong best issue is a near miss: "
           f"{known_near.sum()} of {(~known_right).sum()}")
     threshold_table("known", known_top, known_right, unknown_top)
-    if SECOND_WRITER.is_file():
-        writer_folds(with_second_writer(issues))
+    if DEV_WRITER.is_file():
+        writer_folds(with_dev_writer(issues))
     print(f"current default min_score {IssueMatcher().min_score:+.1f}")
     return 0
 
@@ -92,32 +93,32 @@ def threshold_table(name: str, top: np.ndarray, right: np.ndarray, unknown_top: 
 
 def writer_folds(issues) -> None:
     """The matcher fitted as shipped (titles and the catalogue writers' paraphrases) and scored on
-    the second writer's paraphrases of the same issues; and, for comparison, the other way round."""
+    the development writer's paraphrases of the same issues; and, for comparison, the other way round."""
     from dev_data import own_and_other
 
-    catalogue_texts, catalogue_ids, second_texts, second_ids = [], [], [], []
+    catalogue_texts, catalogue_ids, dev_texts, dev_ids = [], [], [], []
     for issue in issues:
         own, other = own_and_other(issue)
         catalogue_texts += [issue.title, *own]
         catalogue_ids += [issue.id] * (1 + len(own))
-        second_texts += other
-        second_ids += [issue.id] * len(other)
-    if not second_texts:
+        dev_texts += other
+        dev_ids += [issue.id] * len(other)
+    if not dev_texts:
         return
     fitted = IssueMatcher(**PARAMS).fit(_plain(catalogue_texts), catalogue_ids)
-    scores = fitted.decision_function((), plain=_plain(second_texts))
-    top, right = scores.max(axis=1), fitted.issue_ids_[scores.argmax(axis=1)] == np.array(second_ids)
-    print(f"second writer ({SECOND_WRITER.name}): {len(second_texts)} paraphrases of {len(set(second_ids))} issues; "
+    scores = fitted.decision_function((), plain=_plain(dev_texts))
+    top, right = scores.max(axis=1), fitted.issue_ids_[scores.argmax(axis=1)] == np.array(dev_ids)
+    print(f"development writer ({DEV_WRITER.name}): {len(dev_texts)} paraphrases of {len(set(dev_ids))} issues; "
           f"best issue right {right.mean():.3f} (matcher fitted on the catalogue, as shipped)")
-    threshold_table("second writer", top, right)
-    known = set(second_ids)  # the other way round: fitted on titles + the second writer, scored on the catalogue writer's
+    threshold_table("dev writer", top, right)
+    known = set(dev_ids)  # the other way round: fitted on titles + the development writer, scored on the others'
     reverse = IssueMatcher(**PARAMS).fit(
-        _plain([i.title for i in issues if i.id in known] + second_texts), [i.id for i in issues if i.id in known] + second_ids
+        _plain([i.title for i in issues if i.id in known] + dev_texts), [i.id for i in issues if i.id in known] + dev_ids
     )
     own_texts = [t for i in issues if i.id in known for t in own_and_other(i)[0]]
     own_ids = [i.id for i in issues if i.id in known for _ in own_and_other(i)[0]]
     back = reverse.issue_ids_[reverse.decision_function((), plain=_plain(own_texts)).argmax(axis=1)] == np.array(own_ids)
-    print(f"the other way round (fitted on titles + the second writer, scored on the catalogue writer's {len(own_texts)}): "
+    print(f"the other way round (fitted on titles + the development writer, scored on the shipped writers' {len(own_texts)}): "
           f"best issue right {back.mean():.3f}")
 
 

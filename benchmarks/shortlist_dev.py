@@ -7,8 +7,10 @@ Two surveys, both free to tune on:
 - ``sample``: the sample survey (data/raw/sample_survey.csv) with its known issues
   (data/raw/sample_survey_issues.csv), as ``shortlist_eval.py --dev``;
 - ``synthetic``: surveys built from the issue catalogue's own paraphrases that the matcher is
-  *not* fitted on (fold 1: styles 1, 3, 5, 7 held out, the matcher sees the title and styles
-  0, 2, 4, 6; fold 0 the other way round; folds 2 and 3 hold out six styles), with long-tailed
+  *not* fitted on (fold 1: every other paraphrase held out — the catalogue writer's eight styles,
+  then the second writers' six —, the matcher sees the title and the rest; fold 0 the other way
+  round; folds 2 and 3 hold out three in four; fold 4: the survey from the development writer's
+  paraphrases, the matcher from all the shipped ones), with long-tailed
   issue sizes like a real conference survey: six issues raised 18-25 times,
   six 12-17 times, then a tail of 1-3. A large issue's petitions are its four held-out wordings,
   each also in variants an officer meets in real files (no diacritics, a unit's name in front,
@@ -74,8 +76,9 @@ def _variants(text: str, k: int) -> str:
 
 def _train_styles(issue: object, fold: int) -> set[int]:
     """Indices of the issue's paraphrases the matcher is fitted on in ``fold`` (see
-    :func:`synthetic_survey`): folds 0-3 split the catalogue writer's paraphrases by style; fold 4
-    fits on all of them and holds out the second writer's."""
+    :func:`synthetic_survey`): folds 0-3 split the shipped paraphrases (the catalogue writer's,
+    then the second writers' of ``issue_paraphrases.csv``) by position; fold 4 fits on all of them
+    and holds out the development writer's."""
     from dev_data import own_and_other
 
     mine = set(own_and_other(issue)[0])
@@ -87,27 +90,22 @@ def _train_styles(issue: object, fold: int) -> set[int]:
     return {own[j] for j in range(len(own)) if j % 4 == fold - 2}
 
 
-def synthetic_survey(
-    seed: int = 0, fold: int = 1, uncatalogued: float = 0.0, second_writer: bool = False
-) -> tuple[pd.DataFrame, object]:
+def synthetic_survey(seed: int = 0, fold: int = 1, uncatalogued: float = 0.0) -> tuple[pd.DataFrame, object]:
     """(survey with id, unit, text, issue_id, catalogue_category; the matcher fitted without its texts).
 
     ``fold`` 1: the survey holds paraphrase styles 1, 3, 5, 7 and the matcher is fitted on the title
     and styles 0, 2, 4, 6; ``fold`` 0: the other way round; ``fold`` 2 / 3 (harder: more wordings
     per issue, a matcher that knows less): the matcher sees the title and styles 0, 4 / 1, 5 only,
     the survey the six others; ``fold`` 4 (cross-writer): the matcher sees the title and the
-    catalogue writer's paraphrases (as the shipped one), the survey is written from the second
-    writer's paraphrases of ``data/dev/catalogue_second_writer.csv`` (the 60 issues it does not
-    cover: from every other paraphrase of theirs). ``seed`` draws which issues are large.
+    catalogue's paraphrases (as the shipped one), the survey is written from the development
+    writer's paraphrases of ``data/dev/catalogue_third_writer.csv``. ``seed`` draws which issues are large.
     ``uncatalogued``: this share of the survey's issues (drawn with ``seed``) is left out of the
-    matcher altogether, as a stranger's survey raises issues the catalogue does not hold.
-    ``second_writer`` (folds 0-3): the matcher also learns the second writer's paraphrases (the
-    survey keeps to the catalogue writer's held-out ones), as a matcher shipped with them would."""
-    from dev_data import own_and_other, with_second_writer
+    matcher altogether, as a stranger's survey raises issues the catalogue does not hold."""
+    from dev_data import with_dev_writer
 
     from petition_nlp.grouping.catalogue import IssueMatcher, load_catalogue
 
-    issues = list(with_second_writer() if fold == 4 or second_writer else load_catalogue())
+    issues = list(with_dev_writer() if fold == 4 else load_catalogue())
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(issues))
     sizes = list(BIG_SIZES) + list(MEDIUM_SIZES)
@@ -120,15 +118,12 @@ def synthetic_survey(
         if issue.id in left_out:
             continue
         train = _train_styles(issue, fold)
-        extra = own_and_other(issue)[1] if second_writer and fold != 4 else []
-        train_texts += [issue.title, *(issue.paraphrases[j] for j in train), *extra]
-        train_ids += [issue.id] * (1 + len(train) + len(extra))
+        train_texts += [issue.title, *(issue.paraphrases[j] for j in train)]
+        train_ids += [issue.id] * (1 + len(train))
     for position, size in zip(order, sizes):
         issue = issues[position]
         train = _train_styles(issue, fold)
         held = [p for j, p in enumerate(issue.paraphrases) if j not in train]
-        if second_writer and fold != 4:
-            held = own_and_other(issue, held)[0]
         for k in range(size):
             base = held[k % len(held)]
             text = _variants(base, k // len(held)) if k >= len(held) else base
@@ -195,8 +190,6 @@ def main() -> int:
     parser.add_argument("--folds", default="0,1,2,3", help="synthetic surveys: which paraphrase styles are held out (see synthetic_survey)")
     parser.add_argument("--uncatalogued", type=float, default=0.0,
                         help="synthetic surveys: share of their issues left out of the matcher (default 0)")
-    parser.add_argument("--second-writer", action="store_true",
-                        help="folds 0-3: the matcher also learns the second writer's paraphrases")
     parser.add_argument("--quiet", action="store_true", help="no list of repeated issues")
     args = parser.parse_args()
     ns = [int(n) for n in args.n.split(",")]
@@ -211,7 +204,7 @@ def main() -> int:
     if args.only in (None, "synthetic"):
         for seed in (int(s) for s in args.seeds.split(",")):
             for fold in (int(f) for f in args.folds.split(",")):
-                survey, held_out = synthetic_survey(seed, fold, args.uncatalogued, args.second_writer)
+                survey, held_out = synthetic_survey(seed, fold, args.uncatalogued)
                 original = catalogue.default_matcher
                 catalogue.default_matcher = lambda: held_out  # the grouping must not have seen these wordings
                 try:

@@ -4,15 +4,17 @@ which of them a petition raises.
 ``data/issue_catalogue.jsonl`` holds one issue per line: an ``id``, its topic ``category``, a
 short Vietnamese ``title`` officers recognise, its ``concepts`` (key phrases), ``near_miss``
 (neighbouring issues that must stay apart) and ``paraphrases`` written by the team in different
-registers. :class:`IssueMatcher` is a linear classifier trained on those paraphrases; the
+registers; ``data/issue_paraphrases.csv`` adds other writers' paraphrases of the same issues, so
+each is known in more than one writer's words. :class:`IssueMatcher` is a linear classifier
+trained on those paraphrases; the
 grouping (``shortlist.py``) adds its scores to the grouping vectors so that petitions raising
 the same catalogue issue in different words meet, and names each group by the issue it matches.
 
 The matcher reads only the normalised, diacritic-free text (no word segmentation). Its fitted
 state ships beside the catalogue as ``data/issue_matcher.npz``: plain arrays (loaded with
 ``allow_pickle=False``: nothing in it can run code), the weights as float16 in a sparse layout
-(~4.2 MB), stamped with :func:`matcher_fingerprint` (the catalogue's content and the fit's
-settings). A process loads it in a few hundredths of a second instead of refitting (1–3 s); only
+(~5.5 MB), stamped with :func:`matcher_fingerprint` (the catalogue's and the paraphrase file's
+content and the fit's settings). A process loads it in a few hundredths of a second instead of refitting (1–3 s); only
 when the catalogue has changed since the file was built is the matcher refitted (and kept in the
 cache folder). Rebuild the shipped file after editing the catalogue::
 
@@ -44,6 +46,9 @@ __all__ = [
 ]
 
 CATALOGUE_FILE = "issue_catalogue.jsonl"
+PARAPHRASES_FILE = "issue_paraphrases.csv"
+"""More paraphrases of the catalogue's issues by other writers (``issue_id, text, register, writer,
+batch``): read with the catalogue, so every issue is known in more than one writer's words."""
 MATCHER_FILE = "issue_matcher.npz"
 MATCHER_FORMAT = 2
 """Version of the saved state's layout (2: float16 weights, column-compressed)."""
@@ -70,9 +75,16 @@ def _catalogue_text() -> str:
         return ""
 
 
+def _paraphrases_text() -> str:
+    try:
+        return _read(PARAPHRASES_FILE)
+    except FileNotFoundError:
+        return ""
+
+
 def catalogue_fingerprint() -> str:
-    """sha256 of the bundled catalogue file (empty catalogue: of the empty string)."""
-    return hashlib.sha256(_catalogue_text().encode("utf-8")).hexdigest()
+    """sha256 of the bundled catalogue and its paraphrases file (what the matcher is fitted on)."""
+    return hashlib.sha256(f"{_catalogue_text()}\0{_paraphrases_text()}".encode("utf-8")).hexdigest()
 
 
 def matcher_fingerprint(matcher: IssueMatcher | None = None) -> str:
@@ -85,7 +97,8 @@ def matcher_fingerprint(matcher: IssueMatcher | None = None) -> str:
 
 @lru_cache(maxsize=1)
 def load_catalogue() -> tuple[Issue, ...]:
-    """Every issue of ``data/issue_catalogue.jsonl`` (``()`` when the file is absent)."""
+    """Every issue of ``data/issue_catalogue.jsonl`` (``()`` when the file is absent), with the
+    paraphrases of ``data/issue_paraphrases.csv`` appended (each with its writer)."""
     issues = []
     for number, line in enumerate(_catalogue_text().splitlines(), start=1):
         if not line.strip():
@@ -105,28 +118,35 @@ def load_catalogue() -> tuple[Issue, ...]:
             )
         except (ValueError, KeyError, TypeError) as exc:  # a broken shipped file is a bug: say where
             raise ValueError(f"{CATALOGUE_FILE} line {number}: {exc}") from None
-    return tuple(issues)
+    extra = _paraphrases_text() if issues else ""
+    return _append_paraphrases(issues, extra, PARAPHRASES_FILE) if extra else tuple(issues)
 
 
 def with_paraphrases(issues: Sequence[Issue], path: str | Path) -> tuple[Issue, ...]:
     """``issues`` with the paraphrases of another writer's CSV file (columns ``issue_id, text,
     writer``) appended, each with its writer: development data such as
-    ``data/dev/catalogue_second_writer.csv``, which measures the matcher on wording its writer never
+    ``data/dev/catalogue_third_writer.csv``, which measures the matcher on wording its writers never
     used (``benchmarks/catalogue_eval.py``). Raises ``ValueError`` naming the line of a row whose
     issue is not in ``issues``."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return _append_paraphrases(issues, handle.read(), str(path))
+
+
+def _append_paraphrases(issues: Sequence[Issue], text: str, source: str) -> tuple[Issue, ...]:
+    """:func:`with_paraphrases` on the CSV ``text`` (``source`` names it in errors)."""
     import csv
+    import io
 
     known = {i.id for i in issues}
     extra: dict[str, list[tuple[str, str]]] = {}
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            issue_id, text = (row.get("issue_id") or "").strip(), (row.get("text") or "").strip()
-            if issue_id not in known:
-                raise ValueError(f"{path} line {reader.line_num}: unknown issue {issue_id!r}")
-            if not text:
-                raise ValueError(f"{path} line {reader.line_num}: empty text")
-            extra.setdefault(issue_id, []).append((text, (row.get("writer") or "").strip()))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    for row in reader:
+        issue_id, paraphrase = (row.get("issue_id") or "").strip(), (row.get("text") or "").strip()
+        if issue_id not in known:
+            raise ValueError(f"{source} line {reader.line_num}: unknown issue {issue_id!r}")
+        if not paraphrase:
+            raise ValueError(f"{source} line {reader.line_num}: empty text")
+        extra.setdefault(issue_id, []).append((paraphrase, (row.get("writer") or "").strip()))
     return tuple(
         replace(
             i,
