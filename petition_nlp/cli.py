@@ -441,6 +441,10 @@ def shortlist(
 
     with _handled():
         quota_value = parse_quota(quota)
+        if output is not None and groups_output is not None and output.resolve() == groups_output.resolve():
+            from petition_nlp.files.io import InputError
+
+            raise InputError(f"-o and --groups-output name the same file ({output}): give each its own name")
         frame, info = _read(input, _header_index(header_row), sheet=sheet, split_items=split_items, text_column=text_column)
         column = _text_column(frame, text_column, input, info)
         clf = _load_model(model)
@@ -531,9 +535,10 @@ def report(
     """Write a self-contained HTML session report (Vietnamese) with charts and the shortlist."""
     from petition_nlp.grouping.shortlist import parse_quota
     from petition_nlp.pipeline import classify_survey, group_and_shortlist, render_report
-    from petition_nlp.reports.html import write_html
+    from petition_nlp.reports.html import check_html_name, write_html
 
     with _handled():
+        check_html_name(output)
         quota_value = parse_quota(quota)
         frame, info = _read(input, _header_index(header_row), sheet=sheet, split_items=split_items, text_column=text_column)
         column = _text_column(frame, text_column, input, info)

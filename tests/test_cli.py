@@ -142,3 +142,18 @@ def test_cli_start_up_turns_the_garbage_collector_back_on_before_the_work(monkey
         gc.unfreeze()
         gc.enable()
     assert seen == [False, True]
+
+
+def test_report_refuses_a_name_that_is_not_html_and_keeps_the_file(tmp_path) -> None:
+    """`report -o result.xlsx` would replace an officer's workbook with a web page: refused, file intact."""
+    workbook = tmp_path / "corrected.xlsx"
+    workbook.write_bytes(b"officer's corrected workbook")
+    result = run_cli("report", SAMPLE_XLSX, "-n", "5", "-o", workbook)
+    assert result.exit_code == 2 and "ending in .html" in result.output and "Traceback" not in result.output
+    assert workbook.read_bytes() == b"officer's corrected workbook"
+
+
+def test_shortlist_refuses_one_file_for_both_outputs(tmp_path) -> None:
+    same = tmp_path / "same.csv"
+    result = run_cli("shortlist", SAMPLE_XLSX, "-n", "3", "-o", same, "--groups-output", same)
+    assert result.exit_code == 2 and "same file" in result.output and not same.exists()

@@ -217,8 +217,21 @@ def render_report(groups: pd.DataFrame, chosen: pd.DataFrame, *, text_column: st
     return "\n".join(parts)
 
 
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def check_html_name(path: str | Path) -> None:
+    """Raise ``InputError`` unless ``path`` ends in ``.html`` / ``.htm``."""
+    if Path(path).suffix.lower() not in HTML_SUFFIXES:
+        from petition_nlp.files.io import InputError
+
+        raise InputError(f"{path}: the report is an HTML page; give the output a name ending in .html")
+
+
 def write_html(document: str, path: str | Path, *, protect: Iterable[str | Path] = (), overwrite: bool = False) -> Path:
-    """Write the report atomically."""
+    """Write the report atomically. Refuses a name that does not end in ``.html`` / ``.htm``: a
+    report written over ``result.xlsx`` would destroy an officer's workbook."""
+    check_html_name(path)
     with atomic_output(path, overwrite=overwrite, protect=protect) as temp:
         temp.write_text(document, encoding="utf-8")
     return Path(path)
