@@ -296,3 +296,37 @@ def test_formula_cells_are_found_across_the_chunks_of_a_large_sheet(tmp_path) ->
     assert len(frame) == 17_999
     note = next(n for n in info.notes if "formula" in n)
     assert "3 cells" in note and "(B5, B9000, B17999)" in note
+
+
+def test_the_petition_column_wins_over_a_longer_column_of_answers(tmp_path) -> None:
+    """A report sent back with the agencies' replies beside the petitions: the replies are longer,
+    but the petitions are what the tool reads."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["STT", "Đơn vị", "Nội dung kiến nghị", "Ý kiến trả lời của cơ quan chức năng"])
+    sheet.append([1, "CĐCS May", "Đề nghị công ty đóng đủ bảo hiểm xã hội",
+                  "BHXH tỉnh đã lập biên bản, đôn đốc doanh nghiệp nộp đủ số tiền còn nợ trước ngày 31/12"])
+    sheet.append([2, "CĐCS Giày", "Đề nghị xây nhà trẻ gần khu công nghiệp",
+                  "Sở Xây dựng đang khảo sát quỹ đất, dự kiến khởi công nhà trẻ trong năm tới theo kế hoạch của tỉnh"])
+    path = tmp_path / "answered.xlsx"
+    book.save(path)
+    frame, info = read_table(path)
+    assert info.text_column == "Nội dung kiến nghị"
+
+
+def test_of_two_columns_with_one_name_the_one_holding_the_petitions_is_read(tmp_path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["STT", "Nội dung", "Nội dung", "Số lượt"])
+    sheet.append([1, "Ý kiến công nhân", "Đề nghị công ty tăng tiền ăn ca cho công nhân làm ca đêm", 3])
+    sheet.append([2, "Ý kiến công nhân", "Đề nghị xây nhà trẻ gần khu công nghiệp cho con công nhân", 5])
+    path = tmp_path / "twice.xlsx"
+    book.save(path)
+    frame, info = read_table(path)
+    assert frame[info.text_column].tolist() == [
+        "Đề nghị công ty tăng tiền ăn ca cho công nhân làm ca đêm", "Đề nghị xây nhà trẻ gần khu công nghiệp cho con công nhân",
+    ]

@@ -297,13 +297,20 @@ def is_numeric_column(values: Iterable[Any]) -> bool:
     return numeric >= 0.8 * len(filled)
 
 
+REPLY_WORDS = ("tra loi", "phan hoi", "ket qua", "giai quyet", "huong xu ly", "y kien cua co quan", "ghi chu")
+"""Words of a column header that holds the answers to petitions, not the petitions."""
+_DUPLICATE_SUFFIX = re.compile(r" \d+$")
+
+
 def choose_text_column(columns: Sequence[str], values: dict[str, list[str]], names: Sequence[str]) -> str | None:
     """The petition column among ``columns``: never a column of numbers or ordinals.
 
     Columns named like a petition column (``names``, matched on their keys) come first: an
-    exact name in ``names`` order, else — among names containing one of them — the one with
-    the longest texts. Without such a column, the column with the longest texts. ``None``
-    when no column holds text.
+    exact name in ``names`` order (two columns of that name, as a sheet may have: the one with
+    the longer texts), else — among names containing one of them — the one with the longest
+    texts, a column of replies ("Ý kiến trả lời", "Kết quả giải quyết") only when no other is
+    named so. Without such a column, the column with the longest texts. ``None`` when no column
+    holds text.
     """
     def textual(col: str) -> bool:
         vals = [v for v in values.get(col, []) if v]
@@ -314,13 +321,15 @@ def choose_text_column(columns: Sequence[str], values: dict[str, list[str]], nam
         return sum(len(v) for v in vals) / len(vals) if vals else 0.0
 
     keys = {c: key(c) for c in columns}
+    longest = lambda cols: max(cols, key=lambda c: (mean_len(c), -list(columns).index(c)))  # noqa: E731
     for wanted in names:
-        for col in columns:
-            if keys[col] == wanted and textual(col):
-                return col
+        same = [c for c in columns if _DUPLICATE_SUFFIX.sub("", keys[c]) == wanted and textual(c)]  # "Nội dung", "Nội dung.1"
+        if same:
+            return longest(same)
     named = [c for c in columns if textual(c) and any(w in keys[c].split() or (" " in w and w in keys[c]) for w in names)]
-    if named:
-        return max(named, key=lambda c: (mean_len(c), -list(columns).index(c)))
+    asking = [c for c in named if not any(r in keys[c] for r in REPLY_WORDS)]
+    if asking or named:
+        return longest(asking or named)
     candidates = [c for c in columns if textual(c)]
     if candidates:
         return max(candidates, key=lambda c: (mean_len(c), -list(columns).index(c)))
