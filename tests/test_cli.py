@@ -157,3 +157,16 @@ def test_shortlist_refuses_one_file_for_both_outputs(tmp_path) -> None:
     same = tmp_path / "same.csv"
     result = run_cli("shortlist", SAMPLE_XLSX, "-n", "3", "-o", same, "--groups-output", same)
     assert result.exit_code == 2 and "same file" in result.output and not same.exists()
+
+
+def test_a_date_column_is_never_taken_for_the_labels(tmp_path) -> None:
+    """'Ngày nhận' (date received) holds the word 'nhận' (nhãn, label, without diacritics) but no codes:
+    evaluate and train say that no label column was found instead of scoring dates as topics."""
+    path = tmp_path / "dated.csv"
+    rows = ["STT,Nội dung kiến nghị,Ngày nhận"] + [
+        f"{i},Đề nghị công ty tăng tiền ăn ca cho công nhân số {i},0{i % 4 + 1}/10/2026" for i in range(1, 13)
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    for command in (["evaluate", path], ["train", path, "--only", "--output", tmp_path / "m"]):
+        result = run_cli(*command)
+        assert result.exit_code == 2 and "label column" in result.output and "01/10/2026" not in result.output

@@ -28,6 +28,7 @@ import codecs
 import csv
 import json
 import os
+import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -80,6 +81,7 @@ PROVENANCE_COLUMNS = ("sheet", "table", "paragraph", "source_row", "item")
 TEXT_COLUMN_NAMES = (
     "text", "noi dung", "kien nghi", "y kien", "content", "petition", "cau hoi", "de xuat", "van ban",
 )
+_DATE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 LABEL_COLUMN_NAMES = ("ma chu de", "label", "category", "nhan", "chu de", "topic", "linh vuc", "code", "ma")
 _NOT_UNITS = {
     "sheet", "table", "paragraph", "source_row", "item", "category", "category_name", "confidence",
@@ -172,8 +174,17 @@ def resolve_text_column(frame: pd.DataFrame, given: str | None, *, source: str |
 
 
 def detect_label_column(frame: pd.DataFrame) -> Any | None:
-    """The label column (label / category / nhãn / chủ đề / topic ...), or ``None``."""
-    return _find_named(list(frame.columns), LABEL_COLUMN_NAMES)
+    """The label column (label / category / nhãn / chủ đề / topic ...), or ``None``; never a
+    column of numbers or dates ("Ngày nhận" holds the word "nhận" but no codes)."""
+    from petition_nlp.files.layout import cell_text, is_numeric_column
+
+    def codes(column: Any) -> bool:
+        values = [cell_text(v).strip() for v in frame[column].head(500).tolist()]
+        filled = [v for v in values if v]
+        dates = sum(1 for v in filled if _DATE.match(v))
+        return not is_numeric_column(filled) and not (filled and dates >= 0.8 * len(filled))
+
+    return _find_named([c for c in frame.columns if codes(c)], LABEL_COLUMN_NAMES)
 
 
 def detect_unit_column(frame: pd.DataFrame, *, text_column: Any = None) -> Any | None:
