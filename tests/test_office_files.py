@@ -330,3 +330,49 @@ def test_of_two_columns_with_one_name_the_one_holding_the_petitions_is_read(tmp_
     assert frame[info.text_column].tolist() == [
         "Đề nghị công ty tăng tiền ăn ca cho công nhân làm ca đêm", "Đề nghị xây nhà trẻ gần khu công nghiệp cho con công nhân",
     ]
+
+
+def test_a_sheet_of_another_unit_raising_the_same_petitions_is_kept(tmp_path) -> None:
+    """Two units may send the same words; only a sheet repeating earlier rows unit for unit (a summary)
+    is skipped as a repeat, so the support count keeps both units."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "CĐCS May Phú Thịnh"
+    texts = ["Đề nghị công ty tăng tiền ăn ca cho công nhân", "Đề nghị lắp thêm đèn đường vào khu trọ"]
+    first.append(["STT", "Đơn vị", "Nội dung kiến nghị"])
+    for i, text in enumerate(texts, 1):
+        first.append([i, "Tổ may 1", text])
+    second = book.create_sheet("CĐCS Giày An Lạc")
+    second.append(["STT", "Đơn vị", "Nội dung kiến nghị"])
+    for i, text in enumerate(texts, 1):
+        second.append([i, "Phân xưởng đế", text])
+    summary = book.create_sheet("Tổng hợp")
+    summary.append(["STT", "Đơn vị", "Nội dung kiến nghị"])
+    for i, (unit, text) in enumerate([("Tổ may 1", texts[0]), ("Phân xưởng đế", texts[1])], 1):
+        summary.append([i, unit, text])
+    path = tmp_path / "units.xlsx"
+    book.save(path)
+    frame, info = read_table(path)
+    assert len(frame) == 4 and set(frame["Đơn vị"]) == {"Tổ may 1", "Phân xưởng đế"}
+    assert "Tổng hợp" in info.skipped_sheets and "repeat" in info.skipped_sheets["Tổng hợp"]
+
+
+def test_a_hidden_sheet_is_read_and_the_note_says_it_was_hidden(tmp_path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    shown = book.active
+    shown.title = "KCN 1"
+    shown.append(["STT", "Nội dung kiến nghị"])
+    shown.append([1, "Đề nghị công ty tăng tiền ăn ca cho công nhân"])
+    draft = book.create_sheet("Nháp")
+    draft.append(["STT", "Nội dung kiến nghị"])
+    draft.append([1, "Đề nghị lắp thêm đèn đường vào khu trọ công nhân"])
+    draft.sheet_state = "hidden"
+    path = tmp_path / "hidden.xlsx"
+    book.save(path)
+    frame, info = read_table(path)
+    assert len(frame) == 2
+    assert "'Nháp' (hidden in the workbook)" in info.notes[0] and "'KCN 1' (hidden" not in info.notes[0]

@@ -434,6 +434,7 @@ def _read_workbook(
     single = len([s for s in sheets if s.grid]) == 1 or sheet is not None
     frames: list[pd.DataFrame] = []
     seen_texts: set[str] = set()
+    seen_pairs: set[tuple[str | None, str]] = set()
     errors: list[str] = []
     common_text: str | None = None
     common_unit: str | None = None
@@ -468,11 +469,18 @@ def _read_workbook(
             # column named like a petition column (or like the first sheet's) is one
             info.skipped_sheets[s.name] = f"no column named like a petition column (its longest texts are in '{table.text_column}')"
             continue
-        texts = {row[table.columns.index(table.text_column)].strip() for row in table.rows} - {""}
-        if frames and texts and texts <= seen_texts:
+        at = table.columns.index(table.text_column)
+        unit = _find_named([c for c in table.columns if c != table.text_column], UNIT_COLUMN_NAMES)
+        by = table.columns.index(unit) if unit is not None else None
+        pairs = {(row[by].strip() if by is not None else None, row[at].strip()) for row in table.rows if row[at].strip()}
+        texts = {text for _, text in pairs}
+        # a summary sheet repeating the others is skipped; another unit raising the same petitions is not
+        repeat = texts <= seen_texts if by is None else pairs <= seen_pairs
+        if frames and texts and repeat:
             info.skipped_sheets[s.name] = "every petition on it is also on an earlier sheet (a repeat)"
             continue
         seen_texts |= texts
+        seen_pairs |= pairs
         columns = list(table.columns)
         if common_text is None:
             common_text = table.text_column
@@ -505,7 +513,9 @@ def _read_workbook(
         raise InputError(f"{path}: no sheet holds a petition table ({reasons})")
     if not single or info.skipped_sheets:
         skipped = "; ".join(f"'{n}' skipped ({r})" for n, r in info.skipped_sheets.items())
-        info.notes.insert(0, f"sheets read: {', '.join(repr(n) for n in info.sheets)}" + (f"; {skipped}" if skipped else ""))
+        hidden = {x.name for x in chosen if x.hidden}
+        read = ", ".join(repr(n) + (" (hidden in the workbook)" if n in hidden else "") for n in info.sheets)
+        info.notes.insert(0, f"sheets read: {read}" + (f"; {skipped}" if skipped else ""))
     info.text_column = common_text
     frame = pd.concat(frames, ignore_index=True, sort=False) if len(frames) > 1 else frames[0]
     provenance = [c for c in ("sheet", "source_row") if c in frame.columns]
