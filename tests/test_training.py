@@ -324,3 +324,16 @@ def test_train_model_store_takes_an_open_workspace_not_a_folder(tmp_path) -> Non
     with pytest.raises(InputError, match=r"open workspace, not a folder: petition_nlp\.store\.open_workspace"):
         train_model([], only=True, store=tmp_path)
     assert not (tmp_path / "workspace.sqlite3").exists()
+
+
+def test_suggest_never_offers_a_line_that_is_not_a_petition(small_model) -> None:
+    """A totals line or a place-and-date line is `not_a_petition` in classify; suggest must not ask
+    an officer to give it a topic."""
+    furniture = ["Tổng cộng: 10 ý kiến", "Bình An, ngày 15 tháng 11 năm 2026"]
+    petitions = [
+        "Đề nghị công ty tăng tiền ăn ca cho công nhân làm ca đêm",
+        "Đề nghị xây nhà ở xã hội cho công nhân thuê gần khu công nghiệp",
+        "Công ty nợ đóng bảo hiểm xã hội sáu tháng chưa trả sổ",
+    ]
+    picked = suggest_for_labelling(pd.DataFrame({"text": furniture + petitions}), 5, model=small_model, text_column="text")
+    assert set(picked["text"]) <= set(petitions) and len(picked) == 3

@@ -27,7 +27,8 @@ def suggest_for_labelling(
     category: str | None = None,
     label_column: str | None = None,
 ) -> pd.DataFrame:
-    """Pick ``n`` unlabelled petitions whose labels would help the model most.
+    """Pick ``n`` unlabelled petitions whose labels would help the model most (never a line that is
+    not a petition: a title, a totals line, a signature).
 
     The most uncertain petitions (smallest margin between the two most probable codes)
     are taken greedily, skipping any that is a near-duplicate (cosine similarity of the
@@ -54,7 +55,8 @@ def suggest_for_labelling(
         column = text_column or detect_text_column(frame)
     else:
         frame, column = pd.DataFrame({"text": [as_text(t) for t in data]}), "text"
-    usable = [i for i, t in enumerate(frame[column]) if row_status(t) == STATUS_OK]
+    status = getattr(model, "row_status", row_status)  # the model's: lines that are not petitions too
+    usable = [i for i, t in enumerate(frame[column]) if status(t) == STATUS_OK]
     if not usable:
         return frame.iloc[0:0].assign(suggested_category=[], confidence=[], uncertainty=[], label=[])
     score = None
