@@ -81,6 +81,11 @@ def test_fill_filter_sort_and_counts(filled):
     assert store.petitions(sid, unit="B")[1] == 2
     assert [p["row"] for p in store.petitions(sid, search="BHXH")[0]] == [3]
     assert store.petitions(sid, search="%")[1] == 0  # LIKE wildcards are literal
+    assert [p["row"] for p in store.petitions(sid, search="NHÀ Ở XÃ HỘI")[0]] == [1, 2]  # Vietnamese capitals
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "nhà ở xã hội")  # as Unikey's "Unicode tổ hợp" types it
+    assert [p["row"] for p in store.petitions(sid, search=decomposed)[0]] == [1, 2]
     assert store.petitions(sid, limit=2, offset=2)[0][0]["row"] == 3
     with pytest.raises(Invalid):
         store.petitions(sid, sort="text; DROP TABLE petitions")

@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -98,6 +99,7 @@ class Store:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
+        conn.create_function("fold", 1, _fold, deterministic=True)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 30000")
         conn.execute("PRAGMA synchronous = FULL")  # WAL + FULL: a committed write survives power loss
@@ -321,9 +323,9 @@ class Store:
         if unit:
             where.append("p.unit = ?")
             args.append(unit)
-        if search:
-            where.append("p.text LIKE ? ESCAPE '\\'")
-            args.append("%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        if search:  # any case, composed or decomposed accents ("BẢO HIỂM" finds "bảo hiểm")
+            where.append("instr(fold(p.text), ?) > 0")
+            args.append(_fold(search))
         order = {"row": "p.row", "confidence": "p.confidence IS NULL DESC, p.confidence ASC, p.row"}.get(sort)
         if order is None:
             raise Invalid(f"unknown sort '{sort}' (use row or confidence)")
@@ -824,6 +826,12 @@ def _statements(script: str) -> list[str]:
                 parts.append(statement)
             buf = []
     return parts
+
+
+def _fold(text: Any) -> str:
+    """Text as search compares it: Unicode NFC (a file saved with decomposed accents), case folded
+    (SQLite's LIKE folds ASCII letters only, so "CÔNG TY" missed "công ty")."""
+    return unicodedata.normalize("NFC", "" if text is None else str(text)).casefold()
 
 
 def _answer_text(row: Any) -> tuple[str, str, str]:
