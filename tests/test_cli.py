@@ -170,3 +170,16 @@ def test_a_date_column_is_never_taken_for_the_labels(tmp_path) -> None:
     for command in (["evaluate", path], ["train", path, "--only", "--output", tmp_path / "m"]):
         result = run_cli(*command)
         assert result.exit_code == 2 and "label column" in result.output and "01/10/2026" not in result.output
+
+
+def test_a_code_with_two_rows_is_a_clear_error_not_a_library_message(tmp_path) -> None:
+    rows = ["text,label"] + [f"Đề nghị xây nhà ở xã hội cho công nhân đợt {i},housing" for i in range(6)] + [
+        f"Công ty nợ đóng bảo hiểm xã hội tháng {i},social_insurance" for i in range(6)
+    ] + ["Đề nghị tăng lương cơ bản cho công nhân,wages", "Lương thấp quá không đủ sống,wages"]
+    path = tmp_path / "few.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    for command in (["train", path, "--only", "--output", tmp_path / "m"], ["check-labels", path]):
+        result = run_cli(*command)
+        assert result.exit_code == 2, result.output
+        assert "at least 3 labelled rows" in result.output and "wages (2)" in result.output
+        assert "cross-validation but provided" not in result.output

@@ -38,6 +38,9 @@ OUTPUT_COLUMNS = (
 )
 REVIEW_SHARES = (0.0, 0.1, 0.2, 0.3)
 """Review shares of the risk–coverage table (``evaluate``, ``cv_report_``)."""
+MIN_ROWS_PER_CODE = 3
+"""Fewest labelled rows of a code that training takes: cross-validation inside cross-validation
+(the calibration) needs two rows of each code in every training fold."""
 
 
 def risk_coverage(
@@ -435,9 +438,9 @@ class PetitionClassifier(ClassifierMixin, BaseEstimator):
         codes, counts = np.unique(labels, return_counts=True)
         if len(codes) < 2:
             raise ValueError("training needs at least two different category codes")
-        if counts.min() < 2:
-            rare = ", ".join(c for c, n in zip(codes, counts) if n < 2)
-            raise ValueError(f"every code needs at least 2 labelled rows; too few for: {rare}")
+        if counts.min() < MIN_ROWS_PER_CODE:  # fewer: a cross-validation fold would hold one row of it
+            rare = ", ".join(f"{c} ({n})" for c, n in zip(codes, counts) if n < MIN_ROWS_PER_CODE)
+            raise ValueError(f"every code needs at least {MIN_ROWS_PER_CODE} labelled rows; too few for: {rare}")
         group_arr = None if groups is None else np.asarray([as_text(g) for g in groups], dtype=object)
         second_gold = None
         if labels_2 is not None:

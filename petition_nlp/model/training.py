@@ -16,7 +16,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 
 from petition_nlp.files.io import InputError, detect_label_column, detect_text_column, read_table
 from petition_nlp.files.validation import STATUS_OK, as_text, row_status
-from petition_nlp.model.classifier import PetitionClassifier
+from petition_nlp.model.classifier import MIN_ROWS_PER_CODE, PetitionClassifier
 from petition_nlp.model.modelstore import data_fingerprint, default_model_dir, load_model, models_root, promote_model, record_metrics
 from petition_nlp.resources import CATEGORY_CODES
 from petition_nlp.text.normalize import normalize_text
@@ -492,9 +492,11 @@ def train_model(
         )
         raise InputError(f"{paths[-1]}: training needs at least two different category codes{hint}")
     counts = pd.Series(data.labels).value_counts()
-    if counts.min() < 2:
-        rare = ", ".join(counts[counts < 2].index)
-        raise InputError(f"{paths[-1]}: every code needs at least 2 labelled rows (too few: {rare})")
+    if counts.min() < MIN_ROWS_PER_CODE:
+        rare = ", ".join(f"{code} ({n})" for code, n in counts[counts < MIN_ROWS_PER_CODE].items())
+        raise InputError(
+            f"{paths[-1]}: every code needs at least {MIN_ROWS_PER_CODE} labelled rows for cross-validation (too few: {rare})"
+        )
     model = PetitionClassifier(**(params or {}))
     started = time.perf_counter()
     views = model.views(data.texts)
