@@ -168,3 +168,20 @@ def test_every_output_format_survives_blank_cells(ragged_sheet, tmp_path, comman
             j = header.index("Ghi chú") + 1
             assert all(ws.cell(r, j).value is None for r in range(2, ws.max_row + 1))
         assert not any(c.value in ("nan", "NaN", "<NA>", "None") for row in ws.iter_rows() for c in row)
+
+
+def test_a_text_longer_than_an_excel_cell_is_cut_with_a_visible_note(tmp_path) -> None:
+    """An Excel cell holds 32,767 characters: a longer petition is cut, and the cell says so and how long
+    the original was (the .csv output keeps it whole)."""
+    import openpyxl
+
+    import pandas as pd
+
+    from petition_nlp.files.workbooks import EXCEL_CELL_LIMIT, write_plain
+
+    long_text = "Đề nghị " + "xem xét chế độ cho công nhân " * 1600
+    path = tmp_path / "long.xlsx"
+    write_plain(pd.DataFrame({"text": [long_text, "ngắn"]}), path)
+    cell = openpyxl.load_workbook(path).active["A2"].value
+    assert len(long_text) > EXCEL_CELL_LIMIT and len(cell) == EXCEL_CELL_LIMIT
+    assert cell.startswith(long_text[:1000]) and f"{len(long_text):,} ký tự" in cell

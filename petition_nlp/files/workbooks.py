@@ -265,13 +265,24 @@ def _text_only(ws: Any) -> None:
                 cell.data_type = "s"
 
 
+EXCEL_CELL_LIMIT = 32_767
+"""Most characters an Excel cell holds."""
+
+
 def _storable(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with the control characters XML cannot hold (``\\x00``-``\\x08``, ``\\x0b``, ...)
-    shown as U+FFFD in text cells and column names; openpyxl refuses them otherwise."""
+    shown as U+FFFD in text cells and column names (openpyxl refuses them otherwise), and a text
+    longer than an Excel cell holds cut with a visible note of how long it was (never silently)."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     def clean(value: Any) -> Any:
-        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        if len(value) > EXCEL_CELL_LIMIT:
+            note = f" … [cắt bớt: bản gốc dài {len(value):,} ký tự, một ô Excel chỉ chứa {EXCEL_CELL_LIMIT:,}; xem bản .csv]"
+            value = value[: EXCEL_CELL_LIMIT - len(note)] + note
+        return value
 
     out = frame
     for position in range(frame.shape[1]):
@@ -279,7 +290,7 @@ def _storable(frame: pd.DataFrame) -> pd.DataFrame:
         if column.dtype.kind in "biufcmM" or isinstance(column.dtype, pd.CategoricalDtype):
             continue
         values = column.tolist()
-        if any(isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v) for v in values):
+        if any(isinstance(v, str) and (len(v) > EXCEL_CELL_LIMIT or ILLEGAL_CHARACTERS_RE.search(v)) for v in values):
             if out is frame:
                 out = frame.copy()
             out.isetitem(position, pd.Series([clean(v) for v in values], index=frame.index, dtype=object))
