@@ -202,7 +202,9 @@ def test_answers_validation_and_agencies(filled):
     with pytest.raises(Invalid):
         store.set_answer(g, answer="x", answered_on="31/12/2026")
     out = store.set_answer(g, agency="Sở Xây dựng", answer="Đã khởi công.", answered_on="2026-11-20", status="answered")
-    assert out == {"agency": "Sở Xây dựng", "answer": "Đã khởi công.", "answered_on": "2026-11-20", "status": "answered"}
+    assert out == {"agency": "Sở Xây dựng", "answer": "Đã khởi công.", "answered_on": "2026-11-20", "status": "answered", "version": 1}
+    with pytest.raises(Conflict):  # saved from a page that showed no answer yet
+        store.set_answer(g, agency="Sở Xây dựng", answer="Khác.", status="answered", version=0)
     assert "Sở Nội vụ" in store.add_agency("  Sở  Nội vụ ")
     assert "Sở Nội vụ" not in store.remove_agency("Sở Nội vụ")
 

@@ -48,8 +48,15 @@ def test_groups_api_and_answer(answered):
     gid = housing["group_id"]
     body = {"agency": "Sở Xây dựng", "answer": "Dự án hoàn thành trong quý II năm 2026.", "answered_on": "2025-12-15", "status": "answered"}
     r = client.put(f"/api/groups/{gid}/answer", json=body)
-    assert r.status_code == 200 and r.json() == body
-    assert next(g for g in client.get(f"/api/surveys/{sid}/groups").json() if g["group_id"] == gid)["answer"] == body
+    assert r.status_code == 200 and r.json() == {**body, "version": 1}
+    assert next(g for g in client.get(f"/api/surveys/{sid}/groups").json() if g["group_id"] == gid)["answer"] == {**body, "version": 1}
+    # two tabs: the second save made from version 1 after the first one is refused, not overwritten
+    first = client.put(f"/api/groups/{gid}/answer", json={**body, "answer": "Tab A.", "version": 1})
+    stale = client.put(f"/api/groups/{gid}/answer", json={**body, "answer": "Tab B.", "version": 1})
+    assert first.status_code == 200 and first.json()["version"] == 2
+    assert stale.status_code == 409 and "reload the page" in stale.json()["error"]
+    assert next(g for g in client.get(f"/api/surveys/{sid}/groups").json() if g["group_id"] == gid)["answer"]["answer"] == "Tab A."
+    client.put(f"/api/groups/{gid}/answer", json=body)  # without a version (an API client): saved as before
     assert client.put(f"/api/groups/{gid}/answer", json={**body, "status": "lost"}).status_code == 400
     assert client.put(f"/api/groups/{gid}/answer", json={**body, "answered_on": "15/12/2025"}).status_code == 400
     assert client.put("/api/groups/99999/answer", json=body).status_code == 404

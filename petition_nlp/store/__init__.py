@@ -702,14 +702,20 @@ class Store:
         out = {}
         for chunk in range(0, len(group_ids), 500):
             part = group_ids[chunk:chunk + 500]
-            for r in conn.execute(f"SELECT * FROM answers WHERE group_id IN ({','.join('?' * len(part))})", part):
+            marks = ",".join("?" * len(part))
+            versions = dict(conn.execute(f"SELECT group_id, COUNT(*) FROM answer_log WHERE group_id IN ({marks}) GROUP BY group_id", part).fetchall())
+            for r in conn.execute(f"SELECT * FROM answers WHERE group_id IN ({marks})", part):
                 out[r["group_id"]] = {k: r[k] for k in ("agency", "answer", "answered_on", "status")}
+                out[r["group_id"]]["version"] = int(versions.get(r["group_id"], 0))
         return out
 
     def set_answer(
-        self, group_id: int, *, agency: str = "", answer: str = "", answered_on: str = "", status: str = "answered", officer: str = ""
+        self, group_id: int, *, agency: str = "", answer: str = "", answered_on: str = "", status: str = "answered", officer: str = "",
+        version: int | None = None,
     ) -> dict[str, Any]:
-        """Record the answer to a group (issue); ``answered_on`` as YYYY-MM-DD (or empty)."""
+        """Record the answer to a group (issue); ``answered_on`` as YYYY-MM-DD (or empty).
+        ``version``: the answer's ``version`` the officer's page showed (0: none yet); another
+        officer's save in between raises :class:`Conflict` instead of being overwritten."""
         officer = _officer(officer)
         if status not in ANSWER_STATUSES:
             raise Invalid(f"status must be one of {', '.join(ANSWER_STATUSES)}")
@@ -730,6 +736,9 @@ class Store:
             g = conn.execute("SELECT * FROM groups WHERE id = ?", (group_id,)).fetchone()
             if g is None or g["merged_into"] is not None:
                 raise NotFound(f"no group {group_id}")
+            current = conn.execute("SELECT COUNT(*) FROM answer_log WHERE group_id = ?", (group_id,)).fetchone()[0]
+            if version is not None and int(version) != current:
+                raise Conflict(f"the answer to group {group_id} was changed by someone else since you opened it; reload the page")
             conn.execute(
                 "INSERT INTO answers (group_id, agency, answer, answered_on, status, updated, officer) VALUES (?,?,?,?,?,?,?)"
                 " ON CONFLICT(group_id) DO UPDATE SET agency = excluded.agency, answer = excluded.answer,"

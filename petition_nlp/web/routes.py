@@ -343,12 +343,13 @@ def register(app: FastAPI) -> None:
     # ------------------------------------------------------------------ API: answers (issue 17)
     @app.put("/api/groups/{group_id}/answer")
     def api_answer(request: Request, group_id: int, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        unknown = set(body) - {"agency", "answer", "answered_on", "status", "officer"}
+        unknown = set(body) - {"agency", "answer", "answered_on", "status", "officer", "version"}
         if unknown:
             raise Invalid(f"unknown field(s): {', '.join(sorted(unknown))}")
         return ws.record_answer(
             _store(request), group_id, agency=body.get("agency", ""), answer=body.get("answer", ""), answered_on=body.get("answered_on", ""),
             status=body.get("status", "answered"), officer=_officer(request, body),
+            version=None if body.get("version") in (None, "") else _int(body["version"], "version", minimum=0),
         )
 
     @app.get("/api/agencies")

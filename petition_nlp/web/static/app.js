@@ -215,10 +215,12 @@
       event.preventDefault();
       var body = {
         agency: form.elements.agency.value, answer: form.elements.answer.value,
-        answered_on: form.elements.answered_on.value, status: form.elements.status.value
+        answered_on: form.elements.answered_on.value, status: form.elements.status.value,
+        version: Number(form.dataset.version || 0)
       };
       api("PUT", "/api/groups/" + form.dataset.group + "/answer", body)
-        .then(function () { flash("Đã lưu câu trả lời."); }).catch(function (err) { flash(err.message, true); });
+        .then(function (saved) { form.dataset.version = saved.version; flash("Đã lưu câu trả lời."); })
+        .catch(function (err) { flash(err.message, true); });
     });
   });
   var agencyForm = document.getElementById("agency-form");
