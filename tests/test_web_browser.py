@@ -123,6 +123,18 @@ def test_upload_edit_pin_export_restart(browser, tmp_path):
         assert Select(row.find_element(By.CSS_SELECTOR, "select.topic")).first_selected_option.get_attribute("value") == new
         browser.get(base + "/surveys/1/groups")
         assert gid in {e.get_attribute("data-group") for e in browser.find_elements(By.CSS_SELECTOR, "#shortlist tr.pinned")}
+
+        # another officer changes the row after this page was opened: this page's change is refused
+        # and its select shows the topic it last saw saved again, not the refused one
+        browser.get(base + "/surveys/1")
+        other, third = [c for c in ("housing", "other", "skills_training") if c != new][:2]
+        assert httpx.patch(f"{base}/api/petitions/{pid}", json={"category": other, "version": 2}).status_code == 200
+        row = browser.find_element(By.CSS_SELECTOR, f'tr[data-id="{pid}"]')
+        Select(row.find_element(By.CSS_SELECTOR, "select.topic")).select_by_value(third)
+        wait.until(lambda d: "người khác" in d.find_element(By.ID, "flash").text)
+        row = browser.find_element(By.CSS_SELECTOR, f'tr[data-id="{pid}"]')
+        assert Select(row.find_element(By.CSS_SELECTOR, "select.topic")).first_selected_option.get_attribute("value") == new
+        assert httpx.get(f"{base}/api/petitions/{pid}").json()["category"] == other
     finally:
         server.terminate()
         server.wait(10)

@@ -67,6 +67,7 @@
   }
 
   document.querySelectorAll("#petitions select.topic").forEach(function (select) {
+    select.dataset.saved = select.value;  // what the store holds: shown again when a change is refused
     select.addEventListener("change", function () {
       var tr = rowOf(select);
       var body = changeFor(select.value);
@@ -74,8 +75,12 @@
       select.disabled = true;
       api("PATCH", "/api/petitions/" + tr.dataset.id, body).then(function (p) {
         applyRow(tr, p);
+        select.dataset.saved = select.value;
         flash("Đã lưu dòng " + p.row + ".");
-      }).catch(function (err) { flash(err.message, true); }).then(function () { select.disabled = false; });
+      }).catch(function (err) {
+        select.value = select.dataset.saved;  // never leave an unsaved topic on screen
+        flash(err.message, true);
+      }).then(function () { select.disabled = false; });
     });
   });
 
