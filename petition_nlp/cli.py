@@ -457,10 +457,16 @@ def shortlist(
         if output is not None and print_table:
             for _, row in chosen.iterrows():
                 typer.echo(f"{row['rank']:>3}. [{row['category']}] ({row['represents']} kiến nghị) {str(row[column])[:160]}")
-        bad = int((groups["status"] != "ok").sum())
+        from petition_nlp.reports.summary import line_counts, petition_rows
+
+        counts = line_counts(groups)
+        bad = int((groups[petition_rows(groups).to_numpy(dtype=bool)]["status"] != "ok").sum())
+        apart = [f"{counts[s]} {label}" for s, label in (("not_a_petition", "not petitions"), ("empty", "empty")) if counts.get(s)]
         _err(
-            f"{len(chosen)} questions from {len(frame)} petitions in {groups.loc[groups['group_id'] != '', 'group_id'].nunique()} issue groups"
-            + (f"; {bad} rows could not be processed" if bad else "")
+            f"{len(chosen)} questions from {counts['petitions']} petitions"
+            + (f" ({counts['rows']} rows: {', '.join(apart)})" if apart else "")
+            + f" in {groups.loc[groups['group_id'] != '', 'group_id'].nunique()} issue groups"
+            + (f"; {bad} could not be processed" if bad else "")
         )
 
 

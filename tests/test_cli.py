@@ -183,3 +183,15 @@ def test_a_code_with_two_rows_is_a_clear_error_not_a_library_message(tmp_path) -
         assert result.exit_code == 2, result.output
         assert "at least 3 labelled rows" in result.output and "wages (2)" in result.output
         assert "cross-validation but provided" not in result.output
+
+
+def test_shortlist_counts_lines_that_are_not_petitions_apart(tmp_path) -> None:
+    """Titles, totals and empty rows are not rows that 'could not be processed'."""
+    path = tmp_path / "s.csv"
+    lines = ["STT,Nội dung kiến nghị", "1,Đề nghị công ty tăng tiền ăn ca cho công nhân làm ca đêm",
+             "2,Đề nghị xây nhà ở xã hội cho công nhân thuê gần khu công nghiệp", "3,", "4,Tổng cộng: 2 ý kiến"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_cli("shortlist", path, "-n", "2")
+    assert result.exit_code == 0, result.output
+    assert "from 2 petitions (4 rows: 1 not petitions, 1 empty)" in result.output
+    assert "could not be processed" not in result.output
