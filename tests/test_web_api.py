@@ -376,3 +376,28 @@ def test_huge_offsets_and_page_numbers_are_answered_not_500(sample, client):
     assert r.status_code == 400 and "offset must be between" in r.json()["error"]
     page = client.get(f"/surveys/{sid}", params={"page_no": "99999999999999999999"})
     assert page.status_code == 200
+
+
+def test_rows_are_numbered_as_in_the_officers_file(client):
+    """The survey page and the API give each petition its row in the file (and its sheet), not its
+    position among the petitions: with a title and a header above, the first petition is row 4."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "KCN Quang Minh"
+    sheet.append(["LIÊN ĐOÀN LAO ĐỘNG TỈNH"])
+    sheet.append(["TỔNG HỢP KIẾN NGHỊ CỦA CÔNG NHÂN"])
+    sheet.append(["STT", "Đơn vị", "Nội dung kiến nghị"])
+    sheet.append([1, "CĐCS May", "Đề nghị công ty tăng tiền ăn ca cho công nhân làm ca đêm"])
+    sheet.append([2, "CĐCS Giày", "Đề nghị xây nhà ở xã hội cho công nhân thuê gần khu công nghiệp"])
+    second = book.create_sheet("KCN Yên Phong")
+    second.append(["STT", "Đơn vị", "Nội dung kiến nghị"])
+    second.append([1, "CĐCS Điện tử", "Đề nghị mở lớp học nghề điện công nghiệp buổi tối cho công nhân"])
+    data = io.BytesIO()
+    book.save(data)
+    sid = client.post("/api/surveys", files={"file": ("zones.xlsx", data.getvalue())}).json()["id"]
+    rows = client.get(f"/api/surveys/{sid}/petitions").json()
+    assert [(p.get("sheet"), p["source_row"]) for p in rows] == [("KCN Quang Minh", 4), ("KCN Quang Minh", 5), ("KCN Yên Phong", 2)]
+    page = client.get(f"/surveys/{sid}").text
+    assert "KCN Yên Phong:</span> 2" in page

@@ -494,7 +494,8 @@ class Store:
             ).fetchall()
             members: dict[int, list[dict[str, Any]]] = {}
             for r in conn.execute(
-                "SELECT id, row, text, unit, group_id, version FROM petitions WHERE survey_id = ? AND group_id IS NOT NULL ORDER BY row",
+                "SELECT id, row, text, unit, group_id, version, json_extract(original_json, '$.source_row') AS source_row,"
+                " json_extract(original_json, '$.sheet') AS sheet FROM petitions WHERE survey_id = ? AND group_id IS NOT NULL ORDER BY row",
                 (survey_id,),
             ):
                 members.setdefault(r["group_id"], []).append(dict(r))
@@ -890,7 +891,18 @@ def _petition_dict(row: sqlite3.Row, link: dict[str, Any] | None) -> dict[str, A
     }
     if row["second_category"]:
         out["second_category"] = row["second_category"]
+    original = json.loads(row["original_json"]) if "original_json" in row.keys() and row["original_json"] else {}
+    out["source_row"] = _whole(original.get("source_row"))  # the row as the officer sees it in the file
+    if original.get("sheet"):
+        out["sheet"] = str(original["sheet"])
     return out
+
+
+def _whole(value: Any) -> int | None:
+    try:
+        return int(float(value)) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def open_workspace(path: str | Path) -> Store:

@@ -76,7 +76,7 @@
       api("PATCH", "/api/petitions/" + tr.dataset.id, body).then(function (p) {
         applyRow(tr, p);
         select.dataset.saved = select.value;
-        flash("Đã lưu dòng " + p.row + ".");
+        flash("Đã lưu dòng " + (p.source_row || p.row) + ".");
       }).catch(function (err) {
         select.value = select.dataset.saved;  // never leave an unsaved topic on screen
         flash(err.message, true);
@@ -88,7 +88,7 @@
     button.addEventListener("click", function () {
       var tr = rowOf(button);
       api("PATCH", "/api/petitions/" + tr.dataset.id, { reviewed: true, version: Number(tr.dataset.version) })
-        .then(function (p) { applyRow(tr, p); flash("Đã xác nhận dòng " + p.row + "."); })
+        .then(function (p) { applyRow(tr, p); flash("Đã xác nhận dòng " + (p.source_row || p.row) + "."); })
         .catch(function (err) { flash(err.message, true); });
     });
   });
