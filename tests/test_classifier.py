@@ -181,3 +181,25 @@ def test_second_threshold_lowered_until_enough_errors_are_rescued_within_the_cap
     capped = lower_second_for_coverage(proba, labels, classes, flagged, 0.5, coverage=1.0, max_share=0.25)
     assert (p_b >= capped).mean() <= 0.25
     assert capped == p_b[15]
+
+
+def test_a_handful_of_rows_in_their_own_group_cannot_push_the_review_threshold_to_the_top() -> None:
+    """Two officer corrections the model disagrees with form a provenance group of their own: they
+    weigh by their size, not as much as a genre (the threshold went to 0.98 and flagged 90 % of
+    petitions)."""
+    from petition_nlp.model.classifier import choose_review_threshold
+
+    rng = np.random.default_rng(0)
+    confidence = rng.uniform(0.3, 1.0, 1000)
+    correct = rng.uniform(0, 1, 1000) < confidence * 1.05
+    groups = np.array([f"genre-{i % 10}" for i in range(1000)], dtype=object)
+    before = choose_review_threshold(confidence, correct, groups=groups)
+    after = choose_review_threshold(
+        np.r_[confidence, [0.97, 0.98]], np.r_[correct, [False, False]], groups=np.r_[groups, ["store", "store"]]
+    )
+    assert after - before < 0.02
+    # a whole genre the model gets wrong still counts in full
+    genre = choose_review_threshold(
+        np.r_[confidence, np.full(60, 0.9)], np.r_[correct, np.zeros(60, bool)], groups=np.r_[groups, ["new-genre"] * 60]
+    )
+    assert genre > 0.9  # above the genre's confidence: its rows are all flagged

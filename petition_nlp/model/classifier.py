@@ -38,6 +38,9 @@ OUTPUT_COLUMNS = (
 )
 REVIEW_SHARES = (0.0, 0.1, 0.2, 0.3)
 """Review shares of the risk–coverage table (``evaluate``, ``cv_report_``)."""
+MIN_GROUP_ROWS = 20
+"""Fewest rows of a provenance group that counts as a kind of text of its own when the review
+threshold is chosen (smaller ones are pooled)."""
 MIN_ROWS_PER_CODE = 3
 """Fewest labelled rows of a code that training takes: cross-validation inside cross-validation
 (the calibration) needs two rows of each code in every training fold."""
@@ -202,7 +205,10 @@ def choose_review_threshold(
     ``confidence`` and ``correct`` come from out-of-fold (cross-validated) predictions. With
     ``groups`` (the held-out group of each row), the precision that must reach the target is the
     mean over groups of each group's accuracy above the threshold — every kind of text counts the
-    same, so a small unfamiliar genre is not drowned by a large familiar one.
+    same, so a small unfamiliar genre is not drowned by a large familiar one. A group of fewer than
+    MIN_GROUP_ROWS rows (a handful of officers' corrections, say) weighs in proportion to its size:
+    two rows the model disagrees with cannot weigh as much as a genre, or they would push the
+    threshold to the top and flag nearly every petition.
     """
     confidence = np.asarray(confidence, dtype=float)
     correct = np.asarray(correct, dtype=bool)
@@ -217,11 +223,12 @@ def choose_review_threshold(
         return float(max(floor, conf[ok[-1]]))
     groups = np.asarray(groups, dtype=object)
     members = [groups == g for g in sorted(set(groups.tolist()))]
+    weight = [min(1.0, int(m.sum()) / MIN_GROUP_ROWS) for m in members]
     candidates = np.unique(np.r_[floor, confidence[confidence >= floor]])
     for t in candidates:  # lowest first
         above = confidence >= t
-        per_group = [correct[m & above].mean() for m in members if (m & above).any()]
-        if per_group and float(np.mean(per_group)) >= target_precision:
+        per_group = [(correct[m & above].mean(), w) for m, w in zip(members, weight) if (m & above).any()]
+        if per_group and sum(a * w for a, w in per_group) / sum(w for _, w in per_group) >= target_precision:
             return float(t)
     return float(confidence.max()) if len(confidence) else 1.0
 
