@@ -304,6 +304,11 @@ def evaluate(
             typer.echo(json.dumps(metrics, ensure_ascii=False))
             return
         typer.echo(f"rows {metrics['rows']}  accuracy {metrics['accuracy']:.3f}  macro-F1 {metrics['macro_f1']:.3f}  weighted-F1 {metrics['weighted_f1']:.3f}")
+        out = metrics.get("left_out", {})
+        parts = [f"{n} {why}" for why, n in (("without a text or a label", out.get("no_text_or_label")), ("duplicates", out.get("duplicates")),
+                 ("texts with conflicting labels", out.get("conflicting_texts"))) if n]
+        if parts:
+            _err(f"note: left out of the scores: {', '.join(parts)}")
         typer.echo(f"{'code':<20}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
         for code, m in metrics["per_class"].items():
             typer.echo(f"{code:<20}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>9}")

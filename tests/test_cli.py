@@ -195,3 +195,22 @@ def test_shortlist_counts_lines_that_are_not_petitions_apart(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert "from 2 petitions (4 rows: 1 not petitions, 1 empty)" in result.output
     assert "could not be processed" not in result.output
+
+
+def test_labels_written_as_names_or_in_capitals_are_codes_and_blank_ones_are_counted(tmp_path) -> None:
+    """A labelled file an officer typed: 'Nhà ở', 'HOUSING', 'An ninh' are the codes they name; a row
+    without a label is left out with a note, not silently."""
+    rows = ["Nội dung kiến nghị,Lĩnh vực",
+            "Đề nghị xây nhà ở xã hội cho công nhân thuê gần khu công nghiệp,Nhà ở",
+            "Tiền thuê phòng trọ tăng liên tục đề nghị có biện pháp bình ổn,HOUSING",
+            "Khu trọ hay bị mất trộm xe máy đề nghị công an tăng cường tuần tra,An ninh",
+            "Công ty nợ đóng bảo hiểm xã hội nhiều tháng chưa chốt sổ,Bảo hiểm xã hội",
+            "Đề nghị mở lớp học nghề điện công nghiệp buổi tối cho công nhân,"]
+    path = tmp_path / "gold.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = run_cli("evaluate", path, "--json")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(metrics["per_class"]) <= {"housing", "security", "social_insurance", "skills_training", "party_building", "other"}
+    assert metrics["rows"] == 4 and metrics["left_out"]["no_text_or_label"] == 1
+    assert run_cli("evaluate", path).output.count("1 without a text or a label") == 1

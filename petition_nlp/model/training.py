@@ -181,7 +181,22 @@ def _code_of_name(name: str, known: set[str]) -> str | None:
     for code, display in category_names().items():
         if _name_key(display) == key or _name_key(code) == key:
             return code
+    for code, display in category_names().items():  # a short form: "Nhà ở", "An ninh", "Bảo hiểm xã hội"
+        first = _name_key(display.split(",")[0])
+        if len(key.split()) >= 2 and (first == key or first.startswith(key + " ")):
+            return code
     return "?"
+
+
+def _label_code(value: str) -> str:
+    """A label as written in a labelled file, as its code: a code in any case ("HOUSING") or a
+    topic's Vietnamese name ("Nhà ở", accents and case ignored) is that code; anything else is
+    kept as written (a new code)."""
+    from petition_nlp.resources import CATEGORY_CODES
+
+    value = " ".join(value.split())
+    code = _code_of_name(value, set(CATEGORY_CODES))
+    return code if code not in (None, "?") else value
 
 
 def classified_labels(frame: pd.DataFrame, text_col: str, source: str) -> tuple[list[int], list[str], dict[str, Any]]:
@@ -303,7 +318,7 @@ def load_labeled(
         records = frame[meta].to_dict("records") if meta else [{}] * len(frame)
         second = frame["label_2"].tolist() if "label_2" in frame.columns and "label_2" != lcol else [""] * len(frame)
         for text, label, record, label_2 in zip(frame[tcol].tolist(), frame[lcol].tolist(), records, second):
-            text, label = as_text(text), as_text(label).strip()
+            text, label = as_text(text), _label_code(as_text(label))
             if row_status(text) != STATUS_OK or not label:
                 skipped_empty += 1
                 continue
@@ -437,7 +452,12 @@ def evaluate_file(
     """Evaluate a model (default: the default model) on a labelled file (``sheet``: only this sheet)."""
     data = load_labeled([path], text_column=text_column, label_column=label_column, sheet=sheet)
     model = model or load_model(model_dir)
-    return evaluate_model(model, data.texts, data.labels, data.labels_2 if any(data.labels_2) else None)
+    metrics = evaluate_model(model, data.texts, data.labels, data.labels_2 if any(data.labels_2) else None)
+    v = data.report
+    metrics["left_out"] = {  # rows of the file not scored, and why
+        "no_text_or_label": v["skipped_empty"], "duplicates": v["duplicates_dropped"], "conflicting_texts": v["conflicting_texts"],
+    }
+    return metrics
 
 
 def train_model(
