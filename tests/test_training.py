@@ -337,3 +337,27 @@ def test_suggest_never_offers_a_line_that_is_not_a_petition(small_model) -> None
     ]
     picked = suggest_for_labelling(pd.DataFrame({"text": furniture + petitions}), 5, model=small_model, text_column="text")
     assert set(picked["text"]) <= set(petitions) and len(picked) == 3
+
+
+def test_corrections_made_on_a_topic_sheet_of_the_classify_workbook_are_used(tmp_path) -> None:
+    """The workbook classify writes has a sheet per topic with the same editable columns; an
+    officer who ticks or corrects rows there is heard as on the main sheet."""
+    from openpyxl import load_workbook
+
+    from petition_nlp.model.training import load_labeled
+
+    workbook = tmp_path / "ket-qua.xlsx"
+    assert run_cli("classify", ROOT / "data" / "raw" / "sample_survey.xlsx", "-o", workbook).exit_code == 0
+    book = load_workbook(workbook)
+    main = book.worksheets[0]
+    topic = next(ws for ws in book.worksheets[1:] if [c.value for c in ws[1]] == [c.value for c in main[1]])
+    headers = [c.value for c in topic[1]]
+    code, ticked = headers.index("Mã chủ đề") + 1, headers.index("Đã kiểm tra") + 1
+    texts = [topic.cell(row=r, column=headers.index("Nội dung kiến nghị") + 1).value for r in (2, 3)]
+    topic.cell(row=2, column=code, value="wages")
+    topic.cell(row=3, column=ticked, value="x")
+    book.save(workbook)
+    data = load_labeled([workbook])
+    used = dict(zip(data.texts, data.labels))
+    assert used.get(texts[0]) == "wages" and texts[1] in used
+    assert len(data.texts) == 2  # the main sheet's untouched rows are still left out

@@ -188,6 +188,37 @@ def _code_of_name(name: str, known: set[str]) -> str | None:
     return "?"
 
 
+def _with_topic_sheets(path: str | Path, frame: pd.DataFrame, text_column: str) -> pd.DataFrame:
+    """``frame`` (the rows read from a workbook ``classify`` wrote) and the rows an officer ticked or
+    changed on its other sheets holding the same table — the one-topic sheets, which
+    :func:`read_table` skips as repeats of the main sheet. A text given two different topics is
+    reported as a conflict and left out."""
+    if Path(path).suffix.lower() != ".xlsx":
+        return frame
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+        names = list(book.sheetnames)
+        book.close()
+    except Exception:  # noqa: BLE001 - read_table already read it; nothing more to add
+        return frame
+    parts = [frame]
+    first = str(frame["sheet"].iloc[0]) if "sheet" in frame.columns and len(frame) else names[0] if names else ""
+    for name in names:
+        if name == first:
+            continue
+        try:
+            part, _ = read_table(path, sheet=name)
+        except InputError:
+            continue
+        if is_classified(part) and text_column in part.columns:
+            positions, _, _ = classified_labels(part, text_column, f"{path} ({name})")
+            parts.append(part.iloc[positions])  # only what the officer touched there
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else frame
+
+
 def _label_code(value: str) -> str:
     """A label as written in a labelled file, as its code: a code in any case ("HOUSING") or a
     topic's Vietnamese name ("Nhà ở", accents and case ignored) is that code; anything else is
@@ -307,6 +338,8 @@ def load_labeled(
                 tcol = text_column or detect_text_column(frame)
             except InputError as exc:
                 raise InputError(f"{path}: {exc}") from None
+            if sheet is None:  # an officer may correct on a topic's sheet as well as on the main one
+                frame = _with_topic_sheets(path, frame, tcol)
             positions, found, summary = classified_labels(frame, tcol, str(path))
             corrections.append(summary)
             preferred.add(str(path))
