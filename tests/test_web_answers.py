@@ -103,6 +103,14 @@ def test_cli_qa(answered, tmp_path):
     r = subprocess.run([sys.executable, "-m", "petition_nlp.cli", "qa", str(tmp_path), "-o", str(tmp_path / "x.html")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stderr.startswith("error:") and "Traceback" not in r.stderr
+    for content in (b"", b"not a database at all"):  # an empty or foreign file is refused, never written to
+        broken = tmp_path / f"broken{len(content)}"
+        broken.mkdir()
+        (broken / "workspace.sqlite3").write_bytes(content)
+        r = subprocess.run([sys.executable, "-m", "petition_nlp.cli", "qa", str(broken), "-o", str(tmp_path / "y.html")],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and "not a workspace database" in r.stderr and "Traceback" not in r.stderr
+        assert (broken / "workspace.sqlite3").read_bytes() == content and not (broken / "originals").exists()
     xlsx = tmp_path / "qa.xlsx"
     r = subprocess.run([sys.executable, "-m", "petition_nlp.cli", "qa", str(data), "-o", str(xlsx), "--survey", str(sid)],
                        capture_output=True, text=True, timeout=120)

@@ -910,6 +910,13 @@ def open_workspace(path: str | Path) -> Store:
     creates one. :class:`~petition_nlp.files.io.InputError` (one line) when there is none."""
     from petition_nlp.files.io import InputError
 
-    if not (Path(path) / DB_NAME).is_file():
+    db = Path(path) / DB_NAME
+    if not db.is_file():
         raise InputError(f"{path}: no workspace here (no {DB_NAME}); give the folder `petition-nlp serve --data` uses")
-    return Store(path)
+    with open(db, "rb") as handle:  # never turn an empty or foreign file into a workspace
+        if handle.read(16) != b"SQLite format 3\x00":
+            raise InputError(f"{db}: not a workspace database (empty or another kind of file)")
+    try:
+        return Store(path)
+    except sqlite3.DatabaseError as exc:
+        raise InputError(f"{db}: not a usable workspace database ({exc})") from None

@@ -44,17 +44,15 @@ def register(app: typer.Typer, handled: Callable[[], Any]) -> None:
         """Publish a survey's questions and answers (grouped by topic; no internal data)."""
         with handled():
             from petition_nlp.files.io import InputError, atomic_output
-            from petition_nlp.store import DB_NAME, Store
+            from petition_nlp.store import DB_NAME, open_workspace
             from petition_nlp.store import workspace as ws
 
             folder = source.parent if source.name == DB_NAME else source
-            if not (folder / DB_NAME).is_file():
-                raise InputError(f"{source}: not a workspace data folder (no {DB_NAME})")
             if output.suffix.lower() not in (".html", ".xlsx"):
                 raise InputError(f"{output}: unknown output type '{output.suffix}' (use .html or .xlsx)")
             if output.exists() and not overwrite:
                 raise InputError(f"{output}: file exists; pass --overwrite to replace it")
-            store = Store(folder)
+            store = open_workspace(folder)  # an existing workspace database only; never creates one
             ready = [s for s in store.list_surveys() if s["state"] == "ready"]
             if not ready:
                 raise InputError(f"{source}: no survey in the workspace")
