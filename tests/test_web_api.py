@@ -401,3 +401,19 @@ def test_rows_are_numbered_as_in_the_officers_file(client):
     assert [(p.get("sheet"), p["source_row"]) for p in rows] == [("KCN Quang Minh", 4), ("KCN Quang Minh", 5), ("KCN Yên Phong", 2)]
     page = client.get(f"/surveys/{sid}").text
     assert "KCN Yên Phong:</span> 2" in page
+
+
+def test_serve_on_a_busy_port_says_so_before_printing_an_address(tmp_path):
+    """The address printed would be another server's: an officer would upload into someone else's
+    workspace. The port is checked first."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = subprocess.run(
+            [sys.executable, "-m", "petition_nlp.cli", "serve", "--port", str(port), "--data", str(tmp_path / "ws")],
+            capture_output=True, text=True, timeout=60, cwd=ROOT,
+        )
+    assert r.returncode == 2 and "already in use" in r.stderr and "http://" not in r.stderr and "Traceback" not in r.stderr

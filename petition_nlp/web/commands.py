@@ -31,6 +31,7 @@ def register(app: typer.Typer, handled: Callable[[], Any]) -> None:
                 raise ValueError("the web workspace needs the [web] extra: pip install 'petition-nlp[web]'") from None
             from petition_nlp.web import serve as run
 
+            _port_free(host, port)  # before printing the address: it may be another workspace's
             typer.echo(f"petition-nlp workspace: http://{host}:{port}/  (data: {data}; Ctrl+C to stop)", err=True)
             run(data, host=host, port=port, token=token, upload_limit_mb=upload_limit, model_dir=model)
 
@@ -66,3 +67,20 @@ def register(app: typer.Typer, handled: Callable[[], Any]) -> None:
                     temp.write_bytes(ws.qa_workbook_bytes(store, chosen))
             count = len(ws.qa_frame(store, chosen))
             typer.echo(f"wrote {count} answered questions of survey {chosen} to {output}", err=True)
+
+
+def _port_free(host: str, port: int) -> None:
+    """``ValueError`` (one line) when ``host:port`` is already taken (another server answers there)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ValueError(f"cannot listen on {host}: {exc}") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError:
+            raise ValueError(f"port {port} on {host} is already in use (another server?): choose another with --port") from None
