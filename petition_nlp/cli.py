@@ -85,6 +85,20 @@ def _handled() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+def _excluded_codes(spec: str, model: Any) -> list[str]:
+    """The codes of ``--exclude``; a code neither the taxonomy nor the model knows is an error
+    (a typo such as 'houssing' would otherwise leave housing on the shortlist)."""
+    from petition_nlp.files.io import InputError
+    from petition_nlp.resources import CATEGORY_CODES
+
+    codes = [c.strip() for c in (spec or "").split(",") if c.strip()]
+    known = set(CATEGORY_CODES) | {str(c) for c in getattr(model, "classes_", ())}
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise InputError(f"--exclude names unknown codes: {', '.join(unknown)} (codes: {', '.join(sorted(known))})")
+    return codes
+
+
 @contextmanager
 def _progress(total: int, desc: str) -> Iterator[Callable[[int], None]]:
     from tqdm import tqdm
@@ -453,9 +467,10 @@ def shortlist(
         frame, info = _read(input, _header_index(header_row), sheet=sheet, split_items=split_items, text_column=text_column)
         column = _text_column(frame, text_column, input, info)
         clf = _load_model(model)
+        excluded = _excluded_codes(exclude, clf)
         with _progress(len(frame), "classifying") as tick:
             classified = classify_survey(frame, column, clf, progress=tick)
-        groups, chosen = group_and_shortlist(classified, column, n=n, quota=quota_value, exclude=exclude.split(","))
+        groups, chosen = group_and_shortlist(classified, column, n=n, quota=quota_value, exclude=excluded)
         if groups_output is not None:
             _write_or_print(groups, groups_output, [input], overwrite, "classify", column, formula_guard)
         _write_or_print(chosen, output, [input], overwrite, "shortlist", column, formula_guard)
@@ -553,8 +568,10 @@ def report(
         quota_value = parse_quota(quota)
         frame, info = _read(input, _header_index(header_row), sheet=sheet, split_items=split_items, text_column=text_column)
         column = _text_column(frame, text_column, input, info)
-        classified = classify_survey(frame, column, _load_model(model))
-        groups, chosen = group_and_shortlist(classified, column, n=n, quota=quota_value, exclude=exclude.split(","))
+        clf = _load_model(model)
+        excluded = _excluded_codes(exclude, clf)
+        classified = classify_survey(frame, column, clf)
+        groups, chosen = group_and_shortlist(classified, column, n=n, quota=quota_value, exclude=excluded)
         write_html(render_report(groups, chosen, column, title_source=input.name), output, protect=[input], overwrite=overwrite)
         _err(f"wrote report to {output}")
 

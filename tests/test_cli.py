@@ -214,3 +214,8 @@ def test_labels_written_as_names_or_in_capitals_are_codes_and_blank_ones_are_cou
     assert set(metrics["per_class"]) <= {"housing", "security", "social_insurance", "skills_training", "party_building", "other"}
     assert metrics["rows"] == 4 and metrics["left_out"]["no_text_or_label"] == 1
     assert run_cli("evaluate", path).output.count("1 without a text or a label") == 1
+
+
+def test_exclude_refuses_an_unknown_code(tmp_path) -> None:
+    result = run_cli("shortlist", SAMPLE_XLSX, "-n", "3", "--exclude", "houssing")
+    assert result.exit_code == 2 and "unknown codes: houssing" in result.output
