@@ -63,6 +63,8 @@ FURNITURE = [
     ("Không có vướng mắc gì", "no_opinion"),
     ("II. Kiến nghị với các bộ, ngành Trung ương", "heading"),
     ("Tổ Đóng gói không có ý kiến", "no_opinion"),
+    ("Ý kiến khác: không có.", "no_opinion"),
+    ("Kiến nghị bổ sung: chưa có gì", "no_opinion"),
     ("Đơn vị: Tổ Cắt, Phân xưởng 2", "unit_name"),
     ("(Kèm theo Kế hoạch số 15/KH-CĐ)", "doc_number"),
     ("Anh/chị vui lòng ghi rõ bộ phận", "form"),
