@@ -376,3 +376,18 @@ def test_a_hidden_sheet_is_read_and_the_note_says_it_was_hidden(tmp_path) -> Non
     frame, info = read_table(path)
     assert len(frame) == 2
     assert "'Nháp' (hidden in the workbook)" in info.notes[0] and "'KCN 1' (hidden" not in info.notes[0]
+
+
+@pytest.mark.parametrize("name", ["renamed.xls", "renamed.csv"])
+def test_an_xlsx_workbook_under_another_name_is_read_with_a_note(tmp_path, name) -> None:
+    """Offices rename files: an .xlsx saved as .xls or .csv is read as what it is, and the note says so
+    (as an old .xls under an .xlsx name already was)."""
+    import shutil
+
+    from conftest import ROOT
+
+    path = tmp_path / name
+    shutil.copy(ROOT / "data" / "raw" / "sample_survey.xlsx", path)
+    frame, info = read_table(path)
+    assert len(frame) == 145
+    assert any("an .xlsx workbook under a" in n and "read as .xlsx" in n for n in info.notes)

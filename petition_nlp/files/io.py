@@ -411,6 +411,16 @@ def _pick_sheets(sheets: list[Any], sheet: str | int | None, path: Path) -> list
     raise InputError(f"{path}: no sheet '{wanted}' (sheets: {names}; give a name or a number from 1 to {len(sheets)})")
 
 
+def _xlsx_inside(file: Path) -> bool:
+    """Whether a file named otherwise is an .xlsx workbook (a zip holding ``xl/``)."""
+    try:
+        with open(file, "rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return False
+    return head.startswith(b"PK\x03\x04") and b"xl/" in head
+
+
 def _read_workbook(
     path: Path, raw: bytes, info: TableInfo, *, header_row: int | None, sheet: str | int | None, text_column: str | None
 ) -> pd.DataFrame:
@@ -418,6 +428,9 @@ def _read_workbook(
     from petition_nlp.files.workbooks import OLE_MAGIC, read_ods, read_xls, read_xlsx
 
     suffix = path.suffix.lower()
+    if suffix == ".xls" and raw.startswith(b"PK\x03\x04") and b"xl/workbook" in raw[:65536] + raw[-65536:]:
+        info.notes.append("an .xlsx workbook under an .xls name: read as .xlsx")
+        suffix = ".xlsx"
     if suffix == ".xls" or (suffix == ".xlsx" and raw.startswith(OLE_MAGIC)):
         if suffix == ".xlsx" and (b"EncryptedPackage" in raw or "EncryptedPackage".encode("utf-16-le") in raw):
             raise InputError(f"{path}: password-protected (encrypted) workbook; save it without a password")
@@ -789,10 +802,15 @@ def read_table(
     _check_path(file)
     _check_options(file, header_row=header_row, sheet=sheet)
     suffix = file.suffix.lower()
-    if suffix == ".csv":
+    renamed = suffix == ".csv" and _xlsx_inside(file)
+    if suffix == ".csv" and not renamed:
         info, chunks = iter_table(file, header_row=header_row, split_items=split_items, text_column=text_column)
         return pd.concat(list(chunks), ignore_index=True), info
+    if renamed:
+        suffix = ".xlsx"
     info = TableInfo(path=file, format=suffix.lstrip("."))
+    if renamed:
+        info.notes.append("an .xlsx workbook under a .csv name: read as .xlsx")
     try:
         raw = file.read_bytes()
     except OSError as exc:
