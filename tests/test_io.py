@@ -153,3 +153,26 @@ def test_sheets_naming_the_unit_column_differently_share_one_unit_column(tmp_pat
     assert "Công đoàn cơ sở" not in frame.columns
     assert info.unit_column == "Đơn vị"
     assert any("'Công đoàn cơ sở' read as 'Đơn vị'" in note for note in info.notes)
+
+
+def test_a_legacy_file_converts_its_headers_and_short_cells_too(tmp_path) -> None:
+    """Typed in TCVN3 throughout: the long petitions decide the encoding, then the column names and
+    the short cells (a unit's name, a totals line) are converted with it, not left garbled."""
+    from petition_nlp.files.legacy import _table
+
+    to_legacy = {uni: legacy for legacy, uni in _table("legacy_tcvn3.tsv").items() if len(uni) == 1}
+
+    def tcvn3(text: str) -> str:
+        return "".join(to_legacy.get(ch, ch) for ch in unicodedata.normalize("NFC", text))
+
+    rows = [("STT", "Đơn vị", "Nội dung kiến nghị")] + [
+        (str(i), f"Công ty {i}", f"Đề nghị công ty tăng tiền ăn ca cho công nhân làm ca đêm ở phân xưởng {i}")
+        for i in range(1, 6)
+    ] + [("", "", "Tổng cộng: 5 ý kiến")]
+    path = tmp_path / "tcvn3.csv"
+    path.write_bytes("\n".join(",".join(tcvn3(c) for c in r) for r in rows).encode("latin-1") + b"\n")
+    frame, info = read_table(path)
+    assert list(frame.columns)[:3] == ["STT", "Đơn vị", "Nội dung kiến nghị"]
+    assert frame["Đơn vị"].tolist()[:2] == ["Công ty 1", "Công ty 2"]
+    assert frame["Nội dung kiến nghị"].iloc[-1] == "Tổng cộng: 5 ý kiến"
+    assert info.unit_column == "Đơn vị"

@@ -66,19 +66,40 @@ def convert_legacy(text: str, encoding: str) -> str:
 
 
 def convert_legacy_column(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Convert legacy-encoded cells in every text column; returns the frame and notes."""
-    notes = []
+    """Convert legacy-encoded cells in every text column, and the column names; returns the frame
+    and notes.
+
+    A cell sure enough of itself (:func:`detect_legacy`) decides the file's encoding, by majority;
+    then every cell and column name showing that encoding's marks is converted with it, so short
+    cells ("Tæng céng", "C«ng ty 0") and headers follow the file's long ones, and a cell that looks
+    like the other encoding on its own is read as the file's."""
+    from collections import Counter
+
+    votes: Counter[str] = Counter()
     for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            votes.update(k for k in values.map(detect_legacy) if isinstance(k, str))
+    if not votes:
+        return frame, []
+    encoding = votes.most_common(1)[0][0]
+
+    def marked(value: object) -> bool:
+        if not isinstance(value, str) or _VIETNAMESE_ONLY.search(value):
+            return False
+        return any(ch in _TCVN3_SIGNS for ch in value) if encoding == "tcvn3" else bool(_VNI_PAIR.search(value))
+
+    notes = []
+    for column in list(frame.columns):
         values = frame[column]
         if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             continue
-        kinds = values.map(detect_legacy)
-        flagged = kinds.notna()
-        if flagged.any():
-            frame[column] = [
-                convert_legacy(v, k) if isinstance(k, str) else v for v, k in zip(values, kinds)
-            ]
-            counts = kinds[flagged].value_counts()
-            detail = ", ".join(f"{n} {k.upper()}" for k, n in counts.items())
-            notes.append(f"column '{column}': converted {detail} cells from legacy font encoding")
+        flags = [marked(v) for v in values]
+        if any(flags):
+            frame[column] = [convert_legacy(v, encoding) if f else v for v, f in zip(values, flags)]
+            notes.append(f"column '{column}': converted {sum(flags)} {encoding.upper()} cells from legacy font encoding")
+    renamed = {c: convert_legacy(c, encoding) for c in frame.columns if marked(c)}
+    if renamed:
+        frame = frame.rename(columns=renamed)
+        notes.append(f"{len(renamed)} column names converted from {encoding.upper()}")
     return frame, notes
