@@ -417,3 +417,28 @@ def test_serve_on_a_busy_port_says_so_before_printing_an_address(tmp_path):
             capture_output=True, text=True, timeout=60, cwd=ROOT,
         )
     assert r.returncode == 2 and "already in use" in r.stderr and "http://" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_upload_can_split_cells_holding_several_petitions_and_choose_a_sheet(client):
+    """The reader's options reach the workspace: a cell '1. … 2. …' becomes two petitions, and one
+    sheet of a workbook can be chosen."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "KCN 1"
+    first.append(["STT", "Nội dung kiến nghị"])
+    first.append([1, "1. Đề nghị công ty tăng tiền ăn ca cho công nhân\n2. Đề nghị xây nhà trẻ gần khu công nghiệp"])
+    first.append([2, "Đề nghị lắp thêm đèn đường vào khu trọ công nhân"])
+    second = book.create_sheet("KCN 2")
+    second.append(["STT", "Nội dung kiến nghị"])
+    second.append([1, "Công ty nợ đóng bảo hiểm xã hội nhiều tháng chưa chốt sổ"])
+    data = io.BytesIO()
+    book.save(data)
+    r = client.post("/api/surveys", files={"file": ("items.xlsx", data.getvalue())}, data={"split_items": "1", "sheet": "KCN 1"})
+    assert r.status_code == 201, r.text
+    texts = [p["text"] for p in client.get(f"/api/surveys/{r.json()['id']}/petitions").json()]
+    assert texts == ["Đề nghị công ty tăng tiền ăn ca cho công nhân", "Đề nghị xây nhà trẻ gần khu công nghiệp",
+                     "Đề nghị lắp thêm đèn đường vào khu trọ công nhân"]
+    bad = client.post("/api/surveys", files={"file": ("items.xlsx", data.getvalue())}, data={"header_row": "zero"})
+    assert bad.status_code == 400 and "header_row" in bad.json()["error"]

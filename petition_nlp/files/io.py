@@ -718,7 +718,7 @@ def _items_note(info: TableInfo, split: bool) -> None:
     if split:
         info.notes.append(f"{cells} several numbered petitions: split into {info.items_in_cells} rows (columns 'source_row', 'item')")
     else:
-        info.notes.append(f"{cells} several numbered petitions ({info.items_in_cells} in all); --split-items gives each its own row")
+        info.notes.append(f"{cells} several numbered petitions ({info.items_in_cells} in all); --split-items (in the workspace: the upload form's box 'Tách ô …') gives each its own row")
 
 
 def iter_table(

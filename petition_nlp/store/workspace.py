@@ -48,13 +48,19 @@ def ingest(
     model: Any,
     text_column: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    split_items: bool = False,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
 ) -> dict[str, Any]:
     """Read, classify and group the stored original of ``survey_id`` and fill the store
-    (then link petitions to issues answered in earlier surveys). Raises InputError /
-    StoreError; the caller marks the survey failed."""
+    (then link petitions to issues answered in earlier surveys). ``split_items``, ``sheet`` and
+    ``header_row`` are the reader's options (:func:`petition_nlp.files.io.read_table`; the header
+    row 0-based). Raises InputError / StoreError; the caller marks the survey failed."""
     say = progress or (lambda stage, done, total: None)
     say("read", 0, 0)
-    frame, info, column = pipeline.load_survey(path, text_column=text_column or None)
+    frame, info, column = pipeline.load_survey(
+        path, text_column=text_column or None, split_items=split_items, sheet=sheet, header_row=header_row
+    )
     total = len(frame)
     done = [0]
 

@@ -118,7 +118,19 @@ class _TooLarge(Exception):
         self.limit = limit
 
 
-def _ingest_sync(request: Request, survey_id: int, stored: str, text_column: Optional[str]) -> dict[str, Any]:
+def _read_options(split_items: Any = None, sheet: Any = None, header_row: Any = None) -> dict[str, Any]:
+    """The reader's options of an upload (form fields): split cells holding several numbered
+    petitions, one sheet (name or number from 1), the header row (as Excel numbers it)."""
+    options: dict[str, Any] = {"split_items": str(split_items or "").strip().lower() in ("1", "true", "on", "yes")}
+    if str(sheet or "").strip():
+        text = str(sheet).strip()
+        options["sheet"] = int(text) if text.isdigit() else text
+    if str(header_row or "").strip():
+        options["header_row"] = _int(header_row, "header_row", minimum=1, maximum=1_000_000) - 1
+    return options
+
+
+def _ingest_sync(request: Request, survey_id: int, stored: str, text_column: Optional[str], options: dict[str, Any] | None = None) -> dict[str, Any]:
     store = _store(request)
     jobs = request.app.state.jobs
     jobs[survey_id] = {"stage": "read", "done": 0, "total": 0}
@@ -127,7 +139,10 @@ def _ingest_sync(request: Request, survey_id: int, stored: str, text_column: Opt
         jobs[survey_id] = {"stage": stage, "done": done, "total": total}
 
     try:
-        return ws.ingest(store, survey_id, store.original_path(stored), model=get_model(request.app), text_column=text_column, progress=progress)
+        return ws.ingest(
+            store, survey_id, store.original_path(stored), model=get_model(request.app), text_column=text_column, progress=progress,
+            **(options or {}),
+        )
     except InputError as exc:
         message = str(exc).replace(str(store.original_path(stored)), store.survey(survey_id)["name"])
         store.fail_survey(survey_id, message)
@@ -188,7 +203,11 @@ def register(app: FastAPI) -> None:
 
     # ------------------------------------------------------------------ API: surveys
     @app.post("/api/surveys", status_code=201)
-    async def api_upload(request: Request, file: UploadFile = File(...), text_column: Optional[str] = Form(None)) -> JSONResponse:
+    async def api_upload(
+        request: Request, file: UploadFile = File(...), text_column: Optional[str] = Form(None), split_items: Optional[str] = Form(None),
+        sheet: Optional[str] = Form(None), header_row: Optional[str] = Form(None),
+    ) -> JSONResponse:
+        options = _read_options(split_items, sheet, header_row)
         try:
             data = await _read_upload(request, file)
         except _TooLarge as exc:
@@ -198,7 +217,7 @@ def register(app: FastAPI) -> None:
         survey_id = store.create_survey(file.filename or "", stored)
         from starlette.concurrency import run_in_threadpool
 
-        info = await run_in_threadpool(_ingest_sync, request, survey_id, stored, text_column or None)
+        info = await run_in_threadpool(_ingest_sync, request, survey_id, stored, text_column or None, options)
         return JSONResponse({"id": survey_id, "rows": info["rows"], "categories": info["categories"]}, status_code=201)
 
     @app.get("/api/surveys")
@@ -417,8 +436,15 @@ def register(app: FastAPI) -> None:
         return page(request, "home.html", surveys=surveys, limit_mb=request.app.state.upload_limit // (1024 * 1024), error=request.query_params.get("error", ""))
 
     @app.post("/upload")
-    async def upload_form(request: Request, file: UploadFile = File(...), text_column: str = Form(""), csrf_token: str = Form("")) -> Response:
+    async def upload_form(
+        request: Request, file: UploadFile = File(...), text_column: str = Form(""), csrf_token: str = Form(""),
+        split_items: str = Form(""), sheet: str = Form(""), header_row: str = Form(""),
+    ) -> Response:
         check_form_csrf(request, csrf_token)
+        try:
+            options = _read_options(split_items, sheet, header_row)
+        except Invalid as exc:
+            return RedirectResponse("/?" + urlencode({"error": f"Không đọc được tệp: {exc}"}), status_code=303)
         try:
             data = await _read_upload(request, file)
         except _TooLarge as exc:
@@ -432,7 +458,7 @@ def register(app: FastAPI) -> None:
 
         def work() -> None:
             try:
-                _ingest_sync(request, survey_id, stored, text_column or None)
+                _ingest_sync(request, survey_id, stored, text_column or None, options)
             except Exception:  # recorded on the survey by _ingest_sync
                 pass
 
