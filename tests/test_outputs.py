@@ -185,3 +185,16 @@ def test_a_text_longer_than_an_excel_cell_is_cut_with_a_visible_note(tmp_path) -
     cell = openpyxl.load_workbook(path).active["A2"].value
     assert len(long_text) > EXCEL_CELL_LIMIT and len(cell) == EXCEL_CELL_LIMIT
     assert cell.startswith(long_text[:1000]) and f"{len(long_text):,} ký tự" in cell
+
+
+def test_per_unit_table_names_petitions_without_a_unit() -> None:
+    import pandas as pd
+
+    from petition_nlp.reports.summary import NO_UNIT, unit_summary
+
+    frame = pd.DataFrame({
+        "unit": ["CĐCS May", "", None, "CĐCS May"], "category": ["housing", "housing", "other", "other"],
+        "status": ["ok"] * 4,
+    })
+    table = unit_summary(frame, "unit")
+    assert set(table.index) == {"CĐCS May", NO_UNIT} and table.loc[NO_UNIT, "total"] == 2

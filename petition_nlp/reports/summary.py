@@ -42,9 +42,15 @@ def line_counts(frame: pd.DataFrame) -> dict[str, int]:
     return out
 
 
+NO_UNIT = "(không ghi đơn vị)"
+"""The row of the per-unit tables for petitions whose unit cell is empty."""
+
+
 def unit_summary(frame: pd.DataFrame, unit_column: Any) -> pd.DataFrame:
-    """Petitions per unit and category (one row per unit, one column per category)."""
+    """Petitions per unit and category (one row per unit, one column per category); petitions
+    whose unit cell is empty are counted under NO_UNIT, not under a blank name."""
     frame = frame[petition_rows(frame).to_numpy(dtype=bool)]
-    table = pd.crosstab(frame[unit_column].fillna("").astype(str), frame["category"].fillna("").astype(str))
+    units = frame[unit_column].fillna("").astype(str).str.strip().replace("", NO_UNIT)
+    table = pd.crosstab(units, frame["category"].fillna("").astype(str))
     table["total"] = table.sum(axis=1)
     return table.sort_values("total", ascending=False)
