@@ -301,31 +301,25 @@ def test_formula_cells_are_found_across_the_chunks_of_a_large_sheet(tmp_path) ->
 def test_the_petition_column_wins_over_a_longer_column_of_answers(tmp_path) -> None:
     """A report sent back with the agencies' replies beside the petitions: the replies are longer,
     but the petitions are what the tool reads."""
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["STT", "Đơn vị", "Nội dung kiến nghị", "Ý kiến trả lời của cơ quan chức năng"])
-    sheet.append([1, "CĐCS May", "Đề nghị công ty đóng đủ bảo hiểm xã hội",
-                  "BHXH tỉnh đã lập biên bản, đôn đốc doanh nghiệp nộp đủ số tiền còn nợ trước ngày 31/12"])
-    sheet.append([2, "CĐCS Giày", "Đề nghị xây nhà trẻ gần khu công nghiệp",
-                  "Sở Xây dựng đang khảo sát quỹ đất, dự kiến khởi công nhà trẻ trong năm tới theo kế hoạch của tỉnh"])
     path = tmp_path / "answered.xlsx"
-    book.save(path)
+    make_office_files.xlsx(path, {"Sheet": [
+        ["STT", "Đơn vị", "Nội dung kiến nghị", "Ý kiến trả lời của cơ quan chức năng"],
+        [1, "CĐCS May", "Đề nghị công ty đóng đủ bảo hiểm xã hội",
+         "BHXH tỉnh đã lập biên bản, đôn đốc doanh nghiệp nộp đủ số tiền còn nợ trước ngày 31/12"],
+        [2, "CĐCS Giày", "Đề nghị xây nhà trẻ gần khu công nghiệp",
+         "Sở Xây dựng đang khảo sát quỹ đất, dự kiến khởi công nhà trẻ trong năm tới theo kế hoạch của tỉnh"],
+    ]})
     frame, info = read_table(path)
     assert info.text_column == "Nội dung kiến nghị"
 
 
 def test_of_two_columns_with_one_name_the_one_holding_the_petitions_is_read(tmp_path) -> None:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["STT", "Nội dung", "Nội dung", "Số lượt"])
-    sheet.append([1, "Ý kiến công nhân", "Đề nghị công ty tăng tiền ăn ca cho công nhân làm ca đêm", 3])
-    sheet.append([2, "Ý kiến công nhân", "Đề nghị xây nhà trẻ gần khu công nghiệp cho con công nhân", 5])
     path = tmp_path / "twice.xlsx"
-    book.save(path)
+    make_office_files.xlsx(path, {"Sheet": [
+        ["STT", "Nội dung", "Nội dung", "Số lượt"],
+        [1, "Ý kiến công nhân", "Đề nghị công ty tăng tiền ăn ca cho công nhân làm ca đêm", 3],
+        [2, "Ý kiến công nhân", "Đề nghị xây nhà trẻ gần khu công nghiệp cho con công nhân", 5],
+    ]})
     frame, info = read_table(path)
     assert frame[info.text_column].tolist() == [
         "Đề nghị công ty tăng tiền ăn ca cho công nhân làm ca đêm", "Đề nghị xây nhà trẻ gần khu công nghiệp cho con công nhân",
@@ -335,44 +329,25 @@ def test_of_two_columns_with_one_name_the_one_holding_the_petitions_is_read(tmp_
 def test_a_sheet_of_another_unit_raising_the_same_petitions_is_kept(tmp_path) -> None:
     """Two units may send the same words; only a sheet repeating earlier rows unit for unit (a summary)
     is skipped as a repeat, so the support count keeps both units."""
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    first = book.active
-    first.title = "CĐCS May Phú Thịnh"
     texts = ["Đề nghị công ty tăng tiền ăn ca cho công nhân", "Đề nghị lắp thêm đèn đường vào khu trọ"]
-    first.append(["STT", "Đơn vị", "Nội dung kiến nghị"])
-    for i, text in enumerate(texts, 1):
-        first.append([i, "Tổ may 1", text])
-    second = book.create_sheet("CĐCS Giày An Lạc")
-    second.append(["STT", "Đơn vị", "Nội dung kiến nghị"])
-    for i, text in enumerate(texts, 1):
-        second.append([i, "Phân xưởng đế", text])
-    summary = book.create_sheet("Tổng hợp")
-    summary.append(["STT", "Đơn vị", "Nội dung kiến nghị"])
-    for i, (unit, text) in enumerate([("Tổ may 1", texts[0]), ("Phân xưởng đế", texts[1])], 1):
-        summary.append([i, unit, text])
+    header = ["STT", "Đơn vị", "Nội dung kiến nghị"]
     path = tmp_path / "units.xlsx"
-    book.save(path)
+    make_office_files.xlsx(path, {
+        "CĐCS May Phú Thịnh": [header] + [[i, "Tổ may 1", t] for i, t in enumerate(texts, 1)],
+        "CĐCS Giày An Lạc": [header] + [[i, "Phân xưởng đế", t] for i, t in enumerate(texts, 1)],
+        "Tổng hợp": [header, [1, "Tổ may 1", texts[0]], [2, "Phân xưởng đế", texts[1]]],
+    })
     frame, info = read_table(path)
     assert len(frame) == 4 and set(frame["Đơn vị"]) == {"Tổ may 1", "Phân xưởng đế"}
     assert "Tổng hợp" in info.skipped_sheets and "repeat" in info.skipped_sheets["Tổng hợp"]
 
 
 def test_a_hidden_sheet_is_read_and_the_note_says_it_was_hidden(tmp_path) -> None:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    shown = book.active
-    shown.title = "KCN 1"
-    shown.append(["STT", "Nội dung kiến nghị"])
-    shown.append([1, "Đề nghị công ty tăng tiền ăn ca cho công nhân"])
-    draft = book.create_sheet("Nháp")
-    draft.append(["STT", "Nội dung kiến nghị"])
-    draft.append([1, "Đề nghị lắp thêm đèn đường vào khu trọ công nhân"])
-    draft.sheet_state = "hidden"
     path = tmp_path / "hidden.xlsx"
-    book.save(path)
+    make_office_files.xlsx(path, {
+        "KCN 1": [["STT", "Nội dung kiến nghị"], [1, "Đề nghị công ty tăng tiền ăn ca cho công nhân"]],
+        "Nháp": [["STT", "Nội dung kiến nghị"], [1, "Đề nghị lắp thêm đèn đường vào khu trọ công nhân"]],
+    }, hidden=("Nháp",))
     frame, info = read_table(path)
     assert len(frame) == 2
     assert "'Nháp' (hidden in the workbook)" in info.notes[0] and "'KCN 1' (hidden" not in info.notes[0]

@@ -378,25 +378,20 @@ def test_huge_offsets_and_page_numbers_are_answered_not_500(sample, client):
     assert page.status_code == 200
 
 
-def test_rows_are_numbered_as_in_the_officers_file(client):
+def test_rows_are_numbered_as_in_the_officers_file(client, tmp_path):
     """The survey page and the API give each petition its row in the file (and its sheet), not its
     position among the petitions: with a title and a header above, the first petition is row 4."""
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "KCN Quang Minh"
-    sheet.append(["LIÊN ĐOÀN LAO ĐỘNG TỈNH"])
-    sheet.append(["TỔNG HỢP KIẾN NGHỊ CỦA CÔNG NHÂN"])
-    sheet.append(["STT", "Đơn vị", "Nội dung kiến nghị"])
-    sheet.append([1, "CĐCS May", "Đề nghị công ty tăng tiền ăn ca cho công nhân làm ca đêm"])
-    sheet.append([2, "CĐCS Giày", "Đề nghị xây nhà ở xã hội cho công nhân thuê gần khu công nghiệp"])
-    second = book.create_sheet("KCN Yên Phong")
-    second.append(["STT", "Đơn vị", "Nội dung kiến nghị"])
-    second.append([1, "CĐCS Điện tử", "Đề nghị mở lớp học nghề điện công nghiệp buổi tối cho công nhân"])
-    data = io.BytesIO()
-    book.save(data)
-    sid = client.post("/api/surveys", files={"file": ("zones.xlsx", data.getvalue())}).json()["id"]
+    data = _office_xlsx(tmp_path / "survey.xlsx", {
+        "KCN Quang Minh": [
+            ["LIÊN ĐOÀN LAO ĐỘNG TỈNH"], ["TỔNG HỢP KIẾN NGHỊ CỦA CÔNG NHÂN"], ["STT", "Đơn vị", "Nội dung kiến nghị"],
+            [1, "CĐCS May", "Đề nghị công ty tăng tiền ăn ca cho công nhân làm ca đêm"],
+            [2, "CĐCS Giày", "Đề nghị xây nhà ở xã hội cho công nhân thuê gần khu công nghiệp"],
+        ],
+        "KCN Yên Phong": [
+            ["STT", "Đơn vị", "Nội dung kiến nghị"], [1, "CĐCS Điện tử", "Đề nghị mở lớp học nghề điện công nghiệp buổi tối cho công nhân"],
+        ],
+    })
+    sid = client.post("/api/surveys", files={"file": ("zones.xlsx", data)}).json()["id"]
     rows = client.get(f"/api/surveys/{sid}/petitions").json()
     assert [(p.get("sheet"), p["source_row"]) for p in rows] == [("KCN Quang Minh", 4), ("KCN Quang Minh", 5), ("KCN Yên Phong", 2)]
     page = client.get(f"/surveys/{sid}").text
@@ -419,26 +414,29 @@ def test_serve_on_a_busy_port_says_so_before_printing_an_address(tmp_path):
     assert r.returncode == 2 and "already in use" in r.stderr and "http://" not in r.stderr and "Traceback" not in r.stderr
 
 
-def test_upload_can_split_cells_holding_several_petitions_and_choose_a_sheet(client):
+def test_upload_can_split_cells_holding_several_petitions_and_choose_a_sheet(client, tmp_path):
     """The reader's options reach the workspace: a cell '1. … 2. …' becomes two petitions, and one
     sheet of a workbook can be chosen."""
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    first = book.active
-    first.title = "KCN 1"
-    first.append(["STT", "Nội dung kiến nghị"])
-    first.append([1, "1. Đề nghị công ty tăng tiền ăn ca cho công nhân\n2. Đề nghị xây nhà trẻ gần khu công nghiệp"])
-    first.append([2, "Đề nghị lắp thêm đèn đường vào khu trọ công nhân"])
-    second = book.create_sheet("KCN 2")
-    second.append(["STT", "Nội dung kiến nghị"])
-    second.append([1, "Công ty nợ đóng bảo hiểm xã hội nhiều tháng chưa chốt sổ"])
-    data = io.BytesIO()
-    book.save(data)
-    r = client.post("/api/surveys", files={"file": ("items.xlsx", data.getvalue())}, data={"split_items": "1", "sheet": "KCN 1"})
+    data = _office_xlsx(tmp_path / "survey.xlsx", {
+        "KCN 1": [
+            ["STT", "Nội dung kiến nghị"],
+            [1, "1. Đề nghị công ty tăng tiền ăn ca cho công nhân\n2. Đề nghị xây nhà trẻ gần khu công nghiệp"],
+            [2, "Đề nghị lắp thêm đèn đường vào khu trọ công nhân"],
+        ],
+        "KCN 2": [["STT", "Nội dung kiến nghị"], [1, "Công ty nợ đóng bảo hiểm xã hội nhiều tháng chưa chốt sổ"]],
+    })
+    r = client.post("/api/surveys", files={"file": ("items.xlsx", data)}, data={"split_items": "1", "sheet": "KCN 1"})
     assert r.status_code == 201, r.text
     texts = [p["text"] for p in client.get(f"/api/surveys/{r.json()['id']}/petitions").json()]
     assert texts == ["Đề nghị công ty tăng tiền ăn ca cho công nhân", "Đề nghị xây nhà trẻ gần khu công nghiệp",
                      "Đề nghị lắp thêm đèn đường vào khu trọ công nhân"]
-    bad = client.post("/api/surveys", files={"file": ("items.xlsx", data.getvalue())}, data={"header_row": "zero"})
+    bad = client.post("/api/surveys", files={"file": ("items.xlsx", data)}, data={"header_row": "zero"})
     assert bad.status_code == 400 and "header_row" in bad.json()["error"]
+
+
+def _office_xlsx(path: Path, sheets: dict) -> bytes:
+    """The bytes of a workbook built as tests/fixtures/make_office_files.py builds one."""
+    sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+    import make_office_files
+
+    return make_office_files.xlsx(path, sheets).read_bytes()
