@@ -6,17 +6,17 @@ short Vietnamese ``title`` officers recognise, its ``concepts`` (key phrases), `
 (neighbouring issues that must stay apart) and ``paraphrases`` written by the team in different
 registers; ``data/issue_paraphrases.csv`` adds other writers' paraphrases of the same issues, so
 each is known in more than one writer's words. :class:`IssueMatcher` is a linear classifier
-trained on those paraphrases; the
-grouping (``shortlist.py``) adds its scores to the grouping vectors so that petitions raising
-the same catalogue issue in different words meet, and names each group by the issue it matches.
+trained on those paraphrases; the grouping (``shortlist.py``) adds its scores to the grouping
+vectors so that petitions raising the same catalogue issue in different words meet, and names
+each group by the issue it matches.
 
 The matcher reads only the normalised, diacritic-free text (no word segmentation). Its fitted
 state ships beside the catalogue as ``data/issue_matcher.npz``: plain arrays (loaded with
 ``allow_pickle=False``: nothing in it can run code), the weights as float16 in a sparse layout
 (~5.5 MB), stamped with :func:`matcher_fingerprint` (the catalogue's and the paraphrase file's
-content and the fit's settings). A process loads it in a few hundredths of a second instead of refitting (1–3 s); only
-when the catalogue has changed since the file was built is the matcher refitted (and kept in the
-cache folder). Rebuild the shipped file after editing the catalogue::
+content and the fit's settings). A process loads it in a few hundredths of a second instead of
+refitting (1–3 s); only when the catalogue has changed since the file was built is the matcher
+refitted (and kept in the cache folder). Rebuild the shipped file after editing the catalogue::
 
     python -m petition_nlp.grouping.catalogue      # rewrites petition_nlp/data/issue_matcher.npz
 
