@@ -223,8 +223,6 @@ def _label_code(value: str) -> str:
     """A label as written in a labelled file, as its code: a code in any case ("HOUSING") or a
     topic's Vietnamese name ("Nhà ở", accents and case ignored) is that code; anything else is
     kept as written (a new code)."""
-    from petition_nlp.resources import CATEGORY_CODES
-
     value = " ".join(value.split())
     code = _code_of_name(value, set(CATEGORY_CODES))
     return code if code not in (None, "?") else value
