@@ -440,3 +440,18 @@ def _office_xlsx(path: Path, sheets: dict) -> bytes:
     import make_office_files
 
     return make_office_files.xlsx(path, sheets).read_bytes()
+
+
+def test_a_failed_survey_exports_nothing_and_counts_no_blank_topic(client):
+    """A survey whose file could not be read has no workbook to give (not an empty one), like its
+    report; and a survey's topic counts never hold a blank code (rows too long to classify)."""
+    r = client.post("/api/surveys", files={"file": ("bad.csv", b"\x00\x01\x02 not text")})
+    assert r.status_code == 400
+    failed = next(s["id"] for s in client.get("/api/surveys?all=true").json() if s["name"] == "bad.csv")
+    for export in ("export.xlsx", "report.html"):
+        got = client.get(f"/api/surveys/{failed}/{export}")
+        assert got.status_code == 400 and "not ready" in got.json()["error"]
+    long_row = "STT,Nội dung kiến nghị\n1,Đề nghị tăng tiền ăn ca cho công nhân\n2," + "Đề nghị " * 3000 + "\n"
+    sid = client.post("/api/surveys", files={"file": ("long.csv", long_row.encode())}).json()["id"]
+    assert [p["status"] for p in client.get(f"/api/surveys/{sid}/petitions").json()] == ["ok", "too_long"]
+    assert "" not in client.get(f"/api/surveys/{sid}").json()["categories"]

@@ -267,7 +267,7 @@ class Store:
 
     def _categories(self, conn: sqlite3.Connection, survey_id: int) -> dict[str, int]:
         rows = conn.execute(
-            "SELECT category, COUNT(*) FROM petitions WHERE survey_id = ? AND status NOT IN ('not_a_petition', 'empty')"
+            "SELECT category, COUNT(*) FROM petitions WHERE survey_id = ? AND status NOT IN ('not_a_petition', 'empty') AND category != ''"
             " GROUP BY category ORDER BY COUNT(*) DESC, category",
             (survey_id,),
         ).fetchall()

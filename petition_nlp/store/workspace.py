@@ -197,8 +197,11 @@ def _bytes_of(write: Callable[[Path], Any], suffix: str) -> bytes:
 
 
 def workbook_bytes(store: Store, survey_id: int) -> bytes:
-    """The formatted petitions workbook (every row, with the officer's edits)."""
+    """The formatted petitions workbook (every row, with the officer's edits); a survey that is not
+    ready (still reading, or failed) is :class:`Invalid`, as for the shortlist and the report."""
     frame, info = store.survey_frame(survey_id)
+    if info["state"] != "ready":
+        raise Invalid(f"survey {survey_id} is not ready ({info['state']})")
     rows = _public_rows(frame, store, survey_id)
     petitions, _ = store.petitions(survey_id)  # row order: what an officer confirmed, and the model's own code
     rows["reviewed"] = [p["reviewed"] for p in petitions]
