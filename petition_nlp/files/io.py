@@ -164,7 +164,7 @@ def resolve_text_column(frame: pd.DataFrame, given: str | None, *, source: str |
     """``given`` if ``frame`` has it, else the detected text column; errors name ``source``."""
     if given is not None:
         if given not in frame.columns:
-            found = ", ".join(map(str, frame.columns))
+            found = ", ".join(str(c) for c in frame.columns if c not in PROVENANCE_COLUMNS)  # the file's own columns
             raise InputError(f"{source}: no column '{given}' (columns: {found})")
         return given
     try:
