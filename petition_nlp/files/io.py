@@ -604,12 +604,12 @@ def _read_txt(path: Path, raw: bytes, info: TableInfo) -> pd.DataFrame:
 
 def _check_path(file: Path) -> None:
     suffix = file.suffix.lower()
+    if file.is_dir():
+        raise InputError(f"{file}: is a folder, not a file")
     if suffix not in READ_EXTENSIONS:
         raise InputError(f"{file}: unknown file type '{suffix or '(none)'}' (use {', '.join(READ_EXTENSIONS)})")
     if not file.exists():
         raise InputError(f"{file}: file not found")
-    if file.is_dir():
-        raise InputError(f"{file}: is a directory, not a file")
     try:
         size = file.stat().st_size
         with open(file, "rb") as fh:

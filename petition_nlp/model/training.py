@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from petition_nlp.files.io import InputError, detect_label_column, detect_text_column, read_table
+from petition_nlp.files.io import PROVENANCE_COLUMNS, InputError, detect_label_column, detect_text_column, read_table
 from petition_nlp.files.validation import STATUS_OK, as_text, row_status
 from petition_nlp.model.classifier import MIN_ROWS_PER_CODE, PetitionClassifier
 from petition_nlp.model.modelstore import data_fingerprint, default_model_dir, load_model, models_root, promote_model, record_metrics
@@ -133,7 +133,7 @@ def _labeled_columns(frame: pd.DataFrame, path: str | Path, text_column: str | N
     label_col = label_column or detect_label_column(frame)
     for wanted, col in (("text", text_col), ("label", label_col)):
         if col is None or col not in frame.columns:
-            found = ", ".join(map(str, frame.columns))
+            found = ", ".join(str(c) for c in frame.columns if c not in PROVENANCE_COLUMNS)
             raise InputError(f"{path}: no {wanted} column found (columns: {found}); use --{wanted}-column")
     return text_col, label_col
 
