@@ -165,7 +165,7 @@ def _write_or_print(
     from petition_nlp.files.io import write_table
 
     if output is None:
-        typer.echo(_preview(frame, kind, column))
+        typer.echo(_preview(frame, kind, column) if len(frame) else f"(no rows: nothing to show for {kind})")
         return
     writer = None
     if output.suffix.lower() == ".xlsx":

@@ -443,7 +443,7 @@ def _read_workbook(
         sheets = read_xlsx(path, raw)
     chosen = _pick_sheets(sheets, sheet, path)
     if not any(s.grid for s in chosen):
-        raise InputError(f"{path}: workbook has no data")
+        raise InputError(f"{path}: sheet '{chosen[0].name}' is empty" if sheet is not None and chosen else f"{path}: workbook has no data")
     single = len([s for s in sheets if s.grid]) == 1 or sheet is not None
     frames: list[pd.DataFrame] = []
     seen_texts: set[str] = set()
