@@ -8,6 +8,7 @@ import math
 import secrets
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import quote, unquote, urlencode
 
@@ -118,6 +119,17 @@ class _TooLarge(Exception):
         self.limit = limit
 
 
+def _check_upload_name(filename: str) -> None:
+    """Refuse a file the readers do not take, naming the type the officer's file has (the stored
+    copy's name would say '.bin' for a name without an extension)."""
+    from petition_nlp.files.io import READ_EXTENSIONS
+
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in READ_EXTENSIONS:
+        kind = f"type '{suffix}'" if suffix else "no extension in its name"
+        raise Invalid(f"{filename or 'the file'}: {kind}; the workspace reads {', '.join(READ_EXTENSIONS)}")
+
+
 def _read_options(split_items: Any = None, sheet: Any = None, header_row: Any = None) -> dict[str, Any]:
     """The reader's options of an upload (form fields): split cells holding several numbered
     petitions, one sheet (name or number from 1), the header row (as Excel numbers it)."""
@@ -208,6 +220,7 @@ def register(app: FastAPI) -> None:
         sheet: Optional[str] = Form(None), header_row: Optional[str] = Form(None),
     ) -> JSONResponse:
         options = _read_options(split_items, sheet, header_row)
+        _check_upload_name(file.filename or "")
         try:
             data = await _read_upload(request, file)
         except _TooLarge as exc:
@@ -443,6 +456,7 @@ def register(app: FastAPI) -> None:
         check_form_csrf(request, csrf_token)
         try:
             options = _read_options(split_items, sheet, header_row)
+            _check_upload_name(file.filename or "")
         except Invalid as exc:
             return RedirectResponse("/?" + urlencode({"error": f"Không đọc được tệp: {exc}"}), status_code=303)
         try:
