@@ -462,3 +462,11 @@ def test_an_upload_of_a_type_the_readers_do_not_take_names_the_officers_file(cli
         r = client.post("/api/surveys", files={"file": (name, b"STT,Noi dung\n1,abc\n")})
         assert r.status_code == 400 and r.json()["error"].startswith(name) and kind in r.json()["error"]
         assert ".bin" not in r.json()["error"]
+
+
+def test_a_fractional_version_is_refused_not_rounded(client):
+    sid = client.post("/api/surveys", files={"file": ("v.csv", CSV.encode())}).json()["id"]
+    pid = client.get(f"/api/surveys/{sid}/petitions").json()[0]["id"]
+    r = client.patch(f"/api/petitions/{pid}", json={"category": "other", "version": 1.5})
+    assert r.status_code == 400 and "whole number" in r.json()["error"]
+    assert client.patch(f"/api/petitions/{pid}", json={"category": "other", "version": 1}).status_code == 200

@@ -53,6 +53,8 @@ def _bool(value: Optional[str]) -> Optional[bool]:
 
 
 def _int(value: Any, name: str, *, minimum: int = 0, maximum: int | None = None) -> int:
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise Invalid(f"{name} must be a whole number")  # int(1.5) would quietly be 1
     try:
         number = int(value)
     except (TypeError, ValueError):
