@@ -110,6 +110,20 @@ def test_worse_model_is_refused_and_force_overrides(tmp_path, small_training, co
     assert forced["promoted"] and (root / "previous").exists()
 
 
+def test_a_model_flagging_most_rows_for_review_is_not_promoted(tmp_path, small_training, corpus) -> None:
+    """As good on macro-F1, but with a review threshold near 1 (what two disagreeing corrections
+    once caused): it would send nearly every petition to an officer, so --promote refuses it."""
+    root = tmp_path / "models"
+    PetitionClassifier(review_threshold=0.5).fit(small_training["text"], small_training["label"]).save(tmp_path / "good")
+    PetitionClassifier(review_threshold=0.999).fit(small_training["text"], small_training["label"]).save(tmp_path / "wary")
+    test = tmp_path / "test.csv"
+    corpus.drop(small_training.index, errors="ignore").groupby("label").head(15)[["text", "label"]].to_csv(test, index=False)
+    assert promote_if_better(tmp_path / "good", test_file=test, root=root)["promoted"]
+    refused = promote_if_better(tmp_path / "wary", test_file=test, root=root)
+    assert not refused["promoted"] and "for review against the default's" in refused["reason"]
+    assert promote_if_better(tmp_path / "wary", test_file=test, root=root, force=True)["promoted"]
+
+
 def test_rollback_command(tmp_path, small_model, monkeypatch) -> None:
     monkeypatch.setenv("PETITION_NLP_MODELS", str(tmp_path))
     result = run_cli("rollback")

@@ -145,6 +145,9 @@ MODEL_CODE_HEADER = "Mã chủ đề của máy"
 REVIEWED_VALUES = frozenset({"x", "có", "co", "1", "true", "yes", "y", "v", "ok", "đã", "da", "rồi", "roi", "đã kiểm tra", "da kiem tra", "✓", "✔", "☑", "checked"})
 MIN_CODE_F1 = 0.7
 """``--promote`` refuses a model any of whose codes has a cross-validated F1 below this."""
+MAX_REVIEW_RISE = 0.15
+"""``--promote`` refuses a model flagging more than this share more of the test split for review
+than the current default (``--force`` overrides)."""
 MIN_CODE_EXAMPLES = 25
 """``--promote`` refuses a model any of whose codes has fewer training rows than this."""
 
@@ -668,8 +671,9 @@ def promote_if_better(
 ) -> dict[str, Any]:
     """Promote ``candidate_dir`` to default unless a code is not ready (:func:`code_shortfalls`:
     fewer than ``min_examples`` training rows or cross-validated F1 below ``min_f1``; ``force``
-    does not override this, lower the minimums explicitly) or its macro-F1 on the test split is
-    worse than the current default's by more than ``tolerance`` (``force`` overrides).
+    does not override this, lower the minimums explicitly), its macro-F1 on the test split is
+    worse than the current default's by more than ``tolerance``, or it flags more than
+    MAX_REVIEW_RISE more of the test split for review (``force`` overrides both).
 
     Returns a dict with ``promoted`` (bool), both scores, the codes not ready and the reason.
     """
@@ -685,15 +689,23 @@ def promote_if_better(
     base = Path(root) if root else models_root()
     data = load_labeled([test])
     candidate = load_model(candidate_dir)
-    new_f1 = evaluate_model(candidate, data.texts, data.labels)["macro_f1"]
+    scored = evaluate_model(candidate, data.texts, data.labels)
+    new_f1, new_review = scored["macro_f1"], scored["review"]["rate"]
     record_metrics(candidate_dir, "test", {test.name: {"macro_f1": new_f1, "rows": len(data.texts)}})
-    old_f1 = None
+    old_f1 = old_review = None
     current = base / "default" if root else default_model_dir()  # the bundled model when the folder has none
     if current.exists():
-        old_f1 = evaluate_model(load_model(current), data.texts, data.labels)["macro_f1"]
+        old = evaluate_model(load_model(current), data.texts, data.labels)
+        old_f1, old_review = old["macro_f1"], old["review"]["rate"]
     result = {"candidate_macro_f1": new_f1, "default_macro_f1": old_f1, "test_file": str(test)}
     if old_f1 is not None and new_f1 < old_f1 - tolerance and not force:
         result.update(promoted=False, reason=f"macro-F1 {new_f1:.3f} is worse than the default's {old_f1:.3f} by more than {tolerance}")
+        return result
+    if old_review is not None and new_review > old_review + MAX_REVIEW_RISE and not force:
+        result.update(promoted=False, reason=(
+            f"it would flag {new_review:.0%} of the test split for review against the default's {old_review:.0%}"
+            f" (more than {MAX_REVIEW_RISE:.0%} more): officers would check most petitions by hand"
+        ))
         return result
     promote_model(candidate_dir, root=base)
     result.update(promoted=True, reason="forced" if force and old_f1 is not None and new_f1 < old_f1 - tolerance else "not worse than the default")
