@@ -176,6 +176,13 @@ def _write_or_print(
     _err(f"wrote {len(frame)} rows to {output}")
 
 
+def _rows_apart(counts: dict[str, int]) -> str:
+    """The ' (37 rows: 6 not petitions, 1 empty)' of a count line (:func:`line_counts`); empty when
+    every row is a petition."""
+    apart = [f"{counts[s]} {label}" for s, label in (("not_a_petition", "not petitions"), ("empty", "empty")) if counts.get(s)]
+    return f" ({counts['rows']} rows: {', '.join(apart)})" if apart else ""
+
+
 def _summary(frame: Any) -> None:
     """Per-category counts of petitions; lines that are not petitions counted apart."""
     from petition_nlp.reports.summary import category_summary, line_counts, petition_rows
@@ -188,9 +195,7 @@ def _summary(frame: Any) -> None:
     petitions = frame[petition_rows(frame).to_numpy(dtype=bool)]
     review = int(petitions["needs_review"].astype(bool).sum())
     bad = int((petitions["status"] != "ok").sum())
-    other = [f"{counts[s]} {label}" for s, label in (("not_a_petition", "not petitions"), ("empty", "empty")) if counts.get(s)]
-    rows = f" ({counts['rows']} rows: {', '.join(other)})" if other else ""
-    _err(f"total {counts['petitions']} petitions{rows}; {review} need review; {bad} could not be processed")
+    _err(f"total {counts['petitions']} petitions{_rows_apart(counts)}; {review} need review; {bad} could not be processed")
     if bad:
         for status, n in petitions.loc[petitions["status"] != "ok", "status"].astype(str).value_counts().items():
             _err(f"  status {status}: {n}")
@@ -481,10 +486,8 @@ def shortlist(
 
         counts = line_counts(groups)
         bad = int((groups[petition_rows(groups).to_numpy(dtype=bool)]["status"] != "ok").sum())
-        apart = [f"{counts[s]} {label}" for s, label in (("not_a_petition", "not petitions"), ("empty", "empty")) if counts.get(s)]
         _err(
-            f"{len(chosen)} questions from {counts['petitions']} petitions"
-            + (f" ({counts['rows']} rows: {', '.join(apart)})" if apart else "")
+            f"{len(chosen)} questions from {counts['petitions']} petitions{_rows_apart(counts)}"
             + f" in {groups.loc[groups['group_id'] != '', 'group_id'].nunique()} issue groups"
             + (f"; {bad} could not be processed" if bad else "")
         )
