@@ -412,23 +412,31 @@ def _pick_sheets(sheets: list[Any], sheet: str | int | None, path: Path) -> list
 
 
 def _xlsx_inside(file: Path) -> bool:
-    """Whether a file named otherwise is an .xlsx workbook (a zip holding ``xl/``)."""
+    """Whether a file named otherwise is an .xlsx workbook (:func:`_is_xlsx` on its first bytes)."""
     try:
         with open(file, "rb") as handle:
-            head = handle.read(65536)
+            return _is_xlsx(handle.read(_XLSX_HEAD))
     except OSError:
         return False
-    return head.startswith(b"PK\x03\x04") and b"xl/" in head
+
+
+_XLSX_HEAD = 65536
+
+
+def _is_xlsx(head: bytes) -> bool:
+    """Whether the first bytes of a file are an .xlsx workbook's: a zip naming ``xl/`` parts."""
+    return head.startswith(b"PK\x03\x04") and b"xl/" in head[:_XLSX_HEAD]
 
 
 def _read_workbook(
-    path: Path, raw: bytes, info: TableInfo, *, header_row: int | None, sheet: str | int | None, text_column: str | None
+    path: Path, raw: bytes, info: TableInfo, *, header_row: int | None, sheet: str | int | None, text_column: str | None,
+    keep_repeats: bool = False,
 ) -> pd.DataFrame:
     from petition_nlp.files.layout import build_table
     from petition_nlp.files.workbooks import OLE_MAGIC, read_ods, read_xls, read_xlsx
 
     suffix = path.suffix.lower()
-    if suffix == ".xls" and raw.startswith(b"PK\x03\x04") and b"xl/workbook" in raw[:65536] + raw[-65536:]:
+    if suffix == ".xls" and _is_xlsx(raw):
         info.notes.append("an .xlsx workbook under an .xls name: read as .xlsx")
         suffix = ".xlsx"
     if suffix == ".xls" or (suffix == ".xlsx" and raw.startswith(OLE_MAGIC)):
@@ -489,7 +497,7 @@ def _read_workbook(
         texts = {text for _, text in pairs}
         # a summary sheet repeating the others is skipped; another unit raising the same petitions is not
         repeat = texts <= seen_texts if by is None else pairs <= seen_pairs
-        if frames and texts and repeat:
+        if frames and texts and repeat and not keep_repeats:
             info.skipped_sheets[s.name] = "every petition on it is also on an earlier sheet (a repeat)"
             continue
         seen_texts |= texts
@@ -781,6 +789,7 @@ def read_table(
     sheet: str | int | None = None,
     split_items: bool = False,
     text_column: str | None = None,
+    keep_repeats: bool = False,
 ) -> tuple[pd.DataFrame, TableInfo]:
     """Read a survey export into a DataFrame of its original columns, rows in file order,
     plus the provenance columns ``source_row`` (always), ``sheet`` (rows from several
@@ -794,6 +803,8 @@ def read_table(
             table when ``None``. Only for workbooks.
         split_items: give each petition of a cell holding several ("1. …\\n2. …") its own row.
         text_column: the petition column (else detected: never a column of numbers).
+        keep_repeats: keep a sheet whose rows repeat an earlier sheet's (skipped by default, as
+            a summary sheet is), e.g. the topic sheets of a workbook ``classify`` wrote.
 
     Fully blank rows are skipped (and counted in ``TableInfo.blank_rows_skipped``); what the
     reader decided is in ``TableInfo`` and its ``notes``. Raises :class:`InputError`.
@@ -816,7 +827,7 @@ def read_table(
     except OSError as exc:
         raise InputError(f"{file}: cannot read file ({exc.strerror or exc.__class__.__name__})") from None
     if suffix in WORKBOOK_EXTENSIONS:
-        frame = _read_workbook(file, raw, info, header_row=header_row, sheet=sheet, text_column=text_column)
+        frame = _read_workbook(file, raw, info, header_row=header_row, sheet=sheet, text_column=text_column, keep_repeats=keep_repeats)
     elif suffix in DOCUMENT_EXTENSIONS:
         frame = _read_document(file, raw, info, text_column=text_column)
     elif suffix == ".jsonl":
