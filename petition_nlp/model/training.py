@@ -194,27 +194,17 @@ def _code_of_name(name: str, known: set[str]) -> str | None:
 def _with_topic_sheets(path: str | Path, frame: pd.DataFrame, text_column: str) -> pd.DataFrame:
     """``frame`` (the rows read from a workbook ``classify`` wrote) and the rows an officer ticked or
     changed on its other sheets holding the same table — the one-topic sheets, which
-    :func:`read_table` skips as repeats of the main sheet. A text given two different topics is
-    reported as a conflict and left out."""
-    if Path(path).suffix.lower() != ".xlsx":
+    :func:`read_table` skips as repeats of the main sheet unless asked to keep them. A text given
+    two different topics is reported as a conflict and left out."""
+    if Path(path).suffix.lower() not in (".xlsx", ".xls", ".ods"):
         return frame
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True)
-        names = list(book.sheetnames)
-        book.close()
-    except Exception:  # noqa: BLE001 - read_table already read it; nothing more to add
+    every, _ = read_table(path, keep_repeats=True)
+    if "sheet" not in every.columns:
         return frame
     parts = [frame]
-    first = str(frame["sheet"].iloc[0]) if "sheet" in frame.columns and len(frame) else names[0] if names else ""
-    for name in names:
-        if name == first:
-            continue
-        try:
-            part, _ = read_table(path, sheet=name)
-        except InputError:
-            continue
+    others = every[every["sheet"] != every["sheet"].iloc[0]]
+    for name, part in others.groupby("sheet", sort=False):
+        part = part.dropna(axis=1, how="all").reset_index(drop=True)  # the columns this sheet has
         if is_classified(part) and text_column in part.columns:
             positions, _, _ = classified_labels(part, text_column, f"{path} ({name})")
             parts.append(part.iloc[positions])  # only what the officer touched there
