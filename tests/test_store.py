@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 import pandas as pd
 import pytest
@@ -236,3 +237,36 @@ def test_schema_1_store_serves_the_issue_17_loop_after_migrating(tmp_path):
     assert ws.answered_mode(store, 1) == "exclude"
     ws.record_answer(store, 1, agency="Sở Xây dựng", answer="Đang xây.", answered_on="2026-01-02", status="answered")
     assert store.survey_links(1) == {}  # nothing uploaded after it
+
+
+def test_relinker_finishes_its_queue_on_close_then_relinks_in_the_caller(filled, monkeypatch):
+    """The web's background relink (``ws.Relinker``): stopping it never loses a relink asked for.
+    A relink still held when the wait ends is reported (the surveys left); one asked after the
+    close runs at once in the caller's thread. ``record_answer`` itself still relinks at once."""
+    from petition_nlp.store import workspace as ws
+
+    store, sid = filled
+    calls, started, gate = [], threading.Event(), threading.Event()
+
+    def gated(store, survey_id):
+        calls.append(survey_id)
+        started.set()
+        gate.wait(10)
+        return {}
+
+    monkeypatch.setattr(ws, "relink_after", gated)
+    relinker = ws.Relinker(store)
+    relinker.submit(sid)
+    assert started.wait(10) and relinker.alive
+    relinker.submit(0)  # queued behind the running one
+    assert relinker.close(timeout=0.05) == [sid]  # still held: the surveys after survey 0 are not yet relinked
+    gate.set()
+    assert relinker.close(timeout=10) == [] and not relinker.alive
+    assert calls == [sid, 0]
+    relinker.submit(7)
+    assert calls == [sid, 0, 7] and not relinker.alive
+    g = store.groups(sid)[0]["group_id"]
+    ws.record_answer(store, g, agency="Sở Xây dựng", answer="Đang xây.", status="answered", relink=False)
+    assert calls == [sid, 0, 7]
+    ws.record_answer(store, g, agency="Sở Xây dựng", answer="Đã xây xong.", status="answered")
+    assert calls == [sid, 0, 7, sid]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import threading
 
+import pandas as pd
 import pytest
 
 pytest.importorskip("fastapi", reason="the [web] extra is not installed")
@@ -13,6 +15,7 @@ pytest.importorskip("httpx", reason="httpx (dev extra) is needed by the test cli
 from fastapi.testclient import TestClient  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 
+from petition_nlp.store import workspace as ws  # noqa: E402
 from petition_nlp.web.app import create_app  # noqa: E402
 
 # a text holding a comma is quoted, so the whole sentence is the petition (not its first clause)
@@ -39,6 +42,11 @@ def answered(default_model, tmp_path_factory):
         housing = rows[0]
         assert housing["category"] == "housing"
         yield client, data, a["id"], housing
+    assert not _relinker(client).alive  # the app's shutdown stopped the relink thread
+
+
+def _relinker(client):
+    return client.app.app.state.relinker  # create_app wraps the FastAPI app in the body-size limit
 
 
 def test_groups_api_and_answer(answered):
@@ -179,9 +187,125 @@ def test_answer_recorded_later_relinks_surveys_uploaded_before(answered):
     gid = client.get(f"/api/surveys/{c}/petitions").json()[0]["group_id"]
     body = {"agency": "Sở Lao động – Thương binh và Xã hội", "answer": "Sở phối hợp mở 3 lớp tiếng Hàn miễn phí.", "answered_on": "2025-11-20", "status": "answered"}
     assert client.put(f"/api/groups/{gid}/answer", json=body, headers=csrf).status_code == 200
+    assert _relinker(client).wait(60)  # the later surveys are relinked in the background (real link_answered)
+    assert client.get("/api/relink").json() == {"relinking": False, "pending_surveys": [], "error": None}
     rows = client.get(f"/api/surveys/{d}/petitions").json()
     assert rows[0]["answered_in"] is not None and rows[0]["answered_in"]["group_id"] == gid
     assert rows[1]["answered_in"] is None
     # withdrawn: the link goes too
     assert client.put(f"/api/groups/{gid}/answer", json={**body, "status": "unanswered", "answer": ""}, headers=csrf).status_code == 200
+    assert _relinker(client).wait(60)
     assert client.get(f"/api/surveys/{d}/petitions").json()[0]["answered_in"] is None
+
+
+# ----------------------------------------------------------------------------- the relink runs in the background
+def _filled(store, name: str, texts: list[str]) -> int:
+    """A ready survey put straight into the store (no model): every petition in one housing group."""
+    sid = store.create_survey(name, store.keep_original(b"x", name))
+    n = len(texts)
+    frame = pd.DataFrame({
+        "text": texts, "unit": [f"CĐCS {k}" for k in range(n)], "category": ["housing"] * n, "confidence": [0.9] * n,
+        "second_category": [""] * n, "needs_review": [False] * n, "status": ["ok"] * n, "group_id": ["housing-001"] * n,
+        "issue": [""] * n,
+    })
+    store.fill_survey(sid, frame, text_column="text", unit_column="unit", original_columns=["text", "unit"])
+    return sid
+
+
+@pytest.fixture()
+def three_surveys(tmp_path):
+    """An app over three ready surveys (uploaded in this order); stopping it stops the relink thread."""
+    app = create_app(tmp_path, model=object())
+    store = app.app.state.store
+    sids = [
+        _filled(store, f"dot-{k}.csv", [f"Đề nghị sớm bàn giao căn hộ nhà ở xã hội khu {k} cho công nhân.", f"Nhà trọ khu {k} thiếu nước sạch."])
+        for k in (1, 2, 3)
+    ]
+    with TestClient(app) as client:
+        yield client, app.app.state.relinker, store, sids
+    assert not app.app.state.relinker.alive
+
+
+def _group(store, sid: int) -> int:
+    return store.groups(sid)[0]["group_id"]
+
+
+def _save(client, gid: int, text: str, version: int) -> dict:
+    body = {"agency": "Sở Xây dựng", "answer": text, "answered_on": "2026-10-01", "status": "answered", "version": version}
+    r = client.put(f"/api/groups/{gid}/answer", json=body, headers={"X-CSRF-Token": client.cookies.get("pnlp_csrf") or ""})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+class GatedRelink:
+    """Stands in for ``relink_after``: records each call (the survey, the answers stored by then, whether
+    the relink lock is held) and holds the first call until ``gate`` is set."""
+
+    def __init__(self, relinker) -> None:
+        self.relinker, self.calls = relinker, []
+        self.started, self.gate, self.first_done = threading.Event(), threading.Event(), threading.Event()
+
+    def __call__(self, store, survey_id):
+        self.calls.append((survey_id, sorted(g["answer"] for g in store.answered_groups()), self.relinker.lock.locked()))
+        self.started.set()
+        if len(self.calls) == 1:
+            self.gate.wait(10)
+            self.first_done.set()
+        return {}
+
+
+def test_answer_save_returns_before_the_relink_of_later_surveys(three_surveys, monkeypatch):
+    client, relinker, store, (s1, s2, s3) = three_surveys
+    fake = GatedRelink(relinker)
+    monkeypatch.setattr(ws, "relink_after", fake)
+    assert _save(client, _group(store, s2), "Bàn giao trong quý I.", 0)["version"] == 1
+    assert fake.started.wait(10) and not fake.first_done.is_set()  # saved while the relink is still held
+    assert client.get("/api/relink").json() == {"relinking": True, "pending_surveys": [s3], "error": None}
+    assert 'id="relinking"' in client.get(f"/surveys/{s3}/groups").text
+    assert "Đang cập nhật liên kết…" in client.get(f"/surveys/{s3}").text
+    assert 'id="relinking"' not in client.get(f"/surveys/{s2}/groups").text  # its own links do not change
+    fake.gate.set()
+    assert relinker.wait(10)
+    assert fake.calls == [(s2, ["Bàn giao trong quý I."], True)]
+    assert client.get("/api/relink").json() == {"relinking": False, "pending_surveys": [], "error": None}
+    assert 'id="relinking"' not in client.get(f"/surveys/{s3}/groups").text
+
+
+def test_saves_during_a_relink_make_exactly_one_more_with_the_newest_answers(three_surveys, monkeypatch):
+    client, relinker, store, (s1, s2, s3) = three_surveys
+    fake = GatedRelink(relinker)
+    monkeypatch.setattr(ws, "relink_after", fake)
+    _save(client, _group(store, s2), "Lần 1.", 0)
+    assert fake.started.wait(10)
+    _save(client, _group(store, s2), "Lần 2.", 1)
+    _save(client, _group(store, s1), "Đợt 1 đã trả lời.", 0)
+    _save(client, _group(store, s2), "Lần 3.", 2)
+    state = client.get("/api/relink").json()
+    assert state["relinking"] and state["pending_surveys"] == [s2, s3]
+    fake.gate.set()
+    assert relinker.wait(10)
+    # one more relink, after the earliest survey asked (its later surveys cover the others'), with the newest answers
+    assert fake.calls == [(s2, ["Lần 1."], True), (s1, sorted(["Lần 3.", "Đợt 1 đã trả lời."]), True)]
+    assert relinker.runs == 2
+
+
+def test_a_failing_relink_is_reported_and_the_worker_goes_on(three_surveys, monkeypatch):
+    client, relinker, store, (s1, s2, s3) = three_surveys
+    calls = []
+
+    def flaky(store, survey_id):
+        calls.append(survey_id)
+        if len(calls) == 1:
+            raise RuntimeError("disk I/O error\nsecond line")
+        return {}
+
+    monkeypatch.setattr(ws, "relink_after", flaky)
+    _save(client, _group(store, s2), "Bàn giao trong quý I.", 0)
+    assert relinker.wait(10)
+    assert client.get("/api/relink").json() == {
+        "relinking": False, "pending_surveys": [], "error": f"links after survey {s2} not updated: RuntimeError: disk I/O error",
+    }
+    assert relinker.alive
+    _save(client, _group(store, s2), "Bàn giao trong quý II.", 1)
+    assert relinker.wait(10)
+    assert calls == [s2, s2] and client.get("/api/relink").json()["error"] is None

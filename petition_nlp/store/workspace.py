@@ -9,7 +9,9 @@ import csv
 import html
 import io
 import tempfile
+import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from petition_nlp.store import Invalid, Store
 __all__ = [
     "ingest", "shortlist", "shortlist_records", "workbook_bytes", "shortlist_workbook_bytes", "report_html",
     "labels_csv", "link_answered", "ANSWERED_THRESHOLD", "qa_frame", "qa_html", "qa_workbook_bytes",
-    "ANSWERED_MODES", "answered_mode", "group_answers", "record_answer", "relink_after", "suggest_survey",
+    "ANSWERED_MODES", "answered_mode", "group_answers", "record_answer", "relink_after", "Relinker", "suggest_survey",
 ]
 
 ANSWERED_MODES = ("mark", "exclude")
@@ -51,11 +53,14 @@ def ingest(
     split_items: bool = False,
     sheet: str | int | None = None,
     header_row: int | None = None,
+    link_lock: AbstractContextManager[Any] | None = None,
 ) -> dict[str, Any]:
     """Read, classify and group the stored original of ``survey_id`` and fill the store
     (then link petitions to issues answered in earlier surveys). ``split_items``, ``sheet`` and
     ``header_row`` are the reader's options (:func:`petition_nlp.files.io.read_table`; the header
-    row 0-based). Raises InputError / StoreError; the caller marks the survey failed."""
+    row 0-based). ``link_lock`` (e.g. :attr:`Relinker.lock`) is held while linking, so a relink
+    running in the background and this link never write the survey's links at once. Raises
+    InputError / StoreError; the caller marks the survey failed."""
     say = progress or (lambda stage, done, total: None)
     say("read", 0, 0)
     frame, info, column = pipeline.load_survey(
@@ -77,7 +82,8 @@ def ingest(
         survey_id, grouped, text_column=column, unit_column=info.unit_column if info.unit_column in grouped else None,
         notes=notes, original_columns=list(frame.columns),
     )
-    link_answered(store, survey_id)
+    with link_lock or nullcontext():
+        link_answered(store, survey_id)
     return result
 
 
@@ -282,6 +288,110 @@ def record_answer(store: Store, group_id: int, *, relink: bool = True, **answer:
     if relink:
         relink_after(store, int(store.group(group_id)["survey_id"]))
     return saved
+
+
+class Relinker:
+    """Relinks, in one background thread, the surveys uploaded after a survey whose answers changed
+    (:func:`relink_after`; the web's answer save returns once the answer is stored).
+
+    :meth:`submit` asks for a relink after a survey. Requests arriving while a relink runs coalesce
+    into one more relink once it ends, after the earliest survey asked (its later surveys include
+    the later surveys of every other one), reading the answers stored by then. One relink at a time
+    (:attr:`lock`, also held by :func:`ingest` while it links a new upload). The store opens a
+    connection per call, so the thread uses it as the request threads do. A relink that fails is
+    reported by :meth:`state` in one line; the thread goes on.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.lock = threading.Lock()
+        self.runs = 0
+        self._changed = threading.Condition()
+        self._queued: int | None = None  # earliest survey whose later surveys wait for a relink
+        self._running: int | None = None
+        self._error: tuple[int, str] | None = None  # (survey after which the last relink failed, one line)
+        self._closing = False
+        self._thread: threading.Thread | None = None
+
+    def submit(self, survey_id: int) -> None:
+        """Relink the surveys uploaded after ``survey_id`` (started on the first call, then kept).
+        After :meth:`close`: relinked at once, in the caller's thread (never lost)."""
+        with self._changed:
+            if not self._closing:
+                self._queued = survey_id if self._queued is None else min(self._queued, survey_id)
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._work, name="relink", daemon=True)
+                    self._thread.start()
+                self._changed.notify_all()
+                return
+        self._relink(survey_id)
+
+    def _work(self) -> None:
+        while True:
+            with self._changed:
+                while self._queued is None and not self._closing:
+                    self._changed.wait()
+                if self._queued is None:  # closing, nothing left to do
+                    return
+                source = self._running = self._queued
+                self._queued = None
+            self._relink(source)
+            with self._changed:
+                self._running = None
+                self._changed.notify_all()
+
+    def _relink(self, survey_id: int) -> None:
+        failed = None
+        try:
+            with self.lock:
+                relink_after(self.store, survey_id)
+        except Exception as exc:  # the state says so; the thread goes on
+            first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+            failed = f"links after survey {survey_id} not updated: {exc.__class__.__name__}" + (f": {first}" if first else "")
+        with self._changed:
+            self.runs += 1
+            if failed:
+                self._error = (survey_id, failed)
+            elif self._error is not None and survey_id <= self._error[0]:  # this relink covered the failed one
+                self._error = None
+
+    @property
+    def alive(self) -> bool:
+        """Whether the background thread is running (started by the first :meth:`submit`)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def _sources(self) -> list[int]:
+        return [s for s in (self._running, self._queued) if s is not None]
+
+    def is_pending(self, survey_id: int) -> bool:
+        """Whether the links of ``survey_id`` are being or about to be updated."""
+        with self._changed:
+            return any(survey_id > s for s in self._sources())
+
+    def state(self) -> dict[str, Any]:
+        """``{"relinking": bool, "pending_surveys": [ids], "error": one line or None}``."""
+        with self._changed:
+            sources, error = self._sources(), self._error
+        pending = self.store.later_surveys(min(sources)) if sources else []
+        return {"relinking": bool(sources), "pending_surveys": pending, "error": error[1] if error else None}
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until nothing is queued or running (``False``: ``timeout`` seconds passed first)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._sources(), timeout)
+
+    def close(self, timeout: float | None = 30.0) -> list[int]:
+        """Finish the queued relink, then stop the thread (joined up to ``timeout`` seconds);
+        returns the surveys whose links were still being updated when the wait ended."""
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            if thread.is_alive():
+                return self.state()["pending_surveys"]
+        return []
 
 
 # ----------------------------------------------------------------------------- Q&A publishing

@@ -8,11 +8,15 @@ cross-site requests are refused; request bodies are capped (413).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from petition_nlp.files.io import InputError
 from petition_nlp.store import Conflict, Invalid, NotFound, Store, StoreError
+from petition_nlp.store.workspace import Relinker
 
 __all__ = ["create_app", "DEFAULT_UPLOAD_LIMIT", "TOKEN_ENV"]
 
@@ -36,6 +41,9 @@ TOKEN_ENV = "PETITION_NLP_TOKEN"
 TOKEN_COOKIE = "pnlp_token"
 CSRF_COOKIE = "pnlp_csrf"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+RELINK_SHUTDOWN_WAIT = 30.0
+"""Seconds the server waits, when it stops, for the background relink of answered issues to finish."""
+log = logging.getLogger(__name__)
 
 
 class BodyTooLarge(Exception):
@@ -106,8 +114,9 @@ def create_app(
             first use, once).
     """
     store = Store(data_dir)
-    app = FastAPI(title="petition-nlp workspace", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app = FastAPI(title="petition-nlp workspace", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=_lifespan)
     app.state.store = store
+    app.state.relinker = Relinker(store)  # "already answered" links of later surveys, after an answer is saved
     app.state.token = token or None
     app.state.upload_limit = int(upload_limit)
     app.state.jobs = {}
@@ -173,6 +182,15 @@ def create_app(
 
     routes.register(app)
     return _LimitBody(app, int(upload_limit) + 64 * 1024)  # type: ignore[return-value]
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """On stop: the relink thread finishes its queued work (up to :data:`RELINK_SHUTDOWN_WAIT`) and ends."""
+    yield
+    left = await asyncio.to_thread(app.state.relinker.close, RELINK_SHUTDOWN_WAIT)
+    if left:
+        log.warning("stopped before the 'already answered' links of surveys %s were updated; saving an answer again updates them", left)
 
 
 def _line(exc: Any) -> str:

@@ -155,7 +155,7 @@ def _ingest_sync(request: Request, survey_id: int, stored: str, text_column: Opt
     try:
         return ws.ingest(
             store, survey_id, store.original_path(stored), model=get_model(request.app), text_column=text_column, progress=progress,
-            **(options or {}),
+            link_lock=request.app.state.relinker.lock, **(options or {}),
         )
     except InputError as exc:
         message = str(exc).replace(str(store.original_path(stored)), store.survey(survey_id)["name"])
@@ -380,11 +380,18 @@ def register(app: FastAPI) -> None:
         unknown = set(body) - {"agency", "answer", "answered_on", "status", "officer", "version"}
         if unknown:
             raise Invalid(f"unknown field(s): {', '.join(sorted(unknown))}")
-        return ws.record_answer(
+        saved = ws.record_answer(
             _store(request), group_id, agency=body.get("agency", ""), answer=body.get("answer", ""), answered_on=body.get("answered_on", ""),
             status=body.get("status", "answered"), officer=_officer(request, body),
-            version=None if body.get("version") in (None, "") else _int(body["version"], "version", minimum=0),
+            version=None if body.get("version") in (None, "") else _int(body["version"], "version", minimum=0), relink=False,
         )
+        request.app.state.relinker.submit(int(_store(request).group(group_id)["survey_id"]))  # later surveys: in the background
+        return saved
+
+    @app.get("/api/relink")
+    def api_relink(request: Request) -> dict[str, Any]:
+        """Whether the "already answered" links of later surveys are being updated after a saved answer."""
+        return request.app.state.relinker.state()
 
     @app.get("/api/agencies")
     def api_agencies(request: Request) -> list[str]:
@@ -506,6 +513,7 @@ def register(app: FastAPI) -> None:
         return page(
             request, "survey.html", survey=survey, rows=rows, total=total, page_no=page_no, pages=pages, filters=filters,
             query=lambda **kw: urlencode({**filters, **kw}), units=store.units(survey_id), chart=chart,
+            relinking=request.app.state.relinker.is_pending(survey_id),
         )
 
     @app.get("/surveys/{survey_id}/groups", response_class=HTMLResponse)
@@ -528,6 +536,7 @@ def register(app: FastAPI) -> None:
             groups=groups[(gpage - 1) * GROUP_PAGE: gpage * GROUP_PAGE], gpage=gpage, gpages=gpages, n=number,
             quota=quota_value, trace=store.trace(survey_id), chosen_groups={s["group_id"] for s in shortlist},
             answered=mode, group_answers=group_answers, answered_note=ws.answered_note,
+            relinking=request.app.state.relinker.is_pending(survey_id),
         )
 
     @app.get("/surveys/{survey_id}/answers", response_class=HTMLResponse)
