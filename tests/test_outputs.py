@@ -43,6 +43,7 @@ def test_workbook_sheets_headers_and_formatting(workbook) -> None:
     assert review_rows
     for r in review_rows:
         assert ws.cell(r, 3).fill.fgColor.rgb.endswith("FFF2CC")
+    assert [ws.cell(r, 1).value for r in range(2, 5)] == [1, 2, 3]  # STT as numbers: the officer's sort is 1, 2, … 10
     summary = wb[SHEET_SUMMARY]
     assert [c.value for c in summary[1]][:4] == ["Mã chủ đề", "Chủ đề", "Số kiến nghị", "Tỷ lệ"]
     total = sum(summary.cell(r, 3).value for r in range(2, 8) if isinstance(summary.cell(r, 3).value, int))
@@ -185,6 +186,27 @@ def test_a_text_longer_than_an_excel_cell_is_cut_with_a_visible_note(tmp_path) -
     cell = openpyxl.load_workbook(path).active["A2"].value
     assert len(long_text) > EXCEL_CELL_LIMIT and len(cell) == EXCEL_CELL_LIMIT
     assert cell.startswith(long_text[:1000]) and f"{len(long_text):,} ký tự" in cell
+
+
+def test_whole_number_columns_are_written_as_numbers_and_codes_stay_text(tmp_path) -> None:
+    """A column of whole numbers read as text (STT) is written as numbers, so a spreadsheet sorts
+    1, 2, 10 (not "1", "10", "2"); a code with a leading zero, a phone number, a decimal and a column
+    holding any other text stay text as read; a blank stays blank."""
+    import pandas as pd
+
+    from petition_nlp.files.workbooks import write_plain
+
+    frame = pd.DataFrame({
+        "STT": ["1", "2", "10", ""], "Mã đơn vị": ["001", "002", "3", "4"], "Điện thoại": ["0912345678"] * 4,
+        "Tỷ lệ": ["1.5", "2", "3", "4"], "Ghi chú": ["1", "x", "2", "3"], "Nội dung": ["a", "b", "c", "d"],
+    })
+    path = tmp_path / "typed.xlsx"
+    write_plain(frame, path)
+    rows = list(openpyxl.load_workbook(path).active.iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == [1, 2, 10, None]
+    assert [r[1] for r in rows] == ["001", "002", "3", "4"]
+    assert {r[2] for r in rows} == {"0912345678"}
+    assert [r[3] for r in rows] == ["1.5", "2", "3", "4"] and [r[4] for r in rows] == ["1", "x", "2", "3"]
 
 
 def test_per_unit_table_names_petitions_without_a_unit() -> None:

@@ -269,10 +269,18 @@ EXCEL_CELL_LIMIT = 32_767
 """Most characters an Excel cell holds."""
 
 
+WHOLE_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]{0,14})")
+"""A cell text written back as a number: a whole number as a spreadsheet shows one (no leading zero,
+no separator, at most 15 digits, which Excel holds exactly)."""
+
+
 def _storable(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with the control characters XML cannot hold (``\\x00``-``\\x08``, ``\\x0b``, ...)
-    shown as U+FFFD in text cells and column names (openpyxl refuses them otherwise), and a text
-    longer than an Excel cell holds cut with a visible note of how long it was (never silently)."""
+    shown as U+FFFD in text cells and column names (openpyxl refuses them otherwise), a text
+    longer than an Excel cell holds cut with a visible note of how long it was (never silently),
+    and a text column whose every filled cell is a whole number (``STT``: "1", "2", … "10") written
+    as numbers, so that the officer's spreadsheet sorts and sums it (a column with any other cell,
+    a leading zero as in "001" or a phone number, or a decimal, stays text as read)."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     def clean(value: Any) -> Any:
@@ -294,6 +302,12 @@ def _storable(frame: pd.DataFrame) -> pd.DataFrame:
             if out is frame:
                 out = frame.copy()
             out.isetitem(position, pd.Series([clean(v) for v in values], index=frame.index, dtype=object))
+    for position in range(frame.shape[1]):
+        values = out.iloc[:, position].tolist()
+        filled = [v for v in values if v != "" and not (pd.api.types.is_scalar(v) and pd.isna(v))]
+        if filled and all(isinstance(v, str) and WHOLE_NUMBER.fullmatch(v) for v in filled):
+            out = out.copy() if out is frame else out
+            out.isetitem(position, pd.Series([int(v) if isinstance(v, str) and v else None for v in values], index=frame.index, dtype=object))
     if any(isinstance(c, str) and ILLEGAL_CHARACTERS_RE.search(c) for c in frame.columns):
         out = out.copy() if out is frame else out
         out.columns = [clean(c) for c in frame.columns]

@@ -7,6 +7,8 @@ one sheet per category. The code column keeps the machine codes (header ``Mã ch
 Every cell is data, never a formula: a petition typed as ``=HYPERLINK(...)`` or ``=1+2 ...``
 is stored as a text cell and shown exactly as typed (see
 :func:`petition_nlp.files.workbooks._text_only`). Blank cells (``NaN`` / ``None`` / ``pd.NA``) stay blank.
+A column of whole numbers (``STT``) is written as numbers, anything else as read
+(:func:`petition_nlp.files.workbooks._storable`).
 """
 
 from __future__ import annotations
