@@ -13,7 +13,7 @@ each group by the issue it matches.
 The matcher reads only the normalised, diacritic-free text (no word segmentation). Its fitted
 state ships beside the catalogue as ``data/issue_matcher.npz``: plain arrays (loaded with
 ``allow_pickle=False``: nothing in it can run code), the weights as float16 in a sparse layout
-(~8.3 MB), stamped with :func:`matcher_fingerprint` (the catalogue's and the paraphrase file's
+(~8.6 MB), stamped with :func:`matcher_fingerprint` (the catalogue's and the paraphrase file's
 content and the fit's settings). A process loads it in a few hundredths of a second instead of
 refitting (1–3 s); only when the catalogue has changed since the file was built is the matcher
 refitted (and kept in the cache folder). Rebuild the shipped file after editing the catalogue::
