@@ -21,7 +21,9 @@ Two surveys, both free to tune on:
 
 Prints, per survey and n: distinct issues among the chosen, coverage against the best
 quota-respecting choice, the ARI of the grouping, the number of groups and the largest group's
-share of each big issue — and which issues were chosen twice, with the groups that carried them.
+share of each big issue, the share of rows in a group named after a catalogue issue and how many of
+those are named after their own issue (``--min-score`` moves the naming threshold) — and which issues
+were chosen twice, with the groups that carried them.
 """
 
 from __future__ import annotations
@@ -143,6 +145,20 @@ def sample_survey() -> tuple[pd.DataFrame, str, str]:
     return load_survey(str(DEV_FILE), str(DEV_ISSUES))
 
 
+def _naming(frame: pd.DataFrame, groups: pd.DataFrame) -> dict:
+    """How the groups' ``issue`` column reads: the share of rows in a group named after a catalogue
+    issue, and of those the share named after their own issue (``nan`` when the survey's issues are
+    not catalogue ids, as in the sample survey)."""
+    from petition_nlp.grouping.catalogue import issue_titles
+
+    titles = issue_titles()
+    named = groups["issue"].astype(str).to_numpy() != ""
+    if not frame["issue_id"].isin(list(titles)).all():
+        return {"named": float(named.mean()), "naming_precision": float("nan")}
+    own = frame["issue_id"].map(titles).to_numpy() == groups["issue"].to_numpy()
+    return {"named": float(named.mean()), "naming_precision": float(own[named].mean()) if named.any() else float("nan")}
+
+
 def measure(frame: pd.DataFrame, text: str, id_column: str, ns: list[int], model: object) -> list[dict]:
     """Our grouping + shortlist at each n, scored against issue_id (categories from the classifier)."""
     from sklearn.metrics import adjusted_rand_score
@@ -157,6 +173,7 @@ def measure(frame: pd.DataFrame, text: str, id_column: str, ns: list[int], model
     groups, vectors = _assign(classified, text_column=text, category_column="category")
     data = frame.copy()
     data["category"] = groups["category"].to_numpy()
+    naming = _naming(frame, groups)
     out = []
     for n in ns:
         chosen = select_questions(groups, n, text_column=text, id_column=id_column, vectors=vectors)
@@ -172,6 +189,7 @@ def measure(frame: pd.DataFrame, text: str, id_column: str, ns: list[int], model
                 f"{g} ({c}, {r} petitions, issue '{i}')"
                 for g, c, r, i in zip(picks["group_id"], picks["category"], picks["represents"], picks["issue"])))
         out.append({
+            **naming,
             "n": n, "distinct": scores["distinct_issues"], "picked": scores["picked"],
             "coverage_vs_oracle": scores["coverage_vs_oracle"],
             "ari": round(adjusted_rand_score(data["issue_id"], groups["group_id"]), 4),
@@ -191,6 +209,8 @@ def main() -> int:
     parser.add_argument("--uncatalogued", type=float, default=0.0,
                         help="synthetic surveys: share of their issues left out of the matcher (default 0)")
     parser.add_argument("--quiet", action="store_true", help="no list of repeated issues")
+    parser.add_argument("--min-score", type=float, default=None,
+                        help="the matcher's min_score for naming groups (default: the shipped matcher's)")
     args = parser.parse_args()
     ns = [int(n) for n in args.n.split(",")]
 
@@ -198,6 +218,8 @@ def main() -> int:
     from petition_nlp import PetitionClassifier
 
     model = PetitionClassifier.load()
+    if args.min_score is not None and catalogue.default_matcher() is not None:
+        catalogue.default_matcher().min_score = args.min_score
     results = {}
     if args.only in (None, "sample"):
         results["sample"] = measure(*sample_survey(), ns, model)
@@ -205,6 +227,8 @@ def main() -> int:
         for seed in (int(s) for s in args.seeds.split(",")):
             for fold in (int(f) for f in args.folds.split(",")):
                 survey, held_out = synthetic_survey(seed, fold, args.uncatalogued)
+                if args.min_score is not None:
+                    held_out.min_score = args.min_score
                 original = catalogue.default_matcher
                 catalogue.default_matcher = lambda: held_out  # the grouping must not have seen these wordings
                 try:
@@ -214,7 +238,8 @@ def main() -> int:
     for name, rows in results.items():
         for r in rows:
             print(f"{name:9s} n={r['n']:2d}: distinct {r['distinct']}/{r['picked']}  vs oracle {r['coverage_vs_oracle']:.3f}  "
-                  f"ARI {r['ari']:.3f}  groups {r['groups']}  big share {r['big_share']}")
+                  f"ARI {r['ari']:.3f}  groups {r['groups']}  big share {r['big_share']}  "
+                  f"named {r['named']:.3f} (right {r['naming_precision']:.3f})")
             if not args.quiet:
                 for line in r["repeats"]:
                     print(f"    twice: {line}")
@@ -224,7 +249,8 @@ def main() -> int:
             rows = [r[k] for r in synthetic]
             print(f"synthetic mean n={n:2d}: distinct {np.mean([r['distinct'] for r in rows]):.2f}/{n}  "
                   f"vs oracle {np.mean([r['coverage_vs_oracle'] for r in rows]):.3f}  ARI {np.mean([r['ari'] for r in rows]):.3f}  "
-                  f"big share {np.mean([r['big_share'] for r in rows]):.3f}  repeats {sum(r['picked'] - r['distinct'] for r in rows)}")
+                  f"big share {np.mean([r['big_share'] for r in rows]):.3f}  repeats {sum(r['picked'] - r['distinct'] for r in rows)}  "
+                  f"named {np.mean([r['named'] for r in rows]):.3f} (right {np.nanmean([r['naming_precision'] for r in rows]):.3f})")
     return 0
 
 
