@@ -1,8 +1,8 @@
 """Development data shared by the benchmarks: a development writer's paraphrases of the catalogue issues.
 
 ``data/dev/catalogue_third_writer.csv`` holds four paraphrases (report, spoken, chat, indirect) of each
-catalogue issue by four paraphrase writers (the fourth for the eight issues added later) who saw only the issues' titles, concepts and
-neighbours — never the catalogue's paraphrases, nor those of ``petition_nlp/data/issue_paraphrases.csv``
+catalogue issue by four paraphrase writers (the fourth for the eight issues added later) who saw only
+the issues' titles, concepts and neighbours — never the catalogue's paraphrases, nor those of ``petition_nlp/data/issue_paraphrases.csv``
 (the second writers', which the shipped matcher learns from). The shipped matcher is never fitted
 on them: they stand for petitions written by strangers. :func:`with_dev_writer` adds them to the
 catalogue's issues (each paraphrase keeps its writer) and :func:`own_and_other` separates an issue's
