@@ -1,11 +1,15 @@
 """Grouping and wider shortlists on development data only (never on data/eval/ or the fixture).
 
-    .venv/bin/python benchmarks/shortlist_dev.py [-n 15,30,50] [--only sample|synthetic] [--seeds 0,1,2] [--folds 0,1,2,3]
+    .venv/bin/python benchmarks/shortlist_dev.py [-n 15,30,50] [--only sample|blind|synthetic] [--seeds 0,1,2] [--folds 0,1,2,3]
 
-Two surveys, both free to tune on:
+Three kinds of survey, all free to tune on:
 
 - ``sample``: the sample survey (data/raw/sample_survey.csv) with its known issues
   (data/raw/sample_survey_issues.csv), as ``shortlist_eval.py --dev``;
+- ``blind``: the surveys of ``data/dev/blind_survey_*.csv`` (about 230 petitions, 40 units, 70 issues
+  each), written by writers who chose and labelled their own issues without ever seeing the catalogue
+  — the way the evaluation survey was written, so the grouping is measured on how a stranger cuts
+  issues, not on the catalogue's issues in new words;
 - ``synthetic``: surveys built from the issue catalogue's own paraphrases that the matcher is
   *not* fitted on (fold 1: every other paraphrase held out — the catalogue writer's eight styles,
   then the second writers' six —, the matcher sees the title and the rest; fold 0 the other way
@@ -145,6 +149,17 @@ def sample_survey() -> tuple[pd.DataFrame, str, str]:
     return load_survey(str(DEV_FILE), str(DEV_ISSUES))
 
 
+BLIND_SURVEYS = sorted((Path(__file__).resolve().parent.parent / "data" / "dev").glob("blind_survey_*.csv"))
+"""Surveys written blind (``data/dev/blind_survey_*.csv``): each writer chose the issues and labelled them
+(``issue_id``, ``issue_title``) without ever seeing the catalogue, its concepts or its paraphrases."""
+
+
+def blind_survey(path: Path) -> tuple[pd.DataFrame, str, str]:
+    """(frame with issue_id, text column, id column) of one blind survey."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return frame.drop(columns=["issue_title", "register", "writer", "batch"], errors="ignore"), "text", "id"
+
+
 def _naming(frame: pd.DataFrame, groups: pd.DataFrame) -> dict:
     """How the groups' ``issue`` column reads: the share of rows in a group named after a catalogue
     issue, and of those the share named after their own issue (``nan`` when the survey's issues are
@@ -203,7 +218,7 @@ def measure(frame: pd.DataFrame, text: str, id_column: str, ns: list[int], model
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", default="15,30,50")
-    parser.add_argument("--only", choices=("sample", "synthetic"), default=None)
+    parser.add_argument("--only", choices=("sample", "blind", "synthetic"), default=None)
     parser.add_argument("--seeds", default="0,1,2", help="synthetic surveys: comma-separated seeds (which issues are large)")
     parser.add_argument("--folds", default="0,1,2,3", help="synthetic surveys: which paraphrase styles are held out (see synthetic_survey)")
     parser.add_argument("--uncatalogued", type=float, default=0.0,
@@ -223,6 +238,9 @@ def main() -> int:
     results = {}
     if args.only in (None, "sample"):
         results["sample"] = measure(*sample_survey(), ns, model)
+    if args.only in (None, "blind"):
+        for path in BLIND_SURVEYS:
+            results[path.stem.replace("blind_survey_", "blind-")] = measure(*blind_survey(path), ns, model)
     if args.only in (None, "synthetic"):
         for seed in (int(s) for s in args.seeds.split(",")):
             for fold in (int(f) for f in args.folds.split(",")):
