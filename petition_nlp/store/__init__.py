@@ -631,14 +631,7 @@ class Store:
                 )
             if source in answers and target not in answers:
                 a = answers[source]
-                conn.execute(
-                    "INSERT INTO answers (group_id, agency, answer, answered_on, status, updated, officer) VALUES (?,?,?,?,?,?,?)",
-                    (target, a["agency"], a["answer"], a["answered_on"], a["status"], time, officer),
-                )
-                conn.execute(
-                    "INSERT INTO answer_log (group_id, agency, answer, answered_on, status, time, officer) VALUES (?,?,?,?,?,?,?)",
-                    (target, a["agency"], a["answer"], a["answered_on"], a["status"], time, officer),
-                )
+                _write_answer(conn, target, a["agency"], a["answer"], a["answered_on"], a["status"], time, officer)
             conn.execute("UPDATE answered_links SET group_id = ? WHERE group_id = ?", (target, source))
             pinned = conn.execute("SELECT pinned FROM shortlist_choices WHERE group_id = ?", (source,)).fetchone()
             if pinned is not None and pinned[0]:  # the pin goes with the merged group (and undoes a drop there)
@@ -740,16 +733,7 @@ class Store:
             current = conn.execute("SELECT COUNT(*) FROM answer_log WHERE group_id = ?", (group_id,)).fetchone()[0]
             if version is not None and int(version) != current:
                 raise Conflict(f"the answer to group {group_id} was changed by someone else since you opened it; reload the page")
-            conn.execute(
-                "INSERT INTO answers (group_id, agency, answer, answered_on, status, updated, officer) VALUES (?,?,?,?,?,?,?)"
-                " ON CONFLICT(group_id) DO UPDATE SET agency = excluded.agency, answer = excluded.answer,"
-                " answered_on = excluded.answered_on, status = excluded.status, updated = excluded.updated, officer = excluded.officer",
-                (group_id, agency, answer, answered_on, status, time, officer),
-            )
-            conn.execute(
-                "INSERT INTO answer_log (group_id, agency, answer, answered_on, status, time, officer) VALUES (?,?,?,?,?,?,?)",
-                (group_id, agency, answer, answered_on, status, time, officer),
-            )
+            _write_answer(conn, group_id, agency, answer, answered_on, status, time, officer)
             return self._answers(conn, [group_id])[group_id]
 
     def answered_groups(self, *, before_survey: int | None = None) -> list[dict[str, Any]]:
@@ -842,6 +826,22 @@ def _fold(text: Any) -> str:
     """Text as search compares it: Unicode NFC (a file saved with decomposed accents), case folded
     (SQLite's LIKE folds ASCII letters only, so "CÔNG TY" missed "công ty")."""
     return unicodedata.normalize("NFC", "" if text is None else str(text)).casefold()
+
+
+def _write_answer(
+    conn: sqlite3.Connection, group_id: int, agency: str, answer: str, answered_on: str, status: str, time: str, officer: str
+) -> None:
+    """Store a group's answer (replacing the one it had) and log it: each logged save is one version."""
+    conn.execute(
+        "INSERT INTO answers (group_id, agency, answer, answered_on, status, updated, officer) VALUES (?,?,?,?,?,?,?)"
+        " ON CONFLICT(group_id) DO UPDATE SET agency = excluded.agency, answer = excluded.answer,"
+        " answered_on = excluded.answered_on, status = excluded.status, updated = excluded.updated, officer = excluded.officer",
+        (group_id, agency, answer, answered_on, status, time, officer),
+    )
+    conn.execute(
+        "INSERT INTO answer_log (group_id, agency, answer, answered_on, status, time, officer) VALUES (?,?,?,?,?,?,?)",
+        (group_id, agency, answer, answered_on, status, time, officer),
+    )
 
 
 def _answer_text(row: Any) -> tuple[str, str, str]:
