@@ -332,7 +332,7 @@ def choose_text_column(columns: Sequence[str], values: dict[str, list[str]], nam
         return longest(asking or named)
     candidates = [c for c in columns if textual(c)]
     if candidates:
-        return max(candidates, key=lambda c: (mean_len(c), -list(columns).index(c)))
+        return longest(candidates)
     return None
 
 

@@ -295,19 +295,20 @@ def _storable(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame
     for position in range(frame.shape[1]):
         column = frame.iloc[:, position]
-        if column.dtype.kind in "biufcmM" or isinstance(column.dtype, pd.CategoricalDtype):
+        if column.dtype.kind in "biufcmM":
             continue
         values = column.tolist()
-        if any(isinstance(v, str) and (len(v) > EXCEL_CELL_LIMIT or ILLEGAL_CHARACTERS_RE.search(v)) for v in values):
-            if out is frame:
-                out = frame.copy()
-            out.isetitem(position, pd.Series([clean(v) for v in values], index=frame.index, dtype=object))
-    for position in range(frame.shape[1]):
-        values = out.iloc[:, position].tolist()
         filled = [v for v in values if v != "" and not (pd.api.types.is_scalar(v) and pd.isna(v))]
         if filled and all(isinstance(v, str) and WHOLE_NUMBER.fullmatch(v) for v in filled):
-            out = out.copy() if out is frame else out
-            out.isetitem(position, pd.Series([int(v) if isinstance(v, str) and v else None for v in values], index=frame.index, dtype=object))
+            stored = [int(v) if isinstance(v, str) and v else None for v in values]
+        elif not isinstance(column.dtype, pd.CategoricalDtype) and any(
+            isinstance(v, str) and (len(v) > EXCEL_CELL_LIMIT or ILLEGAL_CHARACTERS_RE.search(v)) for v in values
+        ):
+            stored = [clean(v) for v in values]
+        else:
+            continue
+        out = frame.copy() if out is frame else out
+        out.isetitem(position, pd.Series(stored, index=frame.index, dtype=object))
     if any(isinstance(c, str) and ILLEGAL_CHARACTERS_RE.search(c) for c in frame.columns):
         out = out.copy() if out is frame else out
         out.columns = [clean(c) for c in frame.columns]
