@@ -155,9 +155,12 @@ BLIND_SURVEYS = sorted((Path(__file__).resolve().parent.parent / "data" / "dev")
 
 
 def blind_survey(path: Path) -> tuple[pd.DataFrame, str, str]:
-    """(frame with issue_id, text column, id column) of one blind survey."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return frame.drop(columns=["issue_title", "register", "writer", "batch"], errors="ignore"), "text", "id"
+    """(frame with issue_id, text column, id column) of one blind survey, without the writer's
+    titles and provenance (the tool must not see them)."""
+    from shortlist_eval import load_survey
+
+    frame, text, id_column = load_survey(str(path), None)
+    return frame.drop(columns=["issue_title", "register", "writer", "batch"], errors="ignore"), text, id_column
 
 
 def _naming(frame: pd.DataFrame, groups: pd.DataFrame) -> dict:
