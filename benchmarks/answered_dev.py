@@ -168,14 +168,23 @@ def _upload(store: Any, frame: pd.DataFrame, name: str, model: Any) -> int:
 def run_seed(
     seed: int, model: Any, *, a_issues: int, unknown: float, cross_writer: bool = False, strangers: bool = False
 ) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Both surveys through the store; the metrics of B's stored links, and B's candidate features
+    """One simulated pair of surveys (:func:`build`) through the store, the matcher refitted for it."""
+    a_truth, b_truth, matcher = build(seed, a_issues=a_issues, unknown=unknown, cross_writer=cross_writer, strangers=strangers)
+    return run_pair(seed, a_truth, b_truth, model, matcher=matcher)
+
+
+def run_pair(
+    seed: int, a_truth: pd.DataFrame, b_truth: pd.DataFrame, model: Any, *, matcher: Any = None
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Both surveys (columns ``unit``, ``text``, ``issue_id``) through the store, with ``matcher`` in
+    place of the shipped one when given; the metrics of B's stored links, and B's candidate features
     (with ``right``: the group's dominant issue is the petition's issue)."""
     from petition_nlp.store import Store
     from petition_nlp.store import workspace as ws
 
-    a_truth, b_truth, matcher = build(seed, a_issues=a_issues, unknown=unknown, cross_writer=cross_writer, strangers=strangers)
     shipped = catalogue.default_matcher
-    catalogue.default_matcher = lambda: matcher  # type: ignore[assignment]  # the grouping and the link read it here
+    if matcher is not None:
+        catalogue.default_matcher = lambda: matcher  # type: ignore[assignment]  # the grouping and the link read it here
     try:
         with tempfile.TemporaryDirectory() as tmp:
             store = Store(tmp)
@@ -217,6 +226,26 @@ def run_seed(
     features["should"] = [int(truth[pids[i]] in a_issues_set) for i in features["petition"]]
     metrics["_should_total"] = should
     return metrics, features
+
+
+BLIND_PAIRS = [
+    (path, path.with_name(path.name.replace("blind_survey_b", "nextyear_y")))
+    for path in sorted((ROOT / "data" / "dev").glob("blind_survey_b*.csv"))
+    if path.with_name(path.name.replace("blind_survey_b", "nextyear_y")).exists()
+]
+"""``--blind``: (last year, this year) pairs of ``data/dev/``. A blind survey (its writer chose and
+labelled the issues without seeing the catalogue) is last year's; this year's was written by another
+writer who saw only last year's issue titles, raising some of them in their own words and issues of
+their own (near misses among them), and labelled which. The shipped matcher, not refitted: none of
+these texts were written from the catalogue."""
+
+
+def blind_pairs() -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """The :data:`BLIND_PAIRS` as (A, B) frames with ``unit``, ``text`` and ``issue_id``."""
+    def read(path: Path) -> pd.DataFrame:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)[["unit", "text", "issue_id"]]
+
+    return [(read(a), read(b)) for a, b in BLIND_PAIRS]
 
 
 # ----------------------------------------------------------------------------- rules on saved features
@@ -303,6 +332,9 @@ def main() -> int:
     parser.add_argument("--strangers", action="store_true",
                         help="Both surveys from the development writer's paraphrases, the matcher from the catalogue's writers' "
                              "(no survey text is wording the catalogue or concepts.tsv was written from).")
+    parser.add_argument("--blind", action="store_true",
+                        help="Instead of simulating: last year's blind survey and this year's survey of data/dev/ (BLIND_PAIRS), "
+                             "seed k = the k-th pair.")
     parser.add_argument("--features", type=Path, help="Write the candidates' features here (CSV).")
     parser.add_argument("--fit", type=Path, help="Fit the logistic model on these saved features.")
     parser.add_argument("--fit-seeds", default="0-5")
@@ -318,10 +350,14 @@ def main() -> int:
 
     model = load_model()
     rows, frames, should = [], [], {}
-    for seed in seed_list(args.seeds):
-        metrics, features = run_seed(
-            seed, model, a_issues=args.a_issues, unknown=args.unknown, cross_writer=args.cross_writer, strangers=args.strangers
-        )
+    pairs = blind_pairs() if args.blind else None
+    for seed in range(len(pairs)) if pairs is not None else seed_list(args.seeds):
+        if pairs is not None:
+            metrics, features = run_pair(seed, *pairs[seed], model)
+        else:
+            metrics, features = run_seed(
+                seed, model, a_issues=args.a_issues, unknown=args.unknown, cross_writer=args.cross_writer, strangers=args.strangers
+            )
         should[seed] = metrics.pop("_should_total")
         rows.append(metrics)
         frames.append(features)
