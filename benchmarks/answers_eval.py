@@ -5,7 +5,8 @@
    when the linked group's dominant true issue (the most common ``issue_id`` of its members)
    equals the petition's ``issue_id``. Precision = right links / links; recall = right links /
    petitions of B whose issue was raised in A. EVALUATION files: nothing is tuned on them
-   (the decision and ANSWERED_THRESHOLD were fitted on the simulation benchmarks/answered_dev.py).
+   (the decision was fitted on the simulation benchmarks/answered_dev.py, ANSWERED_THRESHOLD chosen on
+   its blind development pairs, ``--blind``).
 2. A new code through the store: the ``other`` rows of the training corpus about pay, chosen by
    the keywords in PAY_WORDS, become ``wages``; a third of them (and of nothing else) is held out.
    For k corrections, k wages rows are uploaded as a survey and set to ``wages`` by an "officer"
