@@ -159,3 +159,52 @@ def test_no_near_duplicates_between_any_training_file_and_either_test_split(test
     assert not exact, list(exact)[:3]
     offenders = _near_duplicates(train_texts, test_texts)
     assert not offenders, offenders[:3]
+
+
+DEV = LABELED.parent / "dev"
+SURVEY_COLUMNS = {"id", "unit", "text", "category", "issue_id", "issue_title", "register", "writer", "batch"}
+
+
+def _dev(name: str) -> pd.DataFrame:
+    return pd.read_csv(DEV / name, dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DEV.glob("blind_survey_*.csv")) + sorted(p.name for p in DEV.glob("nextyear_*.csv")))
+def test_development_surveys_carry_provenance_codes_and_issues(name) -> None:
+    frame = _dev(name)
+    assert SURVEY_COLUMNS <= set(frame.columns), SURVEY_COLUMNS - set(frame.columns)
+    assert frame["id"].is_unique
+    assert set(frame["category"]) <= set(CATEGORY_CODES), set(frame["category"]) - set(CATEGORY_CODES)
+    for column in ("text", "unit", "issue_id", "issue_title", "writer", "batch"):
+        assert (frame[column].str.strip() != "").all(), column
+    assert frame.groupby("issue_id")["category"].nunique().max() == 1  # one issue, one topic
+    assert not frame["text"].map(_key).duplicated().any()
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DEV.glob("nextyear_*.csv")))
+def test_next_year_surveys_raise_last_years_issues_by_their_ids(name) -> None:
+    """A next-year survey's rows either raise an issue of its blind survey (same id, same topic, by
+    another writer) or an issue of its own (``new_…``)."""
+    this_year = _dev(name)
+    last_year = _dev(name.replace("nextyear_y", "blind_survey_b"))
+    topic = dict(zip(last_year["issue_id"], last_year["category"]))
+    listed = this_year["issue_id"].isin(list(topic))
+    assert (this_year.loc[~listed, "issue_id"].str.startswith("new_")).all()
+    assert (this_year.loc[listed, "category"] == this_year.loc[listed, "issue_id"].map(topic)).all()
+    assert 0.4 <= listed.mean() <= 0.7
+    assert set(this_year["writer"]).isdisjoint(set(last_year["writer"]))
+    assert not set(this_year["text"].map(_key)) & set(last_year["text"].map(_key))
+
+
+def test_development_surveys_are_not_training_rows() -> None:
+    """Nothing the model or the issue matcher learns from is a development survey's text: no longer
+    line is shared, and at most a few short generic ones ("Giáo viên hợp đồng có được mua nhà ở xã hội
+    không?") that two writers each wrote."""
+    from importlib import resources
+
+    dev = {_key(t) for p in sorted(DEV.glob("*.csv")) for t in _dev(p.name)["text"]}
+    train = {_key(t) for p in sorted(LABELED.glob("petitions*.csv")) for t in _labelled(p.name)["text"]}
+    paraphrases = {_key(t) for t in pd.read_csv(resources.files("petition_nlp").joinpath("data", "issue_paraphrases.csv"), dtype=str, keep_default_na=False)["text"]}
+    shared = dev & (train | paraphrases)
+    assert len(shared) <= 3, sorted(shared)[:5]
+    assert all(len(t.split()) <= 12 for t in shared), sorted(shared)
