@@ -234,11 +234,12 @@ def run_pair(
     return metrics, features
 
 
-BLIND_PAIRS = [
-    (path, path.with_name(path.name.replace("blind_survey_b", "nextyear_y")))
-    for path in sorted((ROOT / "data" / "dev").glob("blind_survey_b*.csv"))
-    if path.with_name(path.name.replace("blind_survey_b", "nextyear_y")).exists()
-]
+def _next_year(path: Path) -> Path:
+    """``data/dev/nextyear_yK.csv`` for ``data/dev/blind_survey_bK.csv``."""
+    return path.with_name(path.name.replace("blind_survey_b", "nextyear_y"))
+
+
+BLIND_PAIRS = [(path, _next_year(path)) for path in sorted((ROOT / "data" / "dev").glob("blind_survey_b*.csv")) if _next_year(path).exists()]
 """``--blind``: (last year, this year) pairs of ``data/dev/``. A blind survey (its writer chose and
 labelled the issues without seeing the catalogue) is last year's; this year's was written by another
 writer who saw only last year's issue titles, raising some of them in their own words and issues of
