@@ -37,14 +37,14 @@ def filled(tmp_path):
 
 def test_schema_migrations_wal_and_foreign_keys(tmp_path):
     store = Store(tmp_path)
-    assert store.schema_version() == len(MIGRATIONS) == 2
+    assert store.schema_version() == len(MIGRATIONS) == 3
     conn = sqlite3.connect(tmp_path / "workspace.sqlite3")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
     with store.write() as c:  # foreign keys enforced
         with pytest.raises(sqlite3.IntegrityError):
             c.execute("INSERT INTO petitions (survey_id, row, original_json, text) VALUES (999, 1, '{}', 'x')")
-    assert Store(tmp_path).schema_version() == 2  # reopening applies nothing twice
+    assert Store(tmp_path).schema_version() == 3  # reopening applies nothing twice
 
 
 def test_migration_from_first_schema_keeps_data(tmp_path):
@@ -56,7 +56,7 @@ def test_migration_from_first_schema_keeps_data(tmp_path):
     conn.commit()
     conn.close()
     store = Store(tmp_path)
-    assert store.schema_version() == 2
+    assert store.schema_version() == len(MIGRATIONS)
     assert [s["name"] for s in store.list_surveys()] == ["old"]
     assert "Sở Xây dựng" in store.agencies()
 
@@ -211,8 +211,9 @@ def test_answers_validation_and_agencies(filled):
 
 
 def test_schema_1_store_serves_the_issue_17_loop_after_migrating(tmp_path):
-    """No migration 3: the answered setting lives in surveys.settings_json (schema 1), links and
-    answers in migration 2's tables, models in the models folder. A store created at schema 1
+    """The answered setting lives in surveys.settings_json (schema 1), links and answers in
+    migration 2's tables (migration 3 only adds the officers' dismissed links), models in the
+    models folder. A store created at schema 1
     with an officer's correction migrates and feeds the shortlist setting, links and training."""
     from petition_nlp.model.training import store_labels_file
     from petition_nlp.store import workspace as ws
@@ -228,7 +229,7 @@ def test_schema_1_store_serves_the_issue_17_loop_after_migrating(tmp_path):
     conn.commit()
     conn.close()
     store = Store(tmp_path)
-    assert store.schema_version() == 2
+    assert store.schema_version() == len(MIGRATIONS)
     assert store.labels() == [("Xây nhà ở xã hội", "housing")]
     csv = pd.read_csv(store_labels_file(store, tmp_path / "labels.csv"))
     assert csv[["text", "label"]].values.tolist() == [["Xây nhà ở xã hội", "housing"]] and (csv["writer"] == "workspace-officers").all()
@@ -270,3 +271,85 @@ def test_relinker_finishes_its_queue_on_close_then_relinks_in_the_caller(filled,
     assert calls == [sid, 0, 7]
     ws.record_answer(store, g, agency="Sở Xây dựng", answer="Đã xây xong.", status="answered")
     assert calls == [sid, 0, 7, sid]
+
+
+# ----------------------------------------------------------------------------- dismissed "already answered" links
+def _two_surveys(store: Store) -> tuple[int, int, int, list[int]]:
+    """Survey 1 with its housing group answered, survey 2 (its petitions' ids) uploaded after it."""
+    first = store.create_survey("2025.xlsx", store.keep_original(b"x", "2025.xlsx"))
+    store.fill_survey(first, _grouped(), text_column="text", unit_column="unit", original_columns=["STT", "text", "unit"])
+    later = store.create_survey("2026.xlsx", store.keep_original(b"x", "2026.xlsx"))
+    store.fill_survey(later, _grouped(), text_column="text", unit_column="unit", original_columns=["STT", "text", "unit"])
+    housing = next(g["group_id"] for g in store.groups(first) if g["category"] == "housing")
+    store.set_answer(housing, agency="Sở Xây dựng", answer="Đang xây.", answered_on="2026-01-02", status="answered")
+    return first, later, housing, [p["id"] for p in store.petitions(later)[0]]
+
+
+def test_dismissed_link_is_never_stored_again_and_an_undo_puts_it_back(tmp_path):
+    store = Store(tmp_path)
+    first, later, housing, pids = _two_surveys(store)
+    store.set_links([(pids[0], housing, 0.91), (pids[1], housing, 0.55)], survey_id=later)
+    out = store.dismiss_link(pids[0], officer="Lan")
+    assert out["answered_in"] is None and out["dismissed"]["group_id"] == housing and out["dismissed"]["officer"] == "Lan"
+    assert store.petition(pids[0])["answered_in"] is None and store.petition(pids[1])["answered_in"]["group_id"] == housing
+    listed = store.dismissed_links(later)
+    assert [(d["petition_id"], d["group_id"], d["agency"], d["similarity"]) for d in listed] == [(pids[0], housing, "Sở Xây dựng", 0.91)]
+    assert listed[0]["time"] and store.dismissed_pairs(later) == {(pids[0], housing)} and store.dismissed_links(first) == []
+    # a relink computed before the dismissal and written after it does not bring the pair back
+    store.set_links([(pids[0], housing, 0.91), (pids[1], housing, 0.55)], survey_id=later)
+    assert store.petition(pids[0])["answered_in"] is None and set(store.survey_links(later)) == {pids[1]}
+    with pytest.raises(Conflict, match="nothing to dismiss"):
+        store.dismiss_link(pids[0])
+    with pytest.raises(NotFound):
+        store.dismiss_link(99999)
+    with pytest.raises(Conflict, match="no dismissed link"):
+        store.restore_link(pids[1])
+    restored = store.restore_link(pids[0], officer="Lan")  # at once: the group is still answered
+    assert restored["answered_in"]["group_id"] == housing and store.dismissed_links(later) == []
+    with store.read() as conn:
+        assert [r[0] for r in conn.execute("SELECT action FROM link_log WHERE petition_id = ? ORDER BY id", (pids[0],))] == ["dismiss", "restore"]
+    store.set_links([(pids[0], housing, 0.91)], survey_id=later)  # the pair is allowed again
+    assert store.petition(pids[0])["answered_in"]["group_id"] == housing
+    # an undo once the answer is withdrawn only allows the pair again (the next link pass decides)
+    store.dismiss_link(pids[0])
+    store.set_answer(housing, status="unanswered")
+    assert store.restore_link(pids[0], housing)["answered_in"] is None and store.dismissed_pairs(later) == set()
+
+
+def test_a_dismissal_follows_the_answered_group_into_a_merge(tmp_path):
+    store = Store(tmp_path)
+    first, later, housing, pids = _two_surveys(store)
+    other = next(g["group_id"] for g in store.groups(first) if g["category"] != "housing")
+    store.set_links([(pids[0], housing, 0.91)], survey_id=later)
+    store.dismiss_link(pids[0])
+    store.set_links([(pids[0], other, 0.6)], survey_id=later)  # a next pass linked it to the other answered issue
+    store.set_answer(other, agency="Sở Xây dựng", answer="Đang xây.", answered_on="2026-01-02", status="answered")
+    assert store.petition(pids[0])["answered_in"]["group_id"] == other
+    store.merge_groups(housing, other)  # the two are one issue: the petition does not raise it
+    assert store.petition(pids[0])["answered_in"] is None
+    assert [(d["petition_id"], d["group_id"]) for d in store.dismissed_links(later)] == [(pids[0], other)]
+
+
+def test_migration_from_schema_2_keeps_links_and_answers(tmp_path):
+    conn = sqlite3.connect(tmp_path / "workspace.sqlite3")
+    conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
+    for version in (1, 2):
+        conn.executescript(MIGRATIONS[version - 1])
+        conn.execute("INSERT INTO schema_version VALUES (?, 'then')", (version,))
+    for sid in (1, 2):
+        conn.execute("INSERT INTO surveys (id, name, stored_file, created, state, text_column, columns_json)"
+                     f" VALUES ({sid}, 'dot-{sid}', 'x.csv', 'then', 'ready', 'text', '[\"text\"]')")
+        conn.execute(f"INSERT INTO groups (id, survey_id, label, category, created) VALUES ({sid}, {sid}, 'housing-001', 'housing', 'then')")
+        conn.execute("INSERT INTO petitions (id, survey_id, row, original_json, text, category, status, group_id)"
+                     f" VALUES ({sid}, {sid}, 1, '{{}}', 'Xây nhà ở xã hội', 'housing', 'ok', {sid})")
+    conn.execute("INSERT INTO answers (group_id, agency, answer, answered_on, status, updated)"
+                 " VALUES (1, 'Sở Xây dựng', 'Đang xây.', '2025-12-15', 'answered', 'then')")
+    conn.execute("INSERT INTO answered_links VALUES (2, 1, 0.8)")
+    conn.commit()
+    conn.close()
+    store = Store(tmp_path)
+    assert store.schema_version() == len(MIGRATIONS) == 3
+    link = store.petition(2)["answered_in"]
+    assert link["group_id"] == 1 and link["agency"] == "Sở Xây dựng" and link["answered_on"] == "2025-12-15"
+    assert store.dismissed_links(2) == []
+    assert store.dismiss_link(2)["answered_in"] is None and store.restore_link(2)["answered_in"]["group_id"] == 1

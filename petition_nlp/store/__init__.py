@@ -609,7 +609,8 @@ class Store:
         is traced (kind ``merge``), ``source`` is kept with ``merged_into`` set. What officers
         decided about ``source`` goes with it: its answer (when ``target`` has none; two different
         answers refuse the merge), a pin (a pinned group stays on the shortlist, so a pin wins over
-        a drop), and the links of later surveys' petitions to its answer."""
+        a drop), the links of later surveys' petitions to its answer, and the officers'
+        dismissals of such links (a petition dismissed from ``source`` loses its link to ``target``)."""
         officer = _officer(officer)
         if source == target:
             raise Invalid("a group cannot be merged into itself")
@@ -633,6 +634,16 @@ class Store:
                 a = answers[source]
                 _write_answer(conn, target, a["agency"], a["answer"], a["answered_on"], a["status"], time, officer)
             conn.execute("UPDATE answered_links SET group_id = ? WHERE group_id = ?", (target, source))
+            # a petition dismissed from the merged group does not raise the merged issue either
+            conn.execute(
+                "INSERT OR IGNORE INTO dismissed_links (petition_id, group_id, similarity, time, officer)"
+                " SELECT petition_id, ?, similarity, time, officer FROM dismissed_links WHERE group_id = ?",
+                (target, source),
+            )
+            conn.execute(
+                "DELETE FROM answered_links WHERE group_id = ? AND petition_id IN (SELECT petition_id FROM dismissed_links WHERE group_id = ?)",
+                (target, target),
+            )
             pinned = conn.execute("SELECT pinned FROM shortlist_choices WHERE group_id = ?", (source,)).fetchone()
             if pinned is not None and pinned[0]:  # the pin goes with the merged group (and undoes a drop there)
                 conn.execute("INSERT OR IGNORE INTO shortlist_choices (group_id) VALUES (?)", (target,))
@@ -756,17 +767,102 @@ class Store:
 
     def set_links(self, links: list[tuple[int, int, float]], *, survey_id: int | None = None) -> None:
         """Store "already answered" links (petition id, answered group id, similarity); with
-        ``survey_id``, the survey's earlier links are replaced (one transaction)."""
+        ``survey_id``, the survey's earlier links are replaced (one transaction). A pair an
+        officer dismissed (:meth:`dismiss_link`) is never stored, even when a relink computed
+        before the dismissal writes after it."""
         with self.write() as conn:
             if survey_id is not None:
                 conn.execute(
                     "DELETE FROM answered_links WHERE petition_id IN (SELECT id FROM petitions WHERE survey_id = ?)", (survey_id,)
                 )
             conn.executemany(
-                "INSERT INTO answered_links (petition_id, group_id, similarity) VALUES (?,?,?)"
+                "INSERT INTO answered_links (petition_id, group_id, similarity) SELECT ?1, ?2, ?3"
+                " WHERE NOT EXISTS (SELECT 1 FROM dismissed_links d WHERE d.petition_id = ?1 AND d.group_id = ?2)"
                 " ON CONFLICT(petition_id) DO UPDATE SET group_id = excluded.group_id, similarity = excluded.similarity",
                 links,
             )
+
+    # -- the officer's verdict on a link (migration 3) -----------------------------------
+    def dismiss_link(self, petition_id: int, *, officer: str = "") -> dict[str, Any]:
+        """"Không phải vấn đề này": the petition does not raise the answered issue it is linked
+        to. The link is deleted and the pair recorded as dismissed (with time and officer, logged),
+        so no later link pass links the petition to that group again. Returns the petition
+        (``answered_in`` now ``None``) with ``dismissed``: the dismissal. :class:`NotFound` for an
+        unknown petition, :class:`Conflict` when it has no link (e.g. already dismissed in another tab)."""
+        officer = _officer(officer)
+        time = now()
+        with self.write() as conn:
+            if conn.execute("SELECT 1 FROM petitions WHERE id = ?", (petition_id,)).fetchone() is None:
+                raise NotFound(f"no petition {petition_id}")
+            link = self._links(conn, [petition_id]).get(petition_id)
+            if link is None:
+                raise Conflict(f"petition {petition_id} is not linked to an answered issue (nothing to dismiss); reload the page")
+            similarity = conn.execute("SELECT similarity FROM answered_links WHERE petition_id = ?", (petition_id,)).fetchone()[0]
+            conn.execute(
+                "INSERT INTO dismissed_links (petition_id, group_id, similarity, time, officer) VALUES (?,?,?,?,?)"
+                " ON CONFLICT(petition_id, group_id) DO UPDATE SET similarity = excluded.similarity, time = excluded.time,"
+                " officer = excluded.officer",
+                (petition_id, link["group_id"], similarity, time, officer),
+            )
+            conn.execute("DELETE FROM answered_links WHERE petition_id = ?", (petition_id,))
+            _log_link(conn, petition_id, link["group_id"], "dismiss", time, officer)
+        out = self.petition(petition_id)
+        out["dismissed"] = {**link, "time": time, "officer": officer}
+        return out
+
+    def restore_link(self, petition_id: int, group_id: int | None = None, *, officer: str = "") -> dict[str, Any]:
+        """Undo a dismissal (``group_id``: which one; default the petition's latest). The pair is
+        allowed again, and the dismissed link is put back at once (with its probability) when its
+        group is still answered and the petition has no link at least as probable; otherwise the
+        next link pass decides. Returns the petition. :class:`NotFound` for an unknown petition,
+        :class:`Conflict` when there is no such dismissal."""
+        officer = _officer(officer)
+        time = now()
+        with self.write() as conn:
+            if conn.execute("SELECT 1 FROM petitions WHERE id = ?", (petition_id,)).fetchone() is None:
+                raise NotFound(f"no petition {petition_id}")
+            sql = "SELECT * FROM dismissed_links WHERE petition_id = ?" + (" AND group_id = ?" if group_id is not None else "")
+            row = conn.execute(sql + " ORDER BY time DESC, rowid DESC LIMIT 1", (petition_id, *([group_id] if group_id is not None else []))).fetchone()
+            if row is None:
+                which = f" from group {group_id}" if group_id is not None else ""
+                raise Conflict(f"petition {petition_id} has no dismissed link{which} to restore; reload the page")
+            conn.execute("DELETE FROM dismissed_links WHERE petition_id = ? AND group_id = ?", (petition_id, row["group_id"]))
+            _log_link(conn, petition_id, row["group_id"], "restore", time, officer)
+            current = conn.execute("SELECT similarity FROM answered_links WHERE petition_id = ?", (petition_id,)).fetchone()
+            live = conn.execute(
+                "SELECT 1 FROM groups g JOIN answers a ON a.group_id = g.id WHERE g.id = ? AND g.merged_into IS NULL AND a.status = 'answered'",
+                (row["group_id"],),
+            ).fetchone()
+            if live is not None and row["similarity"] is not None and (current is None or current[0] <= row["similarity"]):
+                conn.execute(
+                    "INSERT INTO answered_links (petition_id, group_id, similarity) VALUES (?,?,?)"
+                    " ON CONFLICT(petition_id) DO UPDATE SET group_id = excluded.group_id, similarity = excluded.similarity",
+                    (petition_id, row["group_id"], row["similarity"]),
+                )
+        return self.petition(petition_id)
+
+    def dismissed_pairs(self, survey_id: int) -> set[tuple[int, int]]:
+        """``{(petition id, answered group id)}`` dismissed for the survey's petitions."""
+        with self.read() as conn:
+            return {(r[0], r[1]) for r in conn.execute(
+                "SELECT d.petition_id, d.group_id FROM dismissed_links d JOIN petitions p ON p.id = d.petition_id WHERE p.survey_id = ?",
+                (survey_id,),
+            )}
+
+    def dismissed_links(self, survey_id: int) -> list[dict[str, Any]]:
+        """The survey's dismissed links, in row order: ``petition_id``, ``row``, ``text``,
+        ``group_id`` and the answer it was linked to (``survey_id``, ``survey``, ``agency``,
+        ``answer``, ``answered_on``), ``similarity``, ``time``, ``officer``. A group merged away
+        since is listed under the group it went into."""
+        self.survey(survey_id)
+        with self.read() as conn:
+            return [dict(r) for r in conn.execute(
+                "SELECT d.petition_id, p.row, p.text, d.group_id, g.survey_id, s.name AS survey, a.agency, a.answer,"
+                " a.answered_on, d.similarity, d.time, d.officer FROM dismissed_links d JOIN petitions p ON p.id = d.petition_id"
+                " JOIN groups g ON g.id = d.group_id JOIN surveys s ON s.id = g.survey_id LEFT JOIN answers a ON a.group_id = g.id"
+                " WHERE p.survey_id = ? AND g.merged_into IS NULL ORDER BY p.row, d.time",
+                (survey_id,),
+            )]
 
     def survey_links(self, survey_id: int) -> dict[int, dict[str, Any]]:
         """``{petition id: answered_in}`` for the survey's petitions linked to an answer."""
@@ -847,6 +943,13 @@ def _write_answer(
 def _answer_text(row: Any) -> tuple[str, str, str]:
     """What makes two answers the same: agency, text and status."""
     return (row["agency"], row["answer"], row["status"])
+
+
+def _log_link(conn: sqlite3.Connection, petition_id: int, group_id: int, action: str, time: str, officer: str) -> None:
+    conn.execute(
+        "INSERT INTO link_log (petition_id, group_id, action, time, officer) VALUES (?,?,?,?,?)",
+        (petition_id, group_id, action, time, officer),
+    )
 
 
 def _officer(name: Any) -> str:

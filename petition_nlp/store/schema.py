@@ -5,6 +5,9 @@ groups, the membership trace (moves, merges, topic changes; never deleted) and t
 decisions (pin, drop, representative) with their own append-only log.
 Migration 2 — after the session (issue 17): agencies (seeded, editable), answers per group,
 and "already answered" links from a petition to an earlier survey's answered group.
+Migration 3 — the officer's verdict on a link (issue 17): a petition dismissed from an answered
+group ("không phải vấn đề này") is never linked to it again until the dismissal is undone; every
+dismissal and undo is logged (append-only).
 """
 
 from __future__ import annotations
@@ -129,6 +132,26 @@ MIGRATIONS: list[str] = [
         petition_id INTEGER PRIMARY KEY REFERENCES petitions(id),
         group_id INTEGER NOT NULL REFERENCES groups(id),
         similarity REAL NOT NULL
+    );
+    """,
+    # 3 ------------------------------------------------------------------------------------
+    """
+    CREATE TABLE dismissed_links (        -- current verdicts: this petition does not raise that answered issue
+        petition_id INTEGER NOT NULL REFERENCES petitions(id),
+        group_id INTEGER NOT NULL REFERENCES groups(id),
+        similarity REAL,                  -- the dismissed link's probability (an undo puts it back)
+        time TEXT NOT NULL,
+        officer TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (petition_id, group_id)
+    );
+    CREATE INDEX dismissed_links_group ON dismissed_links(group_id);
+    CREATE TABLE link_log (               -- append-only: every dismissal and undo
+        id INTEGER PRIMARY KEY,
+        petition_id INTEGER NOT NULL REFERENCES petitions(id),
+        group_id INTEGER NOT NULL REFERENCES groups(id),
+        action TEXT NOT NULL CHECK (action IN ('dismiss', 'restore')),
+        time TEXT NOT NULL,
+        officer TEXT NOT NULL DEFAULT ''
     );
     """,
 ]

@@ -19,13 +19,14 @@ from typing import Any
 import pandas as pd
 
 from petition_nlp import pipeline
-from petition_nlp.grouping.answered import LINK_THRESHOLD, match_answered
+from petition_nlp.grouping.answered import LINK_THRESHOLD, candidate_features, choose_links
 from petition_nlp.store import Invalid, Store
 
 __all__ = [
     "ingest", "shortlist", "shortlist_records", "workbook_bytes", "shortlist_workbook_bytes", "report_html",
     "labels_csv", "link_answered", "ANSWERED_THRESHOLD", "qa_frame", "qa_html", "qa_workbook_bytes",
     "ANSWERED_MODES", "answered_mode", "group_answers", "record_answer", "relink_after", "Relinker", "suggest_survey",
+    "dismiss_answered", "restore_answered",
 ]
 
 ANSWERED_MODES = ("mark", "exclude")
@@ -260,19 +261,46 @@ def link_answered(store: Store, survey_id: int, *, threshold: float = ANSWERED_T
     """Link each petition of ``survey_id`` raising an issue answered in an earlier survey to that
     answer: the answered group of its topic most probably raising the same issue, when that
     probability (:func:`petition_nlp.grouping.answered.match_answered`: the petition against every answered
-    group at once) reaches ``threshold``. The link keeps the probability. Returns the number of links."""
+    group at once) reaches ``threshold``. The link keeps the probability. Returns the number of links.
+
+    A group an officer dismissed a petition from (:func:`dismiss_answered`) is no candidate for
+    it: the petition is linked to its most probable group among the others, when that one reaches
+    ``threshold`` (``match_answered`` is :func:`candidate_features` then :func:`choose_links`; the
+    dismissed candidates are dropped in between). The other candidates' features are those of the
+    full pass (``gap`` still measures them against the dismissed group), so a petition whose
+    dismissed group was far ahead is rarely linked to another."""
     answered = store.answered_groups(before_survey=survey_id)
     links = []
     if answered:
         frame, info = store.survey_frame(survey_id)
-        found = match_answered(
-            frame[info["text_column"]].tolist(), frame["category"].tolist(), [(g["texts"], g["category"]) for g in answered],
-            usable=(frame["status"] == "ok").to_numpy(), threshold=threshold,
-        )
         ids = frame["petition_id"].astype(int).tolist()
+        features = candidate_features(
+            frame[info["text_column"]].tolist(), frame["category"].tolist(), [(g["texts"], g["category"]) for g in answered],
+            usable=(frame["status"] == "ok").to_numpy(),
+        )
+        dismissed = store.dismissed_pairs(survey_id)
+        if dismissed and len(features):
+            pairs = zip(features["petition"].astype(int), features["group"].astype(int))
+            features = features[[(ids[i], int(answered[k]["id"])) not in dismissed for i, k in pairs]]
+        found = choose_links(features, threshold=threshold)
         links = [(ids[i], int(answered[k]["id"]), round(p, 4)) for i, k, p in found]
     store.set_links(links, survey_id=survey_id)
     return len(links)
+
+
+def dismiss_answered(store: Store, petition_id: int, *, officer: str = "") -> dict[str, Any]:
+    """"Không phải vấn đề này": the officer says the petition does not raise the answered issue
+    it is linked to (:meth:`Store.dismiss_link`). The link goes at once; no later pass of
+    :func:`link_answered` (an upload, a relink after a saved answer) links the petition to that
+    group again, though it may link it to another answered group. Returns the petition."""
+    return store.dismiss_link(petition_id, officer=officer)
+
+
+def restore_answered(store: Store, petition_id: int, group_id: int | None = None, *, officer: str = "") -> dict[str, Any]:
+    """Undo a dismissal (:meth:`Store.restore_link`): the dismissed link is put back at once when
+    its group is still answered (and the petition has no more probable link); every later pass of
+    :func:`link_answered` may link the pair again. Returns the petition."""
+    return store.restore_link(petition_id, group_id, officer=officer)
 
 
 def relink_after(store: Store, survey_id: int) -> dict[int, int]:
