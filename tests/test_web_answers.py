@@ -15,6 +15,7 @@ pytest.importorskip("httpx", reason="httpx (dev extra) is needed by the test cli
 from fastapi.testclient import TestClient  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 
+from petition_nlp.store import Store  # noqa: E402
 from petition_nlp.store import workspace as ws  # noqa: E402
 from petition_nlp.web.app import create_app  # noqa: E402
 
@@ -309,3 +310,99 @@ def test_a_failing_relink_is_reported_and_the_worker_goes_on(three_surveys, monk
     _save(client, _group(store, s2), "Bàn giao trong quý II.", 1)
     assert relinker.wait(10)
     assert calls == [s2, s2] and client.get("/api/relink").json()["error"] is None
+
+
+# ----------------------------------------------------------------------------- "không phải vấn đề này": dismissed links
+HANDOVER_A = ["Đề nghị sớm bàn giao căn hộ nhà ở xã hội cho công nhân khu Yên Phong.",
+              "Dự án nhà ở xã hội cho công nhân chậm bàn giao căn hộ, đề nghị đẩy nhanh."]
+HANDOVER_B = ["Căn hộ nhà ở xã hội đã xây xong nhưng chưa bàn giao cho công nhân.",
+              "Công nhân đã nộp tiền mua nhà ở xã hội nhưng chưa được bàn giao căn hộ."]
+
+
+def _grouped_survey(store, name: str, groups: list[list[str]]) -> int:
+    """A ready survey put straight into the store: each list of texts one housing group."""
+    sid = store.create_survey(name, store.keep_original(b"x", name))
+    texts = [t for g in groups for t in g]
+    n = len(texts)
+    frame = pd.DataFrame({
+        "text": texts, "unit": [f"CĐCS {k}" for k in range(n)], "category": ["housing"] * n, "confidence": [0.9] * n,
+        "second_category": [""] * n, "needs_review": [False] * n, "status": ["ok"] * n,
+        "group_id": [f"housing-{k + 1:03d}" for k, g in enumerate(groups) for _ in g], "issue": [""] * n,
+    })
+    store.fill_survey(sid, frame, text_column="text", unit_column="unit", original_columns=["text", "unit"])
+    return sid
+
+
+@pytest.fixture()
+def handover(tmp_path):
+    """Last year: two answered handover issues (A, B) and a third, unanswered; this year: a petition
+    close to both A and B (A the more probable), and another issue."""
+    store = Store(tmp_path)
+    first = _grouped_survey(store, "2025.csv", [HANDOVER_A, HANDOVER_B, ["Nhà trọ thiếu nước sạch, đề nghị kiểm tra."]])
+    a, b, spare = (g["group_id"] for g in sorted(store.groups(first), key=lambda g: g["group_id"]))
+    for gid in (a, b):
+        ws.record_answer(store, gid, agency="Sở Xây dựng", answer=f"Trả lời nhóm {gid}.", answered_on="2025-12-15", status="answered")
+    later = _grouped_survey(store, "2026.csv", [["Bao giờ bàn giao căn hộ nhà ở xã hội cho công nhân?"], ["Đề nghị mở lớp học tiếng Hàn."]])
+    ws.link_answered(store, later)
+    pid = store.petitions(later)[0][0]["id"]
+    assert store.petition(pid)["answered_in"]["group_id"] == a  # the most probable group, B close behind
+    return store, first, later, pid, a, b, spare
+
+
+def test_a_dismissed_link_is_not_made_again_by_link_passes_and_relinks(handover):
+    store, first, later, pid, a, b, spare = handover
+    out = ws.dismiss_answered(store, pid, officer="Lan")
+    assert out["answered_in"] is None and out["dismissed"]["group_id"] == a
+    assert store.petition(pid)["answered_in"] is None
+    ws.link_answered(store, later)  # the next pass: the best group not dismissed, B, above the threshold
+    assert store.petition(pid)["answered_in"]["group_id"] == b
+    ws.dismiss_answered(store, pid)
+    ws.link_answered(store, later)
+    assert store.petition(pid)["answered_in"] is None  # no group left for it
+    # saving another answer of last year relinks this year's survey: still not linked to A or B
+    ws.record_answer(store, spare, agency="Sở Y tế", answer="Đã kiểm tra nước sạch.", answered_on="2025-12-16", status="answered")
+    assert store.petition(pid)["answered_in"] is None
+    ws.record_answer(store, a, agency="Sở Xây dựng", answer="Bàn giao trong quý II.", answered_on="2025-12-17", status="answered")
+    assert store.petition(pid)["answered_in"] is None
+    assert {d["group_id"] for d in store.dismissed_links(later)} == {a, b}
+
+
+def test_an_undone_dismissal_lets_the_pair_be_linked_again(handover):
+    store, first, later, pid, a, b, spare = handover
+    ws.dismiss_answered(store, pid)
+    ws.link_answered(store, later)
+    assert store.petition(pid)["answered_in"]["group_id"] == b
+    assert ws.restore_answered(store, pid, a)["answered_in"]["group_id"] == a  # put back at once: A is more probable than B
+    ws.link_answered(store, later)
+    assert store.petition(pid)["answered_in"]["group_id"] == a and store.dismissed_links(later) == []
+
+
+def test_dismiss_api_and_page(handover, tmp_path):
+    store, first, later, pid, a, b, spare = handover
+    with TestClient(create_app(tmp_path, model=object())) as client:
+        page = client.get(f"/surveys/{later}").text
+        assert "Không phải vấn đề này" in page and "Hoàn tác" not in page
+        csrf = {"X-CSRF-Token": client.cookies.get("pnlp_csrf") or ""}
+        assert client.delete(f"/api/petitions/{pid}/answered").status_code == 403  # a browser request echoes the CSRF token
+        r = client.delete(f"/api/petitions/{pid}/answered", headers=csrf)
+        assert r.status_code == 200 and r.json()["answered_in"] is None and r.json()["dismissed"]["group_id"] == a, r.text
+        assert client.get(f"/api/surveys/{later}/petitions").json()[0]["answered_in"] is None
+        again = client.delete(f"/api/petitions/{pid}/answered", headers=csrf)
+        assert again.status_code == 409 and "nothing to dismiss" in again.json()["error"] and "\n" not in again.json()["error"]
+        assert client.delete("/api/petitions/99999/answered", headers=csrf).status_code == 404
+        listed = client.get(f"/api/surveys/{later}/dismissed-links").json()
+        assert [(d["petition_id"], d["group_id"], d["agency"]) for d in listed] == [(pid, a, "Sở Xây dựng")]
+        assert client.get("/api/surveys/99999/dismissed-links").status_code == 404
+        assert "Hoàn tác" in client.get(f"/surveys/{later}").text
+        # a relink after an answer is saved (in the background) keeps it off A
+        body = {"agency": "Sở Xây dựng", "answer": "Bàn giao trong quý II.", "answered_on": "2025-12-17", "status": "answered"}
+        assert client.put(f"/api/groups/{a}/answer", json=body, headers=csrf).status_code == 200
+        assert _relinker(client).wait(60)
+        assert (client.get(f"/api/petitions/{pid}").json()["answered_in"] or {}).get("group_id") != a
+        bad = client.post(f"/api/petitions/{pid}/answered/restore", json={"group_id": spare}, headers=csrf)
+        assert bad.status_code == 409 and "no dismissed link" in bad.json()["error"]
+        assert client.post(f"/api/petitions/{pid}/answered/restore", json={"colour": 1}, headers=csrf).status_code == 400
+        assert client.post("/api/petitions/99999/answered/restore", json={}, headers=csrf).status_code == 404
+        back = client.post(f"/api/petitions/{pid}/answered/restore", json={"group_id": a}, headers=csrf)
+        assert back.status_code == 200 and back.json()["answered_in"]["group_id"] == a
+        assert client.get(f"/api/surveys/{later}/dismissed-links").json() == []

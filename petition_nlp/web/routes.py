@@ -334,6 +334,23 @@ def register(app: FastAPI) -> None:
             petition_id, target, version=None if version is None else _int(version, "version", minimum=1), officer=_officer(request, body)
         )
 
+    @app.delete("/api/petitions/{petition_id}/answered")
+    def api_dismiss_answered(request: Request, petition_id: int) -> dict[str, Any]:
+        """"Không phải vấn đề này": the petition's "already answered" link is wrong (never made again)."""
+        return ws.dismiss_answered(_store(request), petition_id, officer=_officer(request, {}))
+
+    @app.post("/api/petitions/{petition_id}/answered/restore")
+    def api_restore_answered(request: Request, petition_id: int, body: dict[str, Any] = Body(default={})) -> dict[str, Any]:
+        unknown = set(body) - {"group_id", "officer"}
+        if unknown:
+            raise Invalid(f"unknown field(s): {', '.join(sorted(unknown))} (use group_id, officer)")
+        group = None if body.get("group_id") in (None, "") else _int(body["group_id"], "group_id", minimum=1)
+        return ws.restore_answered(_store(request), petition_id, group, officer=_officer(request, body))
+
+    @app.get("/api/surveys/{survey_id}/dismissed-links")
+    def api_dismissed_links(request: Request, survey_id: int) -> list[dict[str, Any]]:
+        return _store(request).dismissed_links(survey_id)
+
     # ------------------------------------------------------------------ API: groups & shortlist
     @app.get("/api/surveys/{survey_id}/shortlist")
     def api_shortlist(
@@ -514,6 +531,7 @@ def register(app: FastAPI) -> None:
             request, "survey.html", survey=survey, rows=rows, total=total, page_no=page_no, pages=pages, filters=filters,
             query=lambda **kw: urlencode({**filters, **kw}), units=store.units(survey_id), chart=chart,
             relinking=request.app.state.relinker.is_pending(survey_id),
+            dismissed={d["petition_id"]: d for d in store.dismissed_links(survey_id)},
         )
 
     @app.get("/surveys/{survey_id}/groups", response_class=HTMLResponse)

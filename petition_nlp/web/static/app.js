@@ -93,6 +93,51 @@
     });
   });
 
+  // "Không phải vấn đề này": the petition's "already answered" link is wrong (hidden at once, shown again if refused)
+  function dismissedNote(tr, groupId) {
+    var note = document.createElement("div");
+    note.className = "dismissed muted small";
+    note.dataset.group = groupId;
+    note.textContent = "Đã bỏ liên kết “đã được trả lời”. ";
+    var undo = document.createElement("button");
+    undo.type = "button";
+    undo.className = "restore-answered small";
+    undo.textContent = "Hoàn tác";
+    note.appendChild(undo);
+    bindRestore(undo);
+    return note;
+  }
+  function bindDismiss(button) {
+    button.addEventListener("click", function () {
+      var tr = rowOf(button);
+      var mark = button.closest(".answered");
+      button.disabled = true;
+      mark.hidden = true;
+      api("DELETE", "/api/petitions/" + tr.dataset.id + "/answered").then(function (p) {
+        mark.replaceWith(dismissedNote(tr, p.dismissed.group_id));
+        flash("Đã bỏ liên kết “đã được trả lời” của dòng " + (p.source_row || p.row) + ".");
+      }).catch(function (err) {
+        mark.hidden = false;  // the link is still there: show it again
+        button.disabled = false;
+        flash(err.message, true);
+      });
+    });
+  }
+  function bindRestore(button) {
+    button.addEventListener("click", function () {
+      var tr = rowOf(button);
+      var note = button.closest(".dismissed");
+      button.disabled = true;
+      api("POST", "/api/petitions/" + tr.dataset.id + "/answered/restore", { group_id: Number(note.dataset.group) }).then(function (p) {
+        if (p.answered_in) { reload("Đã khôi phục liên kết “đã được trả lời”."); return; }
+        note.remove();
+        flash("Đã hoàn tác: liên kết sẽ được xét lại ở lần liên kết sau.");
+      }).catch(function (err) { button.disabled = false; flash(err.message, true); });
+    });
+  }
+  document.querySelectorAll("#petitions button.dismiss-answered").forEach(bindDismiss);
+  document.querySelectorAll("#petitions button.restore-answered").forEach(bindRestore);
+
   function picked() {
     return Array.prototype.slice.call(document.querySelectorAll("#petitions input.pick:checked")).map(rowOf);
   }
