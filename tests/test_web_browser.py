@@ -138,3 +138,49 @@ def test_upload_edit_pin_export_restart(browser, tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_dismiss_a_wrong_already_answered_mark(browser, tmp_path):
+    """"Không phải vấn đề này" hides the mark and leaves an undo; refused (another tab dismissed it
+    first), the mark comes back with the reason."""
+    import httpx
+
+    from petition_nlp.store import Store
+    from petition_nlp.store import workspace as ws
+    from test_web_answers import HANDOVER_A, HANDOVER_B, _grouped_survey
+
+    data = tmp_path / "data"
+    store = Store(data)
+    first = _grouped_survey(store, "2025.csv", [HANDOVER_A, HANDOVER_B])
+    a = min(g["group_id"] for g in store.groups(first))
+    ws.record_answer(store, a, agency="Sở Xây dựng", answer="Bàn giao trong quý II.", answered_on="2025-12-15", status="answered")
+    later = _grouped_survey(store, "2026.csv", [["Bao giờ bàn giao căn hộ nhà ở xã hội cho công nhân?"], ["Đề nghị mở lớp học tiếng Hàn."]])
+    ws.link_answered(store, later)
+    pid = store.petitions(later)[0][0]["id"]
+    assert store.petition(pid)["answered_in"]["group_id"] == a
+    port = _free_port()
+    server = _start(data, port)
+    base = f"http://127.0.0.1:{port}"
+    wait = WebDriverWait(browser, 30)
+    row = f'#petitions tr[data-id="{pid}"]'
+    try:
+        browser.get(f"{base}/surveys/{later}")
+        assert httpx.delete(f"{base}/api/petitions/{pid}/answered").status_code == 200  # another tab, first
+        browser.find_element(By.CSS_SELECTOR, f"{row} button.dismiss-answered").click()
+        wait.until(lambda d: "nothing to dismiss" in d.find_element(By.ID, "flash").text)
+        assert browser.find_element(By.CSS_SELECTOR, f"{row} .answered").is_displayed()  # refused: shown again
+
+        assert httpx.post(f"{base}/api/petitions/{pid}/answered/restore", json={}).json()["answered_in"]["group_id"] == a
+        browser.get(f"{base}/surveys/{later}")
+        browser.find_element(By.CSS_SELECTOR, f"{row} button.dismiss-answered").click()
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, f"{row} .dismissed button.restore-answered")))
+        assert not browser.find_elements(By.CSS_SELECTOR, f"{row} .answered")
+        assert httpx.get(f"{base}/api/petitions/{pid}").json()["answered_in"] is None
+        assert [d["group_id"] for d in httpx.get(f"{base}/api/surveys/{later}/dismissed-links").json()] == [a]
+
+        browser.find_element(By.CSS_SELECTOR, f"{row} button.restore-answered").click()  # undo: the page reloads with the mark
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, f"{row} .answered button.dismiss-answered")))
+        assert httpx.get(f"{base}/api/petitions/{pid}").json()["answered_in"]["group_id"] == a
+    finally:
+        server.terminate()
+        server.wait(10)
