@@ -116,3 +116,11 @@ def test_without_a_catalogue_the_words_still_decide(monkeypatch):
     assert (features[["agreement", "same_issue", "veto"]] == 0).all().all()
     probability = dict(zip(features["petition"], am.link_probability(features)))
     assert probability[0] > probability[1]  # the rewording is closer than the neighbouring issue
+
+
+def test_an_excluded_pair_is_never_linked_but_the_petition_keeps_its_other_links():
+    texts = [SAME_ISSUE, "Đề nghị công đoàn mở lớp tiếng Hàn miễn phí buổi tối cho công nhân trong khu công nghiệp, không thu học phí."]
+    categories = ["housing", "skills_training"]
+    assert {(i, k) for i, k, _ in am.match_answered(texts, categories, GROUPS)} == {(0, 0), (1, 2)}
+    kept = am.match_answered(texts, categories, GROUPS, exclude=[(0, 0)])
+    assert {(i, k) for i, k, _ in kept} == {(1, 2)}  # petition 0's only candidate was excluded; petition 1 untouched

@@ -25,7 +25,7 @@ issues it knows apart) is never linked. Library level: no store, no web.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -216,7 +216,17 @@ def match_answered(
     *,
     usable: Sequence[bool] | None = None,
     threshold: float = LINK_THRESHOLD,
+    exclude: Collection[tuple[int, int]] = (),
 ) -> list[tuple[int, int, float]]:
     """:func:`candidate_features` then :func:`choose_links`: ``(petition index, group index,
-    probability)`` for each petition linked to an answered group."""
-    return choose_links(candidate_features(texts, categories, groups, usable=usable), threshold=threshold)
+    probability)`` for each petition linked to an answered group.
+
+    ``exclude``: ``(petition index, group index)`` pairs never linked (an officer said the petition
+    does not raise that group's issue); the petition may still be linked to another group. The
+    other candidates keep the features of the full pass (``gap`` still measures them against the
+    excluded group), so a petition whose excluded group was far ahead is rarely linked elsewhere."""
+    features = candidate_features(texts, categories, groups, usable=usable)
+    if exclude and len(features):
+        excluded = set(exclude)
+        features = features[[(int(i), int(k)) not in excluded for i, k in zip(features["petition"], features["group"])]]
+    return choose_links(features, threshold=threshold)

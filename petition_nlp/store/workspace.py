@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from petition_nlp import pipeline
-from petition_nlp.grouping.answered import LINK_THRESHOLD, candidate_features, choose_links
+from petition_nlp.grouping.answered import LINK_THRESHOLD, match_answered
 from petition_nlp.store import Invalid, Store
 
 __all__ = [
@@ -263,26 +263,21 @@ def link_answered(store: Store, survey_id: int, *, threshold: float = ANSWERED_T
     probability (:func:`petition_nlp.grouping.answered.match_answered`: the petition against every answered
     group at once) reaches ``threshold``. The link keeps the probability. Returns the number of links.
 
-    A group an officer dismissed a petition from (:func:`dismiss_answered`) is no candidate for
-    it: the petition is linked to its most probable group among the others, when that one reaches
-    ``threshold`` (``match_answered`` is :func:`candidate_features` then :func:`choose_links`; the
-    dismissed candidates are dropped in between). The other candidates' features are those of the
-    full pass (``gap`` still measures them against the dismissed group), so a petition whose
-    dismissed group was far ahead is rarely linked to another."""
+    A group an officer dismissed a petition from (:func:`dismiss_answered`) is never linked to it
+    (``match_answered``'s ``exclude``); the petition may be linked to its most probable group among
+    the others."""
     answered = store.answered_groups(before_survey=survey_id)
     links = []
     if answered:
         frame, info = store.survey_frame(survey_id)
         ids = frame["petition_id"].astype(int).tolist()
-        features = candidate_features(
+        row_of = {pid: i for i, pid in enumerate(ids)}
+        index_of = {int(g["id"]): k for k, g in enumerate(answered)}
+        exclude = [(row_of[p], index_of[g]) for p, g in store.dismissed_pairs(survey_id) if p in row_of and g in index_of]
+        found = match_answered(
             frame[info["text_column"]].tolist(), frame["category"].tolist(), [(g["texts"], g["category"]) for g in answered],
-            usable=(frame["status"] == "ok").to_numpy(),
+            usable=(frame["status"] == "ok").to_numpy(), threshold=threshold, exclude=exclude,
         )
-        dismissed = store.dismissed_pairs(survey_id)
-        if dismissed and len(features):
-            pairs = zip(features["petition"].astype(int), features["group"].astype(int))
-            features = features[[(ids[i], int(answered[k]["id"])) not in dismissed for i, k in pairs]]
-        found = choose_links(features, threshold=threshold)
         links = [(ids[i], int(answered[k]["id"]), round(p, 4)) for i, k, p in found]
     store.set_links(links, survey_id=survey_id)
     return len(links)
