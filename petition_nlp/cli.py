@@ -358,6 +358,7 @@ def train(
     min_f1: Annotated[float, typer.Option("--min-f1", min=0.0, max=1.0, help="--promote refuses a model with a code whose cross-validated F1 is below this.")] = 0.7,
     min_examples: Annotated[int, typer.Option("--min-examples", min=2, help="--promote refuses a model with a code having fewer training rows than this.")] = 25,
     store: Annotated[Optional[Path], typer.Option("--store", help="Also train on every topic officers set or confirmed in this workspace (the folder of `serve --data`); corrections outweigh the training rows they contradict. Reports the candidate beside the current model on the sealed test splits.")] = None,
+    sheet: SheetOpt = None,
 ) -> None:
     """Train a model with cross-validation and write a versioned model directory.
 
@@ -378,7 +379,7 @@ def train(
                 warnings.simplefilter("ignore", UserWarning)
                 _, target, report = train_model(
                     files or [], only=only, text_column=text_column, label_column=label_column, output=output,
-                    params={"neural_weight": neural_weight} if neural_weight else None, store=workspace,
+                    params={"neural_weight": neural_weight} if neural_weight else None, store=workspace, sheet=sheet,
                 )
             bar.update(1)
         v = report["validation"]

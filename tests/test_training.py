@@ -375,3 +375,24 @@ def test_corrections_made_on_a_topic_sheet_of_the_classify_workbook_are_used(tmp
     used = dict(zip(data.texts, data.labels))
     assert used.get(texts[0]) == "wages" and texts[1] in used
     assert len(data.texts) == 2  # the main sheet's untouched rows are still left out
+
+
+def test_train_sheet_reads_only_that_sheet_of_the_given_workbooks(tmp_path, small_training) -> None:
+    book = tmp_path / "labels.xlsx"
+    rows = small_training[["text", "label"]]
+    draft = pd.DataFrame({"text": NEW_CODE_ROWS, "label": "lactation_room"})  # not checked yet
+    with pd.ExcelWriter(book) as writer:
+        rows.to_excel(writer, sheet_name="Đã kiểm tra", index=False)
+        draft.to_excel(writer, sheet_name="Nháp", index=False)
+    both = run_cli("train", book, "--only", "--output", tmp_path / "both")
+    assert both.exit_code == 0 and f"rows used {len(rows) + len(draft)} of" in both.stderr
+    assert "lactation_room" in both.stdout
+    one = run_cli("train", book, "--only", "--sheet", "Đã kiểm tra", "--output", tmp_path / "one")
+    assert one.exit_code == 0, one.stderr
+    assert f"rows used {len(rows)} of {len(rows)}" in one.stderr and "lactation_room" not in one.stdout
+    no_file = run_cli("train", "--sheet", "Nháp", "--output", tmp_path / "none")
+    assert no_file.exit_code == 2 and "no file was given" in no_file.stderr
+    csv = tmp_path / "labels.csv"
+    rows.to_csv(csv, index=False)
+    not_a_book = run_cli("train", csv, "--only", "--sheet", "1", "--output", tmp_path / "csv")
+    assert not_a_book.exit_code == 2 and "applies to workbooks" in not_a_book.stderr

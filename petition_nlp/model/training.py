@@ -302,8 +302,10 @@ def load_labeled(
     label_column: str | None = None,
     priority: list[str | Path] | None = None,
     sheet: str | int | None = None,
+    sheet_files: list[str | Path] | None = None,
 ) -> LabeledData:
-    """Read labelled files and validate them (``sheet``: only this sheet of each workbook).
+    """Read labelled files and validate them (``sheet``: only this sheet of each workbook among
+    ``sheet_files``, default every file).
 
     Empty texts and rows without a label are skipped, unknown codes are accepted with a
     warning (display names fall back to the code), texts given conflicting labels are
@@ -319,8 +321,10 @@ def load_labeled(
     skipped_empty = 0
     corrections: list[dict[str, Any]] = []
     preferred = {str(p) for p in priority or []}
+    with_sheet = None if sheet_files is None else {str(p) for p in sheet_files}
     for path in files:
-        frame, _ = read_table(path, sheet=sheet)
+        this_sheet = sheet if with_sheet is None or str(path) in with_sheet else None
+        frame, _ = read_table(path, sheet=this_sheet)
         # a classified table, unless the officer names a label column of their own beside the
         # model's topic columns (e.g. a "label" column added to the CSV): those labels are theirs
         own_labels = label_column is not None and label_column not in CLASSIFY_TOPIC_COLUMNS
@@ -329,7 +333,7 @@ def load_labeled(
                 tcol = text_column or detect_text_column(frame)
             except InputError as exc:
                 raise InputError(f"{path}: {exc}") from None
-            if sheet is None:  # an officer may correct on a topic's sheet as well as on the main one
+            if this_sheet is None:  # an officer may correct on a topic's sheet as well as on the main one
                 frame = _with_topic_sheets(path, frame, tcol)
             positions, found, summary = classified_labels(frame, tcol, str(path))
             corrections.append(summary)
@@ -493,8 +497,10 @@ def train_model(
     output: str | Path | None = None,
     params: dict[str, Any] | None = None,
     store: Any = None,
+    sheet: str | int | None = None,
 ) -> tuple[PetitionClassifier, Path, dict[str, Any]]:
-    """Train on every ``data/labeled/petitions*.csv`` plus ``files`` (or ``files`` alone with ``only``).
+    """Train on every ``data/labeled/petitions*.csv`` plus ``files`` (or ``files`` alone with ``only``;
+    ``sheet``: only this sheet of each of ``files``, which must then be workbooks).
 
     Runs k-fold cross-validation grouped by provenance (:func:`provenance_group`: genre, else
     style, else writer; no group split between training and test), which chooses IDF weighting,
@@ -512,6 +518,9 @@ def train_model(
     if store is not None and not callable(getattr(store, "labels", None)):
         raise InputError(f"{store}: store= takes an open workspace, not a folder: petition_nlp.store.open_workspace({str(store)!r})")
     paths = [Path(f) for f in files or []]
+    given_files = list(paths)
+    if sheet is not None and not given_files:
+        raise InputError("--sheet names a sheet of the workbooks given to train; no file was given")
     if not only:
         given = {p.resolve() for p in paths}
         paths = [p for p in default_training_files() if p.resolve() not in given] + paths
@@ -525,7 +534,8 @@ def train_model(
         if not paths:
             raise InputError("no training files given")
         data = load_labeled(paths, text_column=None if store is not None else text_column,
-                            label_column=None if store is not None else label_column, priority=priority)
+                            label_column=None if store is not None else label_column, priority=priority,
+                            sheet=sheet, sheet_files=given_files)
     if store is not None:
         data.report["store"] = {"path": str(store.data_dir), "labels": len(store.labels())}
     if len(set(data.labels)) < 2:
