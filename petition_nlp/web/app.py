@@ -11,20 +11,23 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import logging
 import os
+import re
 import secrets
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import pandas as pd
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -41,6 +44,12 @@ TOKEN_ENV = "PETITION_NLP_TOKEN"
 TOKEN_COOKIE = "pnlp_token"
 CSRF_COOKIE = "pnlp_csrf"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+MAX_ID = 2**63 - 1
+"""Largest id SQLite stores (its integers are signed 64-bit): a larger id names nothing."""
+PATH_IDS = {"survey_id": "survey", "petition_id": "petition", "group_id": "group"}
+"""Path parameters holding a store id, and the noun of their "no survey N" answer."""
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "[::1]"}
+HOST_HEADER = re.compile(r"(?P<name>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::[0-9]{1,5})?")
 RELINK_SHUTDOWN_WAIT = 30.0
 """Seconds the server waits, when it stops, for the background relink of answered issues to finish."""
 log = logging.getLogger(__name__)
@@ -96,6 +105,32 @@ def _too_large(limit: int) -> JSONResponse:
     return JSONResponse({"error": f"file too large: the limit is {limit // (1024 * 1024) or 1} MB"}, status_code=413)
 
 
+class IdRoute(APIRoute):
+    """A route whose path ids (:data:`PATH_IDS`) outside SQLite's range (below 1, above
+    :data:`MAX_ID`) answer 404 "no survey N" before the handler runs (the store could not even
+    look them up). Ids that are not whole numbers are left to FastAPI's validation."""
+
+    def get_route_handler(self) -> Callable[[Request], Any]:
+        handler = super().get_route_handler()
+
+        async def checked(request: Request) -> Any:
+            for name, noun in PATH_IDS.items():
+                number = _whole(request.path_params.get(name))
+                if number is not None and not 1 <= number <= MAX_ID:
+                    raise NotFound(f"no {noun} {number}")
+            return await handler(request)
+
+        return checked
+
+
+def _whole(value: Any) -> int | None:
+    """``value`` (a raw path parameter) as a whole number, ``None`` when it is not one."""
+    try:
+        return int(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
 def create_app(
     data_dir: str | Path,
     *,
@@ -115,6 +150,7 @@ def create_app(
     """
     store = Store(data_dir)
     app = FastAPI(title="petition-nlp workspace", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=_lifespan)
+    app.router.route_class = IdRoute  # every route registered below checks its path ids
     app.state.store = store
     app.state.relinker = Relinker(store)  # "already answered" links of later surveys, after an answer is saved
     app.state.token = token or None
@@ -130,6 +166,9 @@ def create_app(
 
     @app.middleware("http")
     async def security(request: Request, call_next: Any) -> Any:
+        refused_host = _host_refusal(request.scope, request.headers.get("host"), app.state.token)
+        if refused_host:
+            return JSONResponse({"error": refused_host}, status_code=400)
         path = request.url.path
         is_api = path.startswith("/api/")
         bearer = False
@@ -171,6 +210,11 @@ def create_app(
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         first = errors[0] if errors else {}
+        if first.get("type") == "json_invalid":
+            reason = (first.get("ctx") or {}).get("error") or first.get("msg", "decode error")
+            where = first.get("loc", ())[-1] if len(first.get("loc", ())) > 1 else None
+            at = f" (at character {where})" if isinstance(where, int) else ""
+            return JSONResponse({"error": _line(f"the request body is not valid JSON: {reason}{at}")}, status_code=400)
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
         return JSONResponse({"error": f"invalid {where or 'request'}: {first.get('msg', 'bad value')}"}, status_code=422)
 
@@ -186,7 +230,10 @@ def create_app(
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """On stop: the relink thread finishes its queued work (up to :data:`RELINK_SHUTDOWN_WAIT`) and ends."""
+    """On start: the links of every survey after an answered one are relinked in the background
+    (a relink cut short by a kill is never lost). On stop: the relink thread finishes its queued
+    work (up to :data:`RELINK_SHUTDOWN_WAIT`) and ends."""
+    app.state.relinker.resume()
     yield
     left = await asyncio.to_thread(app.state.relinker.close, RELINK_SHUTDOWN_WAIT)
     if left:
@@ -196,6 +243,33 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _line(exc: Any) -> str:
     text = str(exc).strip()
     return text.splitlines()[0][:500] if text else exc.__class__.__name__
+
+
+def _host_refusal(scope: dict, host: str | None, token: str | None) -> str | None:
+    """Why a request is refused for its ``Host`` header (``None``: accepted) — DNS rebinding.
+
+    A server without a token bound to a loopback address serves only requests naming it by a
+    loopback name (localhost, 127.0.0.1, [::1]) or by its bound address, with any port: a page of
+    another site whose name was made to resolve to 127.0.0.1 sends its own name and is refused.
+    With a token (needed off loopback) every request must carry it: nothing is checked here."""
+    bound = str((scope.get("server") or ("",))[0] or "")
+    if token is not None or not _is_loopback(bound):
+        return None
+    match = HOST_HEADER.fullmatch((host or "").strip())
+    name = match["name"].lower() if match else ""
+    allowed = LOOPBACK_NAMES | {f"[{bound}]" if ":" in bound else bound.lower()}
+    if name not in allowed:
+        return f"refused: Host '{(host or '')[:100]}' is not this workspace's address (open it at http://127.0.0.1 or http://localhost)"
+    return None
+
+
+def _is_loopback(address: str) -> bool:
+    if address.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def _csrf_refusal(request: Request) -> str | None:

@@ -20,7 +20,7 @@ from petition_nlp.files.io import InputError
 from petition_nlp.resources import category_name, category_names
 from petition_nlp.store import ANSWER_STATUSES, STATUS_NOT_PETITION, Invalid, Store
 from petition_nlp.store import workspace as ws
-from petition_nlp.web.app import CSRF_COOKIE, TOKEN_COOKIE, check_form_csrf, get_model, same_secret, token_cookie
+from petition_nlp.web.app import CSRF_COOKIE, MAX_ID, TOKEN_COOKIE, check_form_csrf, get_model, same_secret, token_cookie
 
 PAGE_SIZE = 100
 GROUP_PAGE = 60
@@ -59,8 +59,10 @@ def _int(value: Any, name: str, *, minimum: int = 0, maximum: int | None = None)
         number = int(value)
     except (TypeError, ValueError):
         raise Invalid(f"{name} must be a whole number") from None
-    if number < minimum or (maximum is not None and number > maximum):
+    if number < minimum:
         raise Invalid(f"{name} must be between {minimum} and {maximum}" if maximum is not None else f"{name} must be at least {minimum}")
+    if number > (MAX_ID if maximum is None else maximum):  # ids and versions: SQLite cannot even look a larger one up
+        raise Invalid(f"{name} must be between {minimum} and {MAX_ID if maximum is None else maximum}")
     return number
 
 
