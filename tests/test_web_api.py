@@ -527,3 +527,25 @@ def test_a_malformed_json_body_is_a_400_saying_so(sample, client):
     r = client.put(f"/api/surveys/{sample['id']}/settings", content=b'{"n": 5,', headers={"content-type": "application/json"})
     assert r.status_code == 400 and r.json()["error"].startswith("the request body is not valid JSON: ")
     assert "\n" not in r.json()["error"]
+
+
+def test_answer_fields_must_be_text_and_an_answered_issue_names_its_agency_and_date(sample, client):
+    """A list, a number or a boolean is refused, not stored as its Python text; "answered" without
+    the agency or the date is refused naming the missing field; other statuses need neither."""
+    gid = client.get(f"/api/surveys/{sample['id']}/groups").json()[-1]["group_id"]
+    good = {"agency": "Sở Xây dựng", "answer": "Đã bố trí quỹ đất cho nhà ở công nhân.", "answered_on": "2026-11-02", "status": "answered"}
+    for field, value in (("answer", ["a", "b"]), ("agency", 123), ("answered_on", 20261102), ("status", True), ("status", None)):
+        r = client.put(f"/api/groups/{gid}/answer", json={**good, field: value})
+        assert r.status_code == 400 and r.json()["error"].startswith(f"{field} must be text"), (field, r.text)
+    for missing in ("agency", "answered_on"):
+        for body in ({k: v for k, v in good.items() if k != missing}, {**good, missing: "  "}, {**good, missing: None}):
+            r = client.put(f"/api/groups/{gid}/answer", json=body)
+            assert r.status_code == 400 and f"an answered issue needs {missing}" in r.json()["error"], (body, r.text)
+    r = client.put(f"/api/groups/{gid}/answer", json={"answer": "Đã trả lời."})  # status answered by default
+    assert r.status_code == 400 and "needs agency" in r.json()["error"]
+    assert next(g for g in client.get(f"/api/surveys/{sample['id']}/groups").json() if g["group_id"] == gid)["answer"] is None
+    saved = client.put(f"/api/groups/{gid}/answer", json=good).json()
+    assert (saved["agency"], saved["answered_on"], saved["status"]) == ("Sở Xây dựng", "2026-11-02", "answered")
+    forwarded = client.put(f"/api/groups/{gid}/answer", json={"status": "forwarded", "agency": "Sở Xây dựng", "answer": None, "answered_on": None})
+    assert forwarded.status_code == 200 and (forwarded.json()["status"], forwarded.json()["answered_on"]) == ("forwarded", "")
+    assert client.put(f"/api/groups/{gid}/answer", json={"status": "unanswered"}).status_code == 200

@@ -97,6 +97,25 @@ def _quota_problem(value: str, categories: dict[str, int]) -> str | None:
     return None
 
 
+def _answer_fields(body: dict[str, Any]) -> dict[str, str]:
+    """An answer body's agency, answer, answered_on (text, or null: none) and status (text,
+    default ``answered``). An answered issue names its agency and its date: the published
+    answer says who answered and when."""
+    fields: dict[str, str] = {}
+    for name in ("agency", "answer", "answered_on", "status"):
+        value = body.get(name, "answered" if name == "status" else None)
+        if value is None and name != "status":
+            value = ""
+        if not isinstance(value, str):
+            raise Invalid(f"{name} must be text" + (f" (one of {', '.join(ANSWER_STATUSES)})" if name == "status" else ""))
+        fields[name] = value
+    if fields["status"] == "answered":
+        for name, what in (("agency", "the agency that answered"), ("answered_on", "the date of the answer (YYYY-MM-DD)")):
+            if not fields[name].strip():
+                raise Invalid(f"an answered issue needs {name}: {what}")
+    return fields
+
+
 def _officer(request: Request, body: dict[str, Any]) -> str:
     return str(body.get("officer") or unquote(request.cookies.get("pnlp_officer", "")) or "")
 
@@ -399,9 +418,9 @@ def register(app: FastAPI) -> None:
         unknown = set(body) - {"agency", "answer", "answered_on", "status", "officer", "version"}
         if unknown:
             raise Invalid(f"unknown field(s): {', '.join(sorted(unknown))}")
+        fields = _answer_fields(body)
         saved = ws.record_answer(
-            _store(request), group_id, agency=body.get("agency", ""), answer=body.get("answer", ""), answered_on=body.get("answered_on", ""),
-            status=body.get("status", "answered"), officer=_officer(request, body),
+            _store(request), group_id, **fields, officer=_officer(request, body),
             version=None if body.get("version") in (None, "") else _int(body["version"], "version", minimum=0), relink=False,
         )
         request.app.state.relinker.submit(int(_store(request).group(group_id)["survey_id"]))  # later surveys: in the background
