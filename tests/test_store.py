@@ -353,3 +353,107 @@ def test_migration_from_schema_2_keeps_links_and_answers(tmp_path):
     assert link["group_id"] == 1 and link["agency"] == "Sở Xây dựng" and link["answered_on"] == "2025-12-15"
     assert store.dismissed_links(2) == []
     assert store.dismiss_link(2)["answered_in"] is None and store.restore_link(2)["answered_in"]["group_id"] == 1
+
+
+# -- store-level rules an officer expects (T6 defects 1, 6, 7, 8, 9) --------------------------
+def _by_row(store, sid):
+    return {p["row"]: p for p in store.petitions(sid)[0]}
+
+
+def test_an_answered_group_is_never_emptied_silently(filled):
+    store, sid = filled
+    rows = _by_row(store, sid)
+    lone, housing = rows[3], rows[1]["group_id"]  # the only member of social_insurance-001
+    store.set_answer(lone["group_id"], agency="Bảo hiểm xã hội tỉnh", answer="Đã đôn đốc công ty truy đóng.", status="answered")
+    for attempt in (
+        lambda: store.update_petitions([(lone["id"], lone["version"])], category="housing"),
+        lambda: store.update_petitions([(lone["id"], None), (rows[1]["id"], None)], status="not_a_petition"),
+        lambda: store.move_petition(lone["id"], housing),
+    ):
+        with pytest.raises(Conflict) as refused:
+            attempt()
+        message = str(refused.value)
+        assert "social_insurance-001" in message and "Bảo hiểm xã hội tỉnh" in message and "\n" not in message
+    assert _by_row(store, sid)[3] == lone and _by_row(store, sid)[1]["status"] == "ok"  # nothing written
+    # what the message offers: merge the group where the petition goes, and the answer goes with it
+    store.merge_groups(lone["group_id"], housing)
+    assert next(g for g in store.groups(sid) if g["group_id"] == housing)["answer"]["agency"] == "Bảo hiểm xã hội tỉnh"
+    # a cleared answer lets the group empty; an answer is never saved on a group without petitions
+    store.set_answer(housing, status="unanswered")
+    store.update_petitions([(p["id"], None) for p in store.petitions(sid, category="housing")[0]], category="other")
+    with pytest.raises(NotFound):
+        store.set_answer(housing, agency="Sở Xây dựng", answer="Đang xây.", status="answered")
+
+
+def test_answers_of_groups_emptied_before_the_rule_are_listed_and_can_be_merged_back(filled):
+    store, sid = filled
+    rows = _by_row(store, sid)
+    store.set_answer(rows[3]["group_id"], agency="Bảo hiểm xã hội tỉnh", answer="Đã truy đóng.", status="answered")
+    with store.write() as conn:  # a workspace written by an earlier version: the group was emptied
+        conn.execute("UPDATE petitions SET group_id = ? WHERE id = ?", (rows[1]["group_id"], rows[3]["id"]))
+    lost = store.answers_without_petitions(sid)
+    assert [(a["group_id"], a["agency"]) for a in lost] == [(rows[3]["group_id"], "Bảo hiểm xã hội tỉnh")]
+    store.merge_groups(rows[3]["group_id"], rows[1]["group_id"])
+    assert store.answers_without_petitions(sid) == []
+
+
+def test_a_petition_moved_into_an_answered_group_never_becomes_its_question(filled):
+    from petition_nlp.store.workspace import qa_frame
+
+    store, sid = filled
+    rows = _by_row(store, sid)
+    answered = rows[3]["group_id"]
+    store.set_answer(answered, agency="Bảo hiểm xã hội tỉnh", answer="Đã truy đóng.", status="answered")
+    assert store.choices(sid)["representatives"] == {str(answered): str(rows[3]["id"])}  # recorded when answered
+    store.move_petition(rows[1]["id"], answered)  # row 1 comes first in the file
+    assert qa_frame(store, sid)["Câu hỏi"].tolist() == [rows[3]["text"]]
+    # an answer saved before this rule (no representative recorded): frozen before the newcomer joins
+    with store.write() as conn:
+        conn.execute("DELETE FROM shortlist_choices")
+    store.move_petition(rows[1]["id"], rows[2]["group_id"])
+    store.move_petition(rows[1]["id"], answered)
+    assert qa_frame(store, sid)["Câu hỏi"].tolist() == [rows[3]["text"]]
+
+
+def test_an_answer_records_the_question_the_officers_page_showed(filled):
+    store, sid = filled
+    rows = _by_row(store, sid)
+    housing = rows[1]["group_id"]  # rows 1 and 2
+    store.set_answer(housing, agency="Sở Xây dựng", answer="Đang xây.", status="forwarded", representative=rows[2]["id"])
+    assert store.choices(sid)["representatives"] == {str(housing): str(rows[2]["id"])}
+    store.set_answer(rows[3]["group_id"], agency="Bảo hiểm xã hội tỉnh", answer="Đã truy đóng.", representative=rows[1]["id"])
+    assert store.choices(sid)["representatives"][str(rows[3]["group_id"])] == str(rows[3]["id"])  # not a member: its own
+
+
+def test_not_a_petition_has_no_topic_single_and_bulk(filled):
+    store, sid = filled
+    rows = _by_row(store, sid)
+    one = store.update_petitions([(rows[1]["id"], None)], status="not_a_petition")[0]
+    assert one["category"] == "" and one["group_id"] is None
+    bulk = store.update_petitions([(rows[2]["id"], None), (rows[3]["id"], None)], status="not_a_petition")
+    assert [p["category"] for p in bulk] == ["", ""]
+    with pytest.raises(Invalid):  # a topic and "not a petition" at once contradict each other
+        store.update_petitions([(rows[1]["id"], None)], category="security", status="not_a_petition")
+    with store.write() as conn:  # a row written before the rule keeps a topic: still never listed under it
+        conn.execute("UPDATE petitions SET category = 'security' WHERE id = ?", (rows[4]["id"],))
+    assert store.petitions(sid, category="security")[1] == 0 and store.petitions(sid, category="housing")[1] == 0
+
+
+def test_unmarking_a_line_needs_the_officers_topic(filled):
+    store, sid = filled
+    line = _by_row(store, sid)[4]  # "Cộng": marked not a petition
+    with pytest.raises(Invalid) as refused:
+        store.update_petitions([(line["id"], line["version"])], status="ok")
+    assert "category" in str(refused.value)
+    assert store.petition(line["id"]) == line and store.labels() == []
+    out = store.update_petitions([(line["id"], line["version"])], status="ok", category="other")[0]
+    assert (out["status"], out["category"], out["reviewed"]) == ("ok", "other", True)
+
+
+def test_a_move_into_another_topic_is_an_officer_label(filled):
+    store, sid = filled
+    rows = _by_row(store, sid)
+    moved = store.move_petition(rows[3]["id"], rows[1]["group_id"], officer="Mai")
+    assert (moved["category"], moved["reviewed"], moved["needs_review"]) == ("housing", True, False)
+    assert (rows[3]["text"], "housing") in store.labels()
+    assert {(h["field"], h["new"], h["officer"]) for h in store.history(rows[3]["id"])} >= {("category", "housing", "Mai"), ("reviewed", "1", "Mai")}

@@ -311,8 +311,8 @@ class Store:
         ``sort``: ``row`` (file order) or ``confidence`` (least sure first)."""
         self.survey(survey_id)
         where, args = ["p.survey_id = ?"], [survey_id]
-        if category is not None and category != "":
-            where.append("p.category = ?")
+        if category is not None and category != "":  # a line that is not a petition is never listed under a topic
+            where.append("p.category = ? AND p.status NOT IN ('not_a_petition', 'empty')")
             args.append(category)
         if needs_review is not None:
             where.append("p.needs_review = ?")
@@ -377,6 +377,8 @@ class Store:
             raise Invalid("nothing to change: give category, status or reviewed")
         if status is not None and status not in ("ok", STATUS_NOT_PETITION):
             raise Invalid(f"status must be 'ok' or '{STATUS_NOT_PETITION}'")
+        if status == STATUS_NOT_PETITION and category is not None:
+            raise Invalid("a line that is not a petition has no topic: send category or status not_a_petition, not both")
         if category is not None:
             category = str(category).strip()
             allowed = set(allowed_categories) if allowed_categories is not None else None
@@ -387,6 +389,7 @@ class Store:
         officer = _officer(officer)
         time = now()
         ids = []
+        left: set[int] = set()  # groups a petition left: an answered one must keep a member
         with self.write() as conn:
             for pid, version in changes:
                 row = conn.execute("SELECT * FROM petitions WHERE id = ?", (pid,)).fetchone()
@@ -403,8 +406,10 @@ class Store:
                         new["status"] = "ok"
                 if status is not None:
                     new["status"] = status
-                    if status == "ok" and not new["category"]:
-                        new["category"] = row["model_category"] or "other"
+                if new["status"] == STATUS_NOT_PETITION:
+                    new["category"] = ""  # a line that is not a petition has no topic
+                elif new["status"] == "ok" and not new["category"]:  # nobody chose one: never invent an officer label
+                    raise Invalid(f"petition {pid} is marked not a petition: give its topic (category) to make it a petition again")
                 if row["status"] not in ("ok", STATUS_NOT_PETITION) and status is not None:
                     raise Invalid(f"petition {pid} is {row['status']}: its status cannot be changed")
                 if row["status"] not in ("ok", STATUS_NOT_PETITION) and category is not None:
@@ -429,7 +434,11 @@ class Store:
                     " version = version + 1 WHERE id = ?",
                     (new["category"], new["status"], new["reviewed"], 0 if new["reviewed"] else row["needs_review"], new["group_id"], pid),
                 )
+                if new["group_id"] != row["group_id"] and row["group_id"] is not None:
+                    left.add(row["group_id"])
+                    _leave_group(conn, pid, row["group_id"], time, officer)
                 ids.append(pid)
+            _keep_answers(conn, left)
         return [self.petition(pid) for pid in ids]
 
     def history(self, petition_id: int) -> list[dict[str, Any]]:
@@ -582,22 +591,26 @@ class Store:
             if p["group_id"] == to_group:
                 return self._petition_in(conn, petition_id)
             _trace(conn, p["survey_id"], "move", petition_id, p["group_id"], to_group, time, officer)
-            if g["category"] != p["category"]:
-                conn.execute(
-                    "INSERT INTO changes (petition_id, field, old, new, time, officer) VALUES (?,?,?,?,?,?)",
-                    (petition_id, "category", p["category"], g["category"], time, officer),
-                )
+            _freeze_representative(conn, to_group, time, officer)  # the newcomer never becomes an answered group's question
+            topic = g["category"] != p["category"]
+            if topic:  # a topic change by the officer: an officer label, as a PATCH of the category is
+                for field, old, new in (("category", p["category"], g["category"]), ("reviewed", str(p["reviewed"]), "1")):
+                    if old != new:
+                        conn.execute(
+                            "INSERT INTO changes (petition_id, field, old, new, time, officer) VALUES (?,?,?,?,?,?)",
+                            (petition_id, field, old, new, time, officer),
+                        )
             conn.execute(
                 "INSERT INTO changes (petition_id, field, old, new, time, officer) VALUES (?,?,?,?,?,?)",
                 (petition_id, "group_id", str(p["group_id"]), str(to_group), time, officer),
             )
             conn.execute(
-                "UPDATE petitions SET group_id = ?, category = ?, version = version + 1 WHERE id = ?",
-                (to_group, g["category"], petition_id),
+                "UPDATE petitions SET group_id = ?, category = ?, reviewed = ?, needs_review = ?, version = version + 1 WHERE id = ?",
+                (to_group, g["category"], 1 if topic else p["reviewed"], 0 if topic else p["needs_review"], petition_id),
             )
-            conn.execute(
-                "UPDATE shortlist_choices SET representative_id = NULL WHERE representative_id = ?", (petition_id,)
-            )
+            if p["group_id"] is not None:
+                _leave_group(conn, petition_id, p["group_id"], time, officer)
+                _keep_answers(conn, [p["group_id"]])
         return self.petition(petition_id)
 
     def _petition_in(self, conn: sqlite3.Connection, pid: int) -> dict[str, Any]:
@@ -630,9 +643,14 @@ class Store:
                     f"both groups have an answer ({answers[source]['agency'] or 'no agency'}; {answers[target]['agency'] or 'no agency'}):"
                     " keep one (clear the other's answer) before merging"
                 )
+            _freeze_representative(conn, source, time, officer)
+            _freeze_representative(conn, target, time, officer)
             if source in answers and target not in answers:
                 a = answers[source]
                 _write_answer(conn, target, a["agency"], a["answer"], a["answered_on"], a["status"], time, officer)
+                rep = conn.execute("SELECT representative_id FROM shortlist_choices WHERE group_id = ?", (source,)).fetchone()
+                if rep is not None and rep[0] is not None:  # the answered question goes with its answer
+                    _set_representative(conn, target, rep[0], "representative_at_answer", time, officer, only_if_none=True)
             conn.execute("UPDATE answered_links SET group_id = ? WHERE group_id = ?", (target, source))
             # a petition dismissed from the merged group does not raise the merged issue either
             conn.execute(
@@ -716,11 +734,16 @@ class Store:
 
     def set_answer(
         self, group_id: int, *, agency: str = "", answer: str = "", answered_on: str = "", status: str = "answered", officer: str = "",
-        version: int | None = None,
+        version: int | None = None, representative: int | None = None,
     ) -> dict[str, Any]:
         """Record the answer to a group (issue); ``answered_on`` as YYYY-MM-DD (or empty).
         ``version``: the answer's ``version`` the officer's page showed (0: none yet); another
-        officer's save in between raises :class:`Conflict` instead of being overwritten."""
+        officer's save in between raises :class:`Conflict` instead of being overwritten.
+
+        An answered or forwarded group without a representative chosen gets the question it
+        publishes recorded (``representative``: the member the officer's page showed as the
+        question; default the group's first member, as the Q&A page shows it), so a petition moved
+        in later never becomes the question under the answer."""
         officer = _officer(officer)
         if status not in ANSWER_STATUSES:
             raise Invalid(f"status must be one of {', '.join(ANSWER_STATUSES)}")
@@ -744,7 +767,10 @@ class Store:
             current = conn.execute("SELECT COUNT(*) FROM answer_log WHERE group_id = ?", (group_id,)).fetchone()[0]
             if version is not None and int(version) != current:
                 raise Conflict(f"the answer to group {group_id} was changed by someone else since you opened it; reload the page")
+            if status != "unanswered" and conn.execute("SELECT 1 FROM petitions WHERE group_id = ? LIMIT 1", (group_id,)).fetchone() is None:
+                raise NotFound(f"no group {group_id} (it has no petitions left; clearing its answer is all it takes)")
             _write_answer(conn, group_id, agency, answer, answered_on, status, time, officer)
+            _freeze_representative(conn, group_id, time, officer, prefer=representative)  # the published question stays the one answered
             return self._answers(conn, [group_id])[group_id]
 
     def answered_groups(self, *, before_survey: int | None = None) -> list[dict[str, Any]]:
@@ -764,6 +790,21 @@ class Store:
             for g in groups:
                 g["texts"] = [r[0] for r in conn.execute("SELECT text FROM petitions WHERE group_id = ? ORDER BY row", (g["id"],))]
         return [g for g in groups if g["texts"]]
+
+    def answers_without_petitions(self, survey_id: int) -> list[dict[str, Any]]:
+        """The survey's recorded answers whose group has no petition left (a workspace written
+        before such a change was refused): ``group_id``, ``label``, ``category``, ``agency``,
+        ``answer``, ``answered_on``, ``status``. They are on no groups or Q&A page; merging the
+        group into the one its petitions joined brings the answer back."""
+        self.survey(survey_id)
+        with self.read() as conn:
+            return [dict(r) for r in conn.execute(
+                "SELECT g.id AS group_id, g.label, g.category, a.agency, a.answer, a.answered_on, a.status FROM answers a"
+                " JOIN groups g ON g.id = a.group_id WHERE g.survey_id = ? AND g.merged_into IS NULL"
+                " AND (a.status != 'unanswered' OR a.answer != '')"
+                " AND NOT EXISTS (SELECT 1 FROM petitions p WHERE p.group_id = g.id) ORDER BY g.id",
+                (survey_id,),
+            )]
 
     def set_links(self, links: list[tuple[int, int, float]], *, survey_id: int | None = None) -> None:
         """Store "already answered" links (petition id, answered group id, similarity); with
@@ -943,6 +984,67 @@ def _write_answer(
 def _answer_text(row: Any) -> tuple[str, str, str]:
     """What makes two answers the same: agency, text and status."""
     return (row["agency"], row["answer"], row["status"])
+
+
+def _keep_answers(conn: sqlite3.Connection, group_ids: Iterable[int]) -> None:
+    """:class:`Conflict` (the write is rolled back) when a group holding a recorded answer was
+    left without petitions: the answer would vanish from the groups, answers and Q&A pages."""
+    for gid in sorted(set(group_ids)):
+        a = conn.execute(
+            "SELECT a.agency, a.answer, a.status, g.label FROM answers a JOIN groups g ON g.id = a.group_id"
+            " WHERE a.group_id = ? AND g.merged_into IS NULL AND (a.status != 'unanswered' OR a.answer != '')",
+            (gid,),
+        ).fetchone()
+        if a is None or conn.execute("SELECT 1 FROM petitions WHERE group_id = ? LIMIT 1", (gid,)).fetchone() is not None:
+            continue
+        said = re.sub(r"\s+", " ", a["answer"]).strip()
+        said = f" “{said[:60]}{'…' if len(said) > 60 else ''}”" if said else ""
+        raise Conflict(
+            f"nhóm {a['label']} đã có câu trả lời ({a['agency'] or 'chưa ghi cơ quan'}{said}) và sẽ không còn kiến nghị nào:"
+            " gộp nhóm này vào nhóm cần chuyển đến (câu trả lời đi theo) hoặc xoá câu trả lời trước"
+        )
+
+
+def _set_representative(
+    conn: sqlite3.Connection, group_id: int, petition_id: int, action: str, time: str, officer: str, *, only_if_none: bool = False
+) -> None:
+    conn.execute("INSERT OR IGNORE INTO shortlist_choices (group_id) VALUES (?)", (group_id,))
+    if only_if_none and conn.execute(
+        "SELECT representative_id FROM shortlist_choices WHERE group_id = ?", (group_id,)
+    ).fetchone()[0] is not None:
+        return
+    conn.execute("UPDATE shortlist_choices SET representative_id = ? WHERE group_id = ?", (petition_id, group_id))
+    conn.execute(
+        "INSERT INTO shortlist_log (group_id, action, value, time, officer) VALUES (?,?,?,?,?)",
+        (group_id, action, str(petition_id), time, officer),
+    )
+
+
+def _freeze_representative(conn: sqlite3.Connection, group_id: int, time: str, officer: str, *, prefer: int | None = None) -> None:
+    """An answered (or forwarded) group without a chosen representative gets the automatic one
+    (``prefer`` when it is a member, else its first member, the question the Q&A page publishes)
+    recorded, logged as ``representative_at_answer``: a petition moved in later never becomes the
+    published question."""
+    a = conn.execute("SELECT status FROM answers WHERE group_id = ?", (group_id,)).fetchone()
+    if a is None or a["status"] == "unanswered":
+        return
+    chosen = conn.execute("SELECT representative_id FROM shortlist_choices WHERE group_id = ?", (group_id,)).fetchone()
+    if chosen is not None and chosen[0] is not None:
+        return
+    first = conn.execute(
+        "SELECT id FROM petitions WHERE group_id = ? ORDER BY id = ? DESC, row LIMIT 1", (group_id, -1 if prefer is None else int(prefer))
+    ).fetchone()
+    if first is not None:
+        _set_representative(conn, group_id, first[0], "representative_at_answer", time, officer)
+
+
+def _leave_group(conn: sqlite3.Connection, petition_id: int, group_id: int, time: str, officer: str) -> None:
+    """``petition_id`` has left ``group_id``: it is no longer that group's representative; an
+    answered group records the question it publishes now (its first member)."""
+    conn.execute(
+        "UPDATE shortlist_choices SET representative_id = NULL WHERE group_id = ? AND representative_id = ?", (group_id, petition_id)
+    )
+    _freeze_representative(conn, group_id, time, officer)
 
 
 def _log_link(conn: sqlite3.Connection, petition_id: int, group_id: int, action: str, time: str, officer: str) -> None:
