@@ -549,3 +549,33 @@ def test_answer_fields_must_be_text_and_an_answered_issue_names_its_agency_and_d
     forwarded = client.put(f"/api/groups/{gid}/answer", json={"status": "forwarded", "agency": "Sở Xây dựng", "answer": None, "answered_on": None})
     assert forwarded.status_code == 200 and (forwarded.json()["status"], forwarded.json()["answered_on"]) == ("forwarded", "")
     assert client.put(f"/api/groups/{gid}/answer", json={"status": "unanswered"}).status_code == 200
+
+
+def test_loose_inputs_are_refused_naming_the_field(sample, client):
+    """A bulk version for a petition not in ids, an upload's split_items that is not yes/no, an
+    unknown category or status filter, a quota giving a topic 0 or absurdly many seats: 400."""
+    sid = sample["id"]
+    rows = client.get(f"/api/surveys/{sid}/petitions", params={"limit": 2, "offset": 60}).json()
+    ids, other = [p["id"] for p in rows], client.get(f"/api/surveys/{sid}/petitions", params={"limit": 1, "offset": 90}).json()[0]["id"]
+    for key in ("abc", str(other)):
+        r = client.post("/api/petitions/bulk", json={"ids": ids, "category": "other", "versions": {key: 1}})
+        assert r.status_code == 400 and r.json()["error"] == f"versions: '{key}' is not one of the petition ids in ids"
+    assert [client.get(f"/api/petitions/{i}").json()["version"] for i in ids] == [p["version"] for p in rows]  # nothing written
+    r = client.post("/api/surveys", files={"file": ("s.csv", CSV.encode())}, data={"split_items": "maybe"})
+    assert r.status_code == 400 and r.json()["error"] == "split_items must be true or false, not 'maybe'"
+    for field in ("category", "status"):
+        r = client.get(f"/api/surveys/{sid}/petitions", params={field: "bogus"})
+        assert r.status_code == 400 and r.json()["error"].startswith(f"unknown {field} 'bogus' (use ")
+    assert client.get(f"/api/surveys/{sid}/petitions", params={"status": "not_a_petition"}).status_code == 200
+    before = client.get(f"/api/surveys/{sid}").json()["settings"]
+    for quota in ("housing=0", "housing=1001", "housing=999999999999999999999"):
+        asked = client.get(f"/api/surveys/{sid}/shortlist", params={"quota": quota})
+        saved = client.put(f"/api/surveys/{sid}/settings", json={"quota": quota})
+        for r in (asked, saved):
+            assert r.status_code == 400 and r.json()["error"] == f"quota seats must be between 1 and 1000 per topic: {quota}"
+    assert client.get(f"/api/surveys/{sid}").json()["settings"] == before
+    assert len(client.get(f"/api/surveys/{sid}/shortlist", params={"quota": "housing=2"}).json()) == 2
+    client.app.app.state.store.set_settings(sid, {"quota": "housing=999999999999999999999"})  # saved before this check
+    page = client.get(f"/surveys/{sid}/groups")
+    assert page.status_code == 200 and 'value="proportional"' in page.text
+    client.app.app.state.store.set_settings(sid, {"quota": before.get("quota", "proportional")})

@@ -41,15 +41,23 @@ def _codes(request: Request) -> list[str]:
     return [str(c) for c in classes] or list(category_names())
 
 
-def _bool(value: Optional[str]) -> Optional[bool]:
+def _bool(value: Optional[str], name: str = "needs_review") -> Optional[bool]:
+    """A yes/no query or form field (``None``: not given); anything else is refused, naming ``name``."""
     if value is None or value == "":
         return None
     v = value.strip().lower()
-    if v in ("1", "true", "yes", "co", "có"):
+    if v in ("1", "true", "yes", "on", "co", "có"):
         return True
-    if v in ("0", "false", "no", "khong", "không"):
+    if v in ("0", "false", "no", "off", "khong", "không"):
         return False
-    raise Invalid(f"needs_review must be true or false, not '{value}'")
+    raise Invalid(f"{name} must be true or false, not '{value}'")
+
+
+def _known(value: Optional[str], known: Any, name: str) -> Optional[str]:
+    """A filter value that must be one of ``known`` (``None`` / empty: no filter), like ``sort``."""
+    if value in (None, "") or value in known:
+        return value
+    raise Invalid(f"unknown {name} '{value}' (use {', '.join(sorted(known))})")
 
 
 def _int(value: Any, name: str, *, minimum: int = 0, maximum: int | None = None) -> int:
@@ -78,6 +86,9 @@ def _settings(request: Request, survey_id: int, n: Any = None, quota: Any = None
     saved = survey["settings"]
     number = _int(n if n not in (None, "") else saved.get("n", 15), "n", minimum=1, maximum=500)
     if quota not in (None, ""):
+        problem = _quota_seats_problem(str(quota))
+        if problem:
+            raise Invalid(problem)
         return number, str(quota)
     value = str(saved.get("quota", "proportional"))
     return number, value if _quota_problem(value, survey["categories"]) is None else "proportional"
@@ -87,13 +98,31 @@ def _quota_problem(value: str, categories: dict[str, int]) -> str | None:
     """Why a quota cannot apply to a survey with these topics (``None``: it can)."""
     from petition_nlp.grouping.shortlist import parse_quota
 
+    problem = _quota_seats_problem(value)
+    if problem:
+        return problem
+    quota = parse_quota(value)
+    if isinstance(quota, dict) and quota and not set(quota) & {c for c in categories if c}:
+        present = ", ".join(sorted(c for c in categories if c)) or "none"
+        return f"quota names no topic of this survey: {', '.join(sorted(quota))} (topics: {present})"
+    return None
+
+
+MAX_SEATS = 1000
+"""Most seats a quota may give one topic (a shortlist is a few dozen questions)."""
+
+
+def _quota_seats_problem(value: str) -> str | None:
+    """Why a quota is malformed or gives a topic no seat or more than :data:`MAX_SEATS` (``None``: fine)."""
+    from petition_nlp.grouping.shortlist import parse_quota
+
     try:
         quota = parse_quota(value)
     except ValueError as exc:
         return str(exc).splitlines()[0]
-    if isinstance(quota, dict) and quota and not set(quota) & {c for c in categories if c}:
-        present = ", ".join(sorted(c for c in categories if c)) or "none"
-        return f"quota names no topic of this survey: {', '.join(sorted(quota))} (topics: {present})"
+    bad = [f"{code}={seats}" for code, seats in quota.items() if not 1 <= seats <= MAX_SEATS] if isinstance(quota, dict) else []
+    if bad:
+        return f"quota seats must be between 1 and {MAX_SEATS} per topic: {', '.join(bad)[:200]}"
     return None
 
 
@@ -114,6 +143,14 @@ def _answer_fields(body: dict[str, Any]) -> dict[str, str]:
             if not fields[name].strip():
                 raise Invalid(f"an answered issue needs {name}: {what}")
     return fields
+
+
+def _whole_key(key: str) -> int | None:
+    """A JSON object key naming a petition id ("31"), ``None`` when it names none."""
+    try:
+        return int(key)
+    except ValueError:
+        return None
 
 
 def _officer(request: Request, body: dict[str, Any]) -> str:
@@ -156,7 +193,7 @@ def _check_upload_name(filename: str) -> None:
 def _read_options(split_items: Any = None, sheet: Any = None, header_row: Any = None) -> dict[str, Any]:
     """The reader's options of an upload (form fields): split cells holding several numbered
     petitions, one sheet (name or number from 1), the header row (as Excel numbers it)."""
-    options: dict[str, Any] = {"split_items": str(split_items or "").strip().lower() in ("1", "true", "on", "yes")}
+    options: dict[str, Any] = {"split_items": bool(_bool(None if split_items is None else str(split_items), "split_items"))}
     if str(sheet or "").strip():
         text = str(sheet).strip()
         options["sheet"] = int(text) if text.isdigit() else text
@@ -300,6 +337,8 @@ def register(app: FastAPI) -> None:
             raise Invalid("limit must be between 0 and 100000")
         if not 0 <= offset <= MAX_OFFSET:
             raise Invalid(f"offset must be between 0 and {MAX_OFFSET}")
+        topics = set(_codes(request)) | {c for c in _store(request).survey(survey_id)["categories"] if c}
+        category, status = _known(category, topics, "category"), _known(status, STATUS_NAMES, "status")
         rows, total = _store(request).petitions(
             survey_id, category=category, needs_review=_bool(needs_review), status=status, unit=unit, search=q,
             sort=sort, limit=limit, offset=offset,
@@ -340,11 +379,15 @@ def register(app: FastAPI) -> None:
         versions = body.get("versions") or {}
         if not isinstance(versions, dict):
             raise Invalid("versions must be an object {petition id: version}")
-        pairs = []
-        for i in ids:
-            pid = _int(i, "ids", minimum=1)
-            v = versions.get(str(pid))
-            pairs.append((pid, None if v is None else _int(v, "version", minimum=1)))
+        pids = [_int(i, "ids", minimum=1) for i in ids]
+        known, given = set(pids), dict[int, int]()
+        for key, v in versions.items():  # a version for a petition not in ids would be ignored: the write unchecked
+            pid = _whole_key(key)
+            if pid not in known:
+                raise Invalid(f"versions: '{str(key)[:40]}' is not one of the petition ids in ids")
+            if v is not None:
+                given[pid] = _int(v, "version", minimum=1)
+        pairs = [(pid, given.get(pid)) for pid in pids]
         return _change(request, body, pairs)
 
     @app.post("/api/petitions/{petition_id}/move")
