@@ -579,3 +579,15 @@ def test_loose_inputs_are_refused_naming_the_field(sample, client):
     page = client.get(f"/surveys/{sid}/groups")
     assert page.status_code == 200 and 'value="proportional"' in page.text
     client.app.app.state.store.set_settings(sid, {"quota": before.get("quota", "proportional")})
+
+
+def test_upload_messages_name_the_forms_fields_not_the_clis_options(client):
+    """The reader says "use --text-column" (a CLI option): the workspace names its upload field."""
+    r = client.post("/api/surveys", files={"file": ("numbers.csv", b"STT,Ma so\n1,120\n2,340\n")})
+    error = r.json()["error"]
+    assert r.status_code == 400 and "no text column found" in error and "the upload field text_column" in error and "--" not in error
+    failed = next(s for s in client.get("/api/surveys?all=true").json() if s["name"] == "numbers.csv")
+    assert "--" not in client.get(f"/api/surveys/{failed['id']}").json()["error"]
+    sid = client.post("/api/surveys", files={"file": ("cot.csv", "STT,Ghi chú,Ý kiến công nhân\n1,x,Đề nghị tăng lương cho công nhân\n".encode())}).json()["id"]
+    notes = client.get(f"/api/surveys/{sid}").json()["notes"]
+    assert any("the upload field text_column" in note for note in notes) and not any("--text-column" in note for note in notes)

@@ -5,6 +5,7 @@ pages. Handlers only translate HTTP to calls of :mod:`petition_nlp.store` /
 from __future__ import annotations
 
 import math
+import re
 import secrets
 import threading
 from functools import lru_cache
@@ -202,6 +203,18 @@ def _read_options(split_items: Any = None, sheet: Any = None, header_row: Any = 
     return options
 
 
+UPLOAD_FIELDS = {
+    "--text-column": "the upload field text_column (Cột nội dung)", "--sheet": "the upload field sheet (Trang tính)",
+    "--header-row": "the upload field header_row (Dòng tiêu đề cột)",
+}
+"""The reader's messages name the CLI's options; the workspace's officer fills the upload form instead."""
+
+
+def _web_words(message: str) -> str:
+    """``message`` with each CLI option of the reader named as the upload form's field."""
+    return re.sub(r"--[a-z][a-z-]*", lambda m: UPLOAD_FIELDS.get(m.group(), m.group()), message)
+
+
 def _ingest_sync(request: Request, survey_id: int, stored: str, text_column: Optional[str], options: dict[str, Any] | None = None) -> dict[str, Any]:
     store = _store(request)
     jobs = request.app.state.jobs
@@ -216,7 +229,7 @@ def _ingest_sync(request: Request, survey_id: int, stored: str, text_column: Opt
             link_lock=request.app.state.relinker.lock, **(options or {}),
         )
     except InputError as exc:
-        message = str(exc).replace(str(store.original_path(stored)), store.survey(survey_id)["name"])
+        message = _web_words(str(exc).replace(str(store.original_path(stored)), store.survey(survey_id)["name"]))
         store.fail_survey(survey_id, message)
         raise Invalid(message.splitlines()[0]) from None
     except Invalid as exc:
@@ -303,6 +316,7 @@ def register(app: FastAPI) -> None:
     @app.get("/api/surveys/{survey_id}")
     def api_survey(request: Request, survey_id: int) -> dict[str, Any]:
         s = _store(request).survey(survey_id)
+        s["notes"] = [_web_words(str(note)) for note in s["notes"] or []]
         return {k: s[k] for k in ("id", "name", "created", "rows", "state", "error", "categories", "text_column", "unit_column", "notes", "settings")}
 
     @app.get("/api/surveys/{survey_id}/progress")
@@ -576,6 +590,7 @@ def register(app: FastAPI) -> None:
     ) -> HTMLResponse:
         store = _store(request)
         survey = store.survey(survey_id)
+        survey["notes"] = [_web_words(str(note)) for note in survey["notes"] or []]
         if survey["state"] != "ready":
             job = request.app.state.jobs.get(survey_id, {})
             return page(request, "progress.html", survey=survey, job=job)
