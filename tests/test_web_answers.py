@@ -406,3 +406,109 @@ def test_dismiss_api_and_page(handover, tmp_path):
         back = client.post(f"/api/petitions/{pid}/answered/restore", json={"group_id": a}, headers=csrf)
         assert back.status_code == 200 and back.json()["answered_in"]["group_id"] == a
         assert client.get(f"/api/surveys/{later}/dismissed-links").json() == []
+
+
+# ----------------------------------------------------------------------------- links kept fresh (T6 defects 2, 3)
+def _survey_of(store, name: str, groups: list[tuple[str, list[str]]]) -> int:
+    """A ready survey put straight into the store: each (topic, texts) one group."""
+    sid = store.create_survey(name, store.keep_original(b"x", name))
+    texts = [t for _, g in groups for t in g]
+    n = len(texts)
+    frame = pd.DataFrame({
+        "text": texts, "unit": [f"CĐCS {k}" for k in range(n)], "category": [c for c, g in groups for _ in g],
+        "confidence": [0.9] * n, "second_category": [""] * n, "needs_review": [False] * n, "status": ["ok"] * n,
+        "group_id": [f"{c}-{k + 1:03d}" for k, (c, g) in enumerate(groups) for _ in g], "issue": [""] * n,
+    })
+    store.fill_survey(sid, frame, text_column="text", unit_column="unit", original_columns=["text", "unit"])
+    return sid
+
+
+HANDOVER_Q = "Bao giờ bàn giao căn hộ nhà ở xã hội cho công nhân?"
+WAGES = ["Công ty chậm trả lương hai tháng, đề nghị can thiệp.", "Lương tháng trước trả chậm nửa tháng."]
+
+
+@pytest.fixture()
+def stale(tmp_path):
+    """Last year's handover issue answered without relinking this year's survey (as when the server
+    was killed during the relink): this year's handover question is not linked yet."""
+    store = Store(tmp_path)
+    first = _survey_of(store, "2025.csv", [("housing", HANDOVER_A), ("housing", ["Nhà trọ thiếu nước sạch, đề nghị kiểm tra."])])
+    later = _survey_of(store, "2026.csv", [("housing", [HANDOVER_Q]), ("social_insurance", WAGES)])
+    ws.link_answered(store, later)
+    answered_gid = next(g["group_id"] for g in store.groups(first) if len(g["members"]) == 2)
+    ws.record_answer(store, answered_gid, agency="Sở Xây dựng", answer="Bàn giao trong quý II.", answered_on="2025-12-15",
+                     status="answered", relink=False)
+    pid = store.petitions(later)[0][0]["id"]
+    assert store.petition(pid)["answered_in"] is None  # stale
+    return store, first, later, pid, answered_gid
+
+
+def test_links_left_stale_are_relinked_when_the_server_starts(stale, tmp_path):
+    store, first, later, pid, answered_gid = stale
+    with TestClient(create_app(tmp_path, model=object())) as client:
+        assert _relinker(client).wait(60)
+        assert store.petition(pid)["answered_in"]["group_id"] == answered_gid
+        assert client.get("/api/relink").json() == {"relinking": False, "pending_surveys": [], "error": None}
+
+
+def test_nothing_answered_no_relink_at_start(tmp_path):
+    store = Store(tmp_path)
+    _survey_of(store, "2025.csv", [("housing", HANDOVER_A)])
+    _survey_of(store, "2026.csv", [("housing", [HANDOVER_Q])])
+    with TestClient(create_app(tmp_path, model=object())) as client:
+        assert _relinker(client).wait(60) and _relinker(client).runs == 0 and not _relinker(client).alive
+
+
+def _csrf_headers(client) -> dict:
+    client.get("/")  # sets the CSRF cookie
+    return {"X-CSRF-Token": client.cookies.get("pnlp_csrf") or ""}
+
+
+def test_topic_changes_moves_and_merges_relink_in_the_background(stale, tmp_path):
+    store, first, later, pid, answered_gid = stale
+    ws.link_answered(store, later)
+    assert store.petition(pid)["answered_in"]["group_id"] == answered_gid
+    with TestClient(create_app(tmp_path, model=object())) as client:
+        relinker = _relinker(client)
+        assert relinker.wait(60)
+        h = _csrf_headers(client)
+
+        def link() -> int | None:
+            assert relinker.wait(60)
+            return (store.petition(pid)["answered_in"] or {}).get("group_id")
+
+        # a topic change in this year's survey (a survey with an answered survey before it): its own links
+        assert client.patch(f"/api/petitions/{pid}", json={"category": "social_insurance"}, headers=h).status_code == 200
+        assert link() is None
+        assert client.post("/api/petitions/bulk", json={"ids": [pid], "category": "housing"}, headers=h).status_code == 200
+        assert link() == answered_gid
+        runs = relinker.runs
+        assert client.patch(f"/api/petitions/{pid}", json={"reviewed": True}, headers=h).status_code == 200
+        assert relinker.wait(60) and relinker.runs == runs  # a confirmation changes no link
+        # a merge into a group of another topic: the petition takes that topic, the link goes
+        wages_gid = next(g["group_id"] for g in store.groups(later) if g["category"] == "social_insurance")
+        own_gid = store.petition(pid)["group_id"]
+        assert client.post(f"/api/groups/{own_gid}/merge", json={"into": wages_gid}, headers=h).status_code == 200
+        assert link() is None
+        # a move out of last year's answered group (the survey holds an answered group): later surveys relinked
+        assert client.post(f"/api/petitions/{pid}/move", json={"group_id": wages_gid}, headers=h).status_code == 200
+        assert client.patch(f"/api/petitions/{pid}", json={"category": "housing"}, headers=h).status_code == 200
+        assert link() == answered_gid
+        spare = next(g["group_id"] for g in store.groups(first) if g["group_id"] != answered_gid)
+        member = next(g for g in store.groups(first) if g["group_id"] == answered_gid)["member_ids"][0]
+        runs = relinker.runs
+        assert client.post(f"/api/petitions/{member}/move", json={"group_id": spare}, headers=h).status_code == 200
+        assert relinker.wait(60) and relinker.runs == runs + 1 and link() == answered_gid
+
+
+def test_edits_without_any_answer_queue_no_relink(tmp_path):
+    store = Store(tmp_path)
+    first = _survey_of(store, "2025.csv", [("housing", HANDOVER_A)])
+    later = _survey_of(store, "2026.csv", [("housing", [HANDOVER_Q]), ("social_insurance", WAGES)])
+    with TestClient(create_app(tmp_path, model=object())) as client:
+        h = _csrf_headers(client)
+        pid = store.petitions(later)[0][0]["id"]
+        assert client.patch(f"/api/petitions/{pid}", json={"category": "social_insurance"}, headers=h).status_code == 200
+        assert client.patch(f"/api/petitions/{store.petitions(first)[0][0]['id']}", json={"category": "social_insurance"}, headers=h).status_code == 200
+        assert _relinker(client).wait(60) and _relinker(client).runs == 0
+

@@ -230,7 +230,10 @@ def create_app(
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """On stop: the relink thread finishes its queued work (up to :data:`RELINK_SHUTDOWN_WAIT`) and ends."""
+    """On start: the links of every survey after an answered one are relinked in the background
+    (a relink cut short by a kill is never lost). On stop: the relink thread finishes its queued
+    work (up to :data:`RELINK_SHUTDOWN_WAIT`) and ends."""
+    app.state.relinker.resume()
     yield
     left = await asyncio.to_thread(app.state.relinker.close, RELINK_SHUTDOWN_WAIT)
     if left:

@@ -378,12 +378,19 @@ def register(app: FastAPI) -> None:
             officer=_officer(request, body), allowed_categories=_codes(request),
         )
 
+    def _relinked(request: Request, body: dict[str, Any], changed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A topic or status change: the "already answered" links it affects, relinked in the background."""
+        if "category" in body or "status" in body:
+            for survey_id in sorted({int(p["survey_id"]) for p in changed}):
+                ws.relink_after_edit(_store(request), request.app.state.relinker, survey_id)
+        return changed
+
     @app.patch("/api/petitions/{petition_id}")
     def api_patch(request: Request, petition_id: int, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
         version = body.get("version")
         if version is not None:
             version = _int(version, "version", minimum=1)
-        return _change(request, body, [(petition_id, version)])[0]
+        return _relinked(request, body, _change(request, body, [(petition_id, version)]))[0]
 
     @app.post("/api/petitions/bulk")
     def api_bulk(request: Request, body: dict[str, Any] = Body(...)) -> list[dict[str, Any]]:
@@ -402,15 +409,17 @@ def register(app: FastAPI) -> None:
             if v is not None:
                 given[pid] = _int(v, "version", minimum=1)
         pairs = [(pid, given.get(pid)) for pid in pids]
-        return _change(request, body, pairs)
+        return _relinked(request, body, _change(request, body, pairs))
 
     @app.post("/api/petitions/{petition_id}/move")
     def api_move(request: Request, petition_id: int, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
         target = _int(body.get("group_id"), "group_id", minimum=1)
         version = body.get("version")
-        return _store(request).move_petition(
+        moved = _store(request).move_petition(
             petition_id, target, version=None if version is None else _int(version, "version", minimum=1), officer=_officer(request, body)
         )
+        ws.relink_after_edit(_store(request), request.app.state.relinker, int(moved["survey_id"]))  # in the background
+        return moved
 
     @app.delete("/api/petitions/{petition_id}/answered")
     def api_dismiss_answered(request: Request, petition_id: int) -> dict[str, Any]:
@@ -456,7 +465,9 @@ def register(app: FastAPI) -> None:
         officer = _officer(request, body)
         if action == "merge":
             target = _int(body.get("into"), "into", minimum=1)
-            return store.merge_groups(group_id, target, officer=officer)
+            merged = store.merge_groups(group_id, target, officer=officer)
+            ws.relink_after_edit(store, request.app.state.relinker, int(merged["survey_id"]))  # in the background
+            return merged
         if action == "representative":
             pid = _int(body.get("petition_id"), "petition_id", minimum=1)
             return store.set_choice(group_id, action="representative", petition_id=pid, officer=officer)
