@@ -512,3 +512,41 @@ def test_edits_without_any_answer_queue_no_relink(tmp_path):
         assert client.patch(f"/api/petitions/{store.petitions(first)[0][0]['id']}", json={"category": "social_insurance"}, headers=h).status_code == 200
         assert _relinker(client).wait(60) and _relinker(client).runs == 0
 
+
+# ----------------------------------------------------------------------------- shortlist members as in the file (T6 defects 4, 5)
+def _sheets_survey(store) -> int:
+    """A survey read from two sheets: rows numbered per sheet (``source_row``), one housing issue on both."""
+    sid = store.create_survey("hai-kcn.xlsx", store.keep_original(b"x", "hai-kcn.xlsx"))
+    texts = HANDOVER_A + [HANDOVER_Q] + WAGES
+    frame = pd.DataFrame({
+        "sheet": ["KCN Sóng Thần", "KCN Sóng Thần", "KCN Mỹ Phước", "KCN Mỹ Phước", "KCN Mỹ Phước"],
+        "source_row": [3, 5, 2, 4, 6], "text": texts, "unit": [f"CĐCS {k}" for k in range(5)],
+        "category": ["housing"] * 3 + ["social_insurance"] * 2, "confidence": [0.9] * 5, "second_category": [""] * 5,
+        "needs_review": [False] * 5, "status": ["ok"] * 5, "group_id": ["housing-001"] * 3 + ["social_insurance-001"] * 2, "issue": [""] * 5,
+    })
+    store.fill_survey(sid, frame, text_column="text", unit_column="unit", original_columns=["sheet", "source_row", "text", "unit"])
+    return sid
+
+
+def test_shortlist_names_members_as_the_officer_sees_them(tmp_path):
+    store = Store(tmp_path)
+    multi = _sheets_survey(store)
+    single = _survey_of(store, "mot-kcn.csv", [("housing", HANDOVER_A), ("social_insurance", WAGES)])
+    with TestClient(create_app(tmp_path, model=object())) as client:
+        rows = client.get(f"/api/surveys/{multi}/shortlist?n=5").json()
+        ids = {p["text"]: p["id"] for p in store.petitions(multi)[0]}
+        housing = next(r for r in rows if r["category"] == "housing")
+        assert housing["member_ids"] == [ids[t] for t in HANDOVER_A + [HANDOVER_Q]]
+        assert housing["member_rows"] == ["KCN Sóng Thần: 3", "KCN Sóng Thần: 5", "KCN Mỹ Phước: 2"]
+        sheet = load_workbook(io.BytesIO(client.get(f"/api/surveys/{multi}/shortlist.xlsx?n=5").content)).worksheets[0]
+        values = [[c.value for c in row] for row in sheet.iter_rows()]
+        header = next(r for r in values if "Các kiến nghị trong nhóm" in r)
+        column = header.index("Các kiến nghị trong nhóm")
+        cells = {r[column] for r in values[values.index(header) + 1:]}
+        assert {"KCN Sóng Thần: 3, KCN Sóng Thần: 5, KCN Mỹ Phước: 2", "KCN Mỹ Phước: 4, KCN Mỹ Phước: 6"} <= cells
+        # one sheet, no id column: the rows in the order of the file (here 1, 2 / 3, 4), never the store ids
+        plain = {r["category"]: r for r in client.get(f"/api/surveys/{single}/shortlist?n=5").json()}
+        assert plain["housing"]["member_rows"] == ["1", "2"] and plain["social_insurance"]["member_rows"] == ["3", "4"]
+        assert plain["housing"]["member_ids"] == [p["id"] for p in store.petitions(single)[0][:2]]
+        assert all(i > 5 for i in plain["housing"]["member_ids"])  # the store ids differ from the rows
+

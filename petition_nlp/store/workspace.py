@@ -149,8 +149,49 @@ def shortlist(
         representatives=choices["representatives"], vectors=vectors,
     )
     chosen["answered_in"] = [done.get(str(g)) for g in chosen["group_id"]] if len(chosen) else pd.Series(dtype=object)
+    _name_members(chosen, frame)
     chosen.attrs["answered"] = {"mode": mode, "groups": len(done)}
     return frame, chosen, column
+
+
+def row_labels(frame: pd.DataFrame) -> pd.Series:
+    """Each row as the officer finds it in the file, as the CLI shortlist names the members of a
+    group (:func:`petition_nlp.grouping.shortlist.select_questions` without an id column): the
+    file's own id column (STT, Mã kiến nghị …), else ``source_row``, else the position; ``.item``
+    for a cell split into several petitions; ``"Sheet: "`` before it on a survey read from several sheets."""
+    from petition_nlp.files.io import _find_named
+    from petition_nlp.files.validation import as_text
+    from petition_nlp.grouping.shortlist import ID_COLUMN_NAMES
+
+    named = _find_named([c for c in frame.columns if c != "petition_id"], ID_COLUMN_NAMES, exact=True)
+    if named is not None:
+        ids = frame[named]
+    elif "source_row" in frame.columns:
+        ids = frame["source_row"]
+    else:
+        ids = pd.Series(range(1, len(frame) + 1), index=frame.index)
+    labels = ids.map(as_text)
+    if "item" in frame.columns:
+        item = frame["item"].map(as_text)
+        labels = labels.where(item == "", labels + "." + item)
+    if "sheet" in frame.columns:
+        labels = frame["sheet"].map(as_text) + ": " + labels
+    return labels
+
+
+def _name_members(chosen: pd.DataFrame, frame: pd.DataFrame) -> None:
+    """``member_ids`` of the shortlist: the members' rows as the officer sees them (the workbook's
+    "Các kiến nghị trong nhóm", the report); ``member_petition_ids``: their store ids (the API).
+    Both from the survey's rows, whatever ids the selection used (a sheet-prefixed id is no petition id)."""
+    if not len(chosen):
+        chosen["member_petition_ids"] = pd.Series(dtype=object)
+        return
+    labels = row_labels(frame)
+    in_group = frame[frame["group_id"] != ""].groupby("group_id", sort=False).groups
+    chosen["member_petition_ids"] = [
+        [int(p) for p in frame.loc[in_group.get(str(g), []), "petition_id"]] for g in chosen["group_id"]
+    ]
+    chosen["member_ids"] = [", ".join(labels[in_group.get(str(g), [])].tolist()) for g in chosen["group_id"]]
 
 
 _VECTOR_CACHE: dict[tuple[str, int], tuple[tuple[str, ...], Any]] = {}
@@ -173,14 +214,16 @@ def _vectors(store: Store, survey_id: int, frame: pd.DataFrame, column: str) -> 
 
 def shortlist_records(chosen: pd.DataFrame, column: str) -> list[dict[str, Any]]:
     """The shortlist as the API's list of ``{rank, category, petition_id, text, represents,
-    group_id, member_ids, ...}``."""
+    group_id, member_ids, member_rows, ...}``: ``member_ids`` the members' petition ids,
+    ``member_rows`` the same members as the officer sees them in the file (``"12"``, ``"Sheet: 12"``)."""
     out = []
     for _, r in chosen.iterrows():
-        members = [int(m.strip()) for m in str(r.get("member_ids") or "").split(",") if m.strip().isdigit()]
+        members = list(r.get("member_petition_ids") or [])
+        rows = [m.strip() for m in str(r.get("member_ids") or "").split(", ") if m.strip()]
         out.append({
             "rank": int(r["rank"]), "category": r["category"], "petition_id": int(r["petition_id"]),
             "text": "" if pd.isna(r[column]) else str(r[column]), "represents": int(r["represents"]),
-            "group_id": int(r["group_id"]), "member_ids": members, "pinned": bool(r.get("pinned", False)),
+            "group_id": int(r["group_id"]), "member_ids": members, "member_rows": rows, "pinned": bool(r.get("pinned", False)),
             "issue": str(r.get("issue") or ""), "unit_count": int(r["unit_count"]) if "unit_count" in r and not pd.isna(r["unit_count"]) else None,
             "answered_in": r.get("answered_in") if isinstance(r.get("answered_in"), dict) else None,
         })
@@ -231,7 +274,7 @@ def shortlist_workbook_bytes(store: Store, survey_id: int, *, n: int = 15, quota
     out["group_id"] = out["group_id"].map(labels)
     out["answered_in"] = [answered_note(a if isinstance(a, dict) else None) for a in out["answered_in"]]
     out = out.rename(columns={"answered_in": "Đã được trả lời"})
-    out = out.drop(columns=[c for c in ("petition_id",) if c in out])
+    out = out.drop(columns=[c for c in ("petition_id", "member_petition_ids") if c in out])
     return _bytes_of(lambda p: pipeline.export_table(out, p, kind="shortlist"), ".xlsx")
 
 
@@ -242,7 +285,7 @@ def report_html(store: Store, survey_id: int, *, n: int = 15, quota: str = "prop
     if len(shown):  # marked questions say so after their text (the report shows the text column)
         notes = [answered_note(a if isinstance(a, dict) else None) for a in shown["answered_in"]]
         shown[column] = [f"{t} [{note}]" if note else t for t, note in zip(shown[column], notes)]
-    return pipeline.render_report(frame, shown.drop(columns="answered_in"), column, title_source=info["name"])
+    return pipeline.render_report(frame, shown.drop(columns=["answered_in", "member_petition_ids"]), column, title_source=info["name"])
 
 
 def labels_csv(store: Store) -> str:
