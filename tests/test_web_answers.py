@@ -550,3 +550,28 @@ def test_shortlist_names_members_as_the_officer_sees_them(tmp_path):
         assert plain["housing"]["member_ids"] == [p["id"] for p in store.petitions(single)[0][:2]]
         assert all(i > 5 for i in plain["housing"]["member_ids"])  # the store ids differ from the rows
 
+
+# ----------------------------------------------------------------------------- the automatic representative (T6 defect 16)
+def test_groups_api_gives_the_automatic_representative(tmp_path):
+    store = Store(tmp_path)
+    sid = _survey_of(store, "2026.csv", [("housing", HANDOVER_A + [HANDOVER_Q, "nha o xa hoi cham ban giao"]), ("social_insurance", WAGES)])
+    with TestClient(create_app(tmp_path, model=object())) as client:
+        groups = {g["category"]: g for g in client.get(f"/api/surveys/{sid}/groups").json()}
+        shortlist = {r["category"]: r for r in client.get(f"/api/surveys/{sid}/shortlist?n=5").json()}
+        for code in ("housing", "social_insurance"):
+            assert groups[code]["representative_chosen"] is False and groups[code]["representative_source"] == "automatic"
+            assert groups[code]["representative_id"] == shortlist[code]["petition_id"]  # the question the shortlist shows
+        assert groups["housing"]["representative_id"] != groups["housing"]["member_ids"][-1]  # not the text without diacritics
+        chosen = groups["housing"]["member_ids"][-1]
+        h = _csrf_headers(client)
+        assert client.post(f"/api/groups/{groups['housing']['group_id']}/representative", json={"petition_id": chosen}, headers=h).status_code == 200
+        again = {g["category"]: g for g in client.get(f"/api/surveys/{sid}/groups").json()}
+        assert again["housing"]["representative_id"] == chosen and again["housing"]["representative_chosen"] is True
+        assert again["housing"]["representative_source"] == "officer"
+        # an answer saved on a group nobody chose a question for records the one it publishes: not an officer's choice
+        gid = groups["social_insurance"]["group_id"]
+        body = {"agency": "BHXH tỉnh", "answer": "Đã đôn đốc.", "answered_on": "2026-10-01", "status": "answered"}
+        assert client.put(f"/api/groups/{gid}/answer", json=body, headers=h).status_code == 200
+        answered = next(g for g in client.get(f"/api/surveys/{sid}/groups").json() if g["group_id"] == gid)
+        assert answered["representative_chosen"] is False and answered["representative_source"] == "answer"
+        assert answered["representative_id"] in answered["member_ids"]

@@ -26,7 +26,7 @@ __all__ = [
     "ingest", "shortlist", "shortlist_records", "workbook_bytes", "shortlist_workbook_bytes", "report_html",
     "labels_csv", "link_answered", "ANSWERED_THRESHOLD", "qa_frame", "qa_html", "qa_workbook_bytes",
     "ANSWERED_MODES", "answered_mode", "group_answers", "record_answer", "relink_after", "Relinker", "suggest_survey",
-    "dismiss_answered", "restore_answered",
+    "dismiss_answered", "restore_answered", "relink_after_edit", "group_records", "automatic_representatives",
 ]
 
 ANSWERED_MODES = ("mark", "exclude")
@@ -227,6 +227,64 @@ def shortlist_records(chosen: pd.DataFrame, column: str) -> list[dict[str, Any]]
             "issue": str(r.get("issue") or ""), "unit_count": int(r["unit_count"]) if "unit_count" in r and not pd.isna(r["unit_count"]) else None,
             "answered_in": r.get("answered_in") if isinstance(r.get("answered_in"), dict) else None,
         })
+    return out
+
+
+# ----------------------------------------------------------------------------- groups
+def automatic_representatives(store: Store, survey_id: int) -> dict[int, int]:
+    """``{group id: petition id}``: the member the shortlist shows for each group when no officer
+    chose one, its clearest petition (most central, complete, typed with diacritics:
+    :func:`petition_nlp.grouping.shortlist.select_questions`' pick, before it skips a near-duplicate
+    of a question already chosen)."""
+    from petition_nlp.grouping.shortlist import _clarity
+
+    frame, info = store.survey_frame(survey_id)
+    if info["state"] != "ready" or not len(frame):
+        return {}
+    column = info["text_column"]
+    vectors = _vectors(store, survey_id, frame, column)
+    from petition_nlp.files.validation import as_text
+
+    texts = frame[column].map(as_text)
+    out: dict[int, int] = {}
+    for gid, rows in frame[frame["group_id"] != ""].groupby("group_id", sort=False).groups.items():
+        positions = [frame.index.get_loc(i) for i in rows]
+        scores = _clarity(texts.iloc[positions].tolist(), vectors[positions])
+        out[int(gid)] = int(frame["petition_id"].iloc[positions[int(scores.argmax())]])
+    return out
+
+
+def group_records(store: Store, survey_id: int) -> list[dict[str, Any]]:
+    """:meth:`Store.groups` with ``representative_id`` always set, and where it comes from
+    (``representative_source``): ``officer`` (chosen on the groups page; ``representative_chosen``
+    true), ``answer`` (the question recorded when the group's answer was saved) or ``automatic``
+    (:func:`automatic_representatives`' pick: no representative recorded, or it left the group)."""
+    groups = store.groups(survey_id)
+    automatic = automatic_representatives(store, survey_id)
+    sources = _representative_sources(store, [int(g["group_id"]) for g in groups])
+    for g in groups:
+        kept = g["representative_id"] is not None and g["representative_id"] in g["member_ids"]
+        source = sources.get((int(g["group_id"]), str(g["representative_id"])), "officer") if kept else "automatic"
+        g["representative_source"] = source
+        g["representative_chosen"] = source == "officer"
+        if not kept:
+            g["representative_id"] = automatic.get(int(g["group_id"]), g["member_ids"][0])
+    return groups
+
+
+def _representative_sources(store: Store, group_ids: list[int]) -> dict[tuple[int, str], str]:
+    """``{(group id, petition id as text): "officer" | "answer"}``: who recorded each group's latest
+    representatives (the shortlist log: ``representative`` by an officer, ``representative_at_answer``
+    when an answer was saved)."""
+    out: dict[tuple[int, str], str] = {}
+    with store.read() as conn:
+        for start in range(0, len(group_ids), 500):
+            part = group_ids[start:start + 500]
+            for r in conn.execute(
+                "SELECT group_id, action, value FROM shortlist_log WHERE action IN ('representative', 'representative_at_answer')"
+                f" AND group_id IN ({','.join('?' * len(part))}) ORDER BY rowid", part,
+            ):
+                out[(int(r[0]), str(r[2]))] = "officer" if r[1] == "representative" else "answer"
     return out
 
 

@@ -453,10 +453,11 @@ def register(app: FastAPI) -> None:
         return [
             {
                 "group_id": g["group_id"], "label": g["label"], "category": g["category"], "issue": g["issue"],
-                "representative_id": g["representative_id"], "member_ids": g["member_ids"], "units": g["units"],
-                "pinned": g["pinned"], "dropped": g["dropped"], "answer": g["answer"],
+                "representative_id": g["representative_id"], "representative_chosen": g["representative_chosen"],
+                "representative_source": g["representative_source"],
+                "member_ids": g["member_ids"], "units": g["units"], "pinned": g["pinned"], "dropped": g["dropped"], "answer": g["answer"],
             }
-            for g in _store(request).groups(survey_id)
+            for g in ws.group_records(_store(request), survey_id)
         ]
 
     @app.post("/api/groups/{group_id}/{action}")
