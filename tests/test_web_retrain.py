@@ -87,6 +87,11 @@ def test_retrain_page_background_promote_rule_and_rollback(workspace, tmp_path, 
     }
     assert "Huấn luyện lại" in client.get("/retrain").text
     _csrf(client)
+    # an officer of another survey gives the same text another topic: left out, and the page says so
+    csv = pd.DataFrame({"STT": [1], "Nội dung kiến nghị": [PAY]}).to_csv(index=False)
+    again = client.post("/api/surveys", files={"file": ("pay-2026.csv", csv.encode())}).json()["id"]
+    row = client.get(f"/api/surveys/{again}/petitions").json()[0]
+    assert client.patch(f"/api/petitions/{row['id']}", json={"category": "social_insurance"}).status_code == 200
     assert client.post("/api/retrain").status_code == 200
     assert client.post("/api/retrain").status_code in (200, 409)  # a second start while running is refused
     deadline = time.time() + 240
@@ -95,8 +100,11 @@ def test_retrain_page_background_promote_rule_and_rollback(workspace, tmp_path, 
     assert job["state"] == "done", job
     assert job["step"] == job["steps"] and job["comparison"][0]["test_file"] == "test.csv"
     assert job["comparison"][0]["current_macro_f1"] is not None and job["labels_in_store"] >= 4
+    assert job["conflicting_texts"] == 1 and job["conflicts"][0]["labels"] == ["housing", "social_insurance"]
+    assert job["conflicts"][0]["text"] == PAY
     page = client.get("/retrain").text
     assert "Mô hình mới so với mô hình hiện tại" in page and "test.csv" in page
+    assert 'id="conflicts"' in page and "1 nội dung bị bỏ ra" in page and PAY[:60] in page
     result = client.post("/api/retrain/promote").json()
     cand, cur = result["candidate_macro_f1"], result["default_macro_f1"]
     assert result["promoted"] == (cur is None or cand >= cur - 0.01)  # the --promote rule, nothing else

@@ -39,12 +39,25 @@ def run_retrain(app: FastAPI) -> None:
         job["cv_macro_f1"] = report["cv"]["macro_f1"]
         job["rows"] = report["validation"]["rows_used"]
         job["overridden"] = report["validation"].get("overridden_by_corrections", 0)
+        job.update(left_out(report["validation"]))
         job["comparison"] = compare_on_tests(target, test_files=options.get("test_files"))
         job["not_ready"] = code_shortfalls(target, **options.get("promote_rule", {}))
         job.update(state="done", stage="done", step=4, finished=_now())
     except Exception as exc:  # shown on the page in one line
         job.update(state="failed", error=f"{exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", finished=_now())
         job["trace"] = traceback.format_exc(limit=3)
+
+
+def left_out(validation: dict[str, Any]) -> dict[str, Any]:
+    """What the training left out of the labels, as the CLI's ``train`` says it: ``conflicting_texts``
+    (texts given different topics, e.g. by officers in two surveys; none of their rows is used),
+    ``conflicts`` (the first ten: ``text``, ``labels``, ``rows``), ``duplicates_dropped``, ``skipped_empty``."""
+    return {
+        "conflicting_texts": int(validation.get("conflicting_texts", 0)),
+        "conflicts": [{"text": c["text"], "labels": list(c["labels"]), "rows": c["rows"]} for c in validation.get("conflicts", [])[:10]],
+        "duplicates_dropped": int(validation.get("duplicates_dropped", 0)),
+        "skipped_empty": int(validation.get("skipped_empty", 0)),
+    }
 
 
 def register(app: FastAPI, page: Callable[..., HTMLResponse]) -> None:
