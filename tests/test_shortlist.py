@@ -172,7 +172,7 @@ def test_representative_is_central_not_the_stray_member() -> None:
         "Công nhân mong được thuê nhà ở xã hội gần khu công nghiệp với giá phù hợp",
         "Đề nghị có gói vay ưu đãi lãi suất thấp, thời hạn dài cho công nhân vay mua nhà ở xã hội trả góp",
     ]
-    scores = S._clarity(texts, S.petition_vectors(preprocess(texts)))
+    scores = S.clarity(texts, S.petition_vectors(preprocess(texts)))
     assert int(scores.argmax()) != 3  # the longest, but about a loan: not the group's face
 
 

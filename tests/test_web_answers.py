@@ -575,3 +575,23 @@ def test_groups_api_gives_the_automatic_representative(tmp_path):
         answered = next(g for g in client.get(f"/api/surveys/{sid}/groups").json() if g["group_id"] == gid)
         assert answered["representative_chosen"] is False and answered["representative_source"] == "answer"
         assert answered["representative_id"] in answered["member_ids"]
+
+
+def test_the_published_question_is_the_one_the_shortlist_shows(tmp_path):
+    """No officer chose the group's question: the Q&A page publishes the petition the shortlist
+    shows (the clearest member), not simply the first row — and keeps it when another moves in."""
+    store = Store(tmp_path)
+    group = [
+        "nha o xa hoi",  # first row: short, no diacritics
+        "Đề nghị tỉnh đẩy nhanh tiến độ xây dựng dự án nhà ở xã hội cho công nhân khu công nghiệp Yên Phong.",
+        "Dự án nhà ở xã hội cho công nhân KCN Yên Phong chậm tiến độ, đề nghị tỉnh đôn đốc chủ đầu tư.",
+    ]
+    sid = _grouped_survey(store, "2025.csv", [group, ["Nhà trọ thiếu nước sạch, đề nghị kiểm tra."]])
+    gid = next(g["group_id"] for g in store.groups(sid) if len(g["member_ids"]) == 3)
+    shown = ws.automatic_representatives(store, sid)[gid]
+    assert store.petition(shown)["text"] != group[0]
+    ws.record_answer(store, gid, agency="Sở Xây dựng", answer="Quý II năm 2026.", answered_on="2025-12-15", status="answered", relink=False)
+    assert ws.qa_frame(store, sid)["Câu hỏi"].tolist() == [store.petition(shown)["text"]]
+    other = next(g for g in store.groups(sid) if g["group_id"] != gid)["member_ids"][0]
+    store.move_petition(other, gid)
+    assert ws.qa_frame(store, sid)["Câu hỏi"].tolist() == [store.petition(shown)["text"]]

@@ -35,6 +35,8 @@ __all__ = [
     "shortlist",
     "assign_groups",
     "select_questions",
+    "row_labels",
+    "clarity",
     "group_and_select",
     "allocate_seats",
     "parse_quota",
@@ -393,7 +395,7 @@ CLARITY_WEIGHTS = (0.7, 0.18, 0.12)
 """Weights of centrality, completeness and diacritics when choosing a group's representative."""
 
 
-def _clarity(texts: list[str], vectors: sp.csr_matrix) -> np.ndarray:
+def clarity(texts: list[str], vectors: sp.csr_matrix) -> np.ndarray:
     """How well each text represents its group: central, complete, typed with diacritics.
 
     Centrality is the mean cosine similarity to the *other* members (so that in a group that
@@ -418,6 +420,30 @@ def _clarity(texts: list[str], vectors: sp.csr_matrix) -> np.ndarray:
         overlong = max(0.0, (words - 80) / 80)
         scores.append(w_central * central + w_complete * completeness + w_diacritics * diacritics - 0.2 * min(1.0, overlong))
     return np.asarray(scores)
+
+
+def row_labels(frame: pd.DataFrame, id_column: str | None = None) -> pd.Series:
+    """Each row as the officer finds it in the file — how a shortlist names a group's members:
+    ``id_column``, else the file's own id column (STT, Mã kiến nghị …), else ``source_row``, else the
+    position; ``.item`` for a cell split into several petitions ("12.2"); ``"Sheet: "`` before it
+    when the rows come from several sheets (numbers restart on every sheet)."""
+    if id_column:
+        ids = frame[id_column]
+    else:
+        found = _find_named(list(frame.columns), ID_COLUMN_NAMES, exact=True)
+        if found is not None:
+            ids = frame[found]
+        elif "source_row" in frame.columns:  # the row as the officer sees it in the file
+            ids = frame["source_row"]
+        else:
+            ids = pd.Series(range(1, len(frame) + 1), index=frame.index)
+    ids = ids.map(as_text)
+    if "item" in frame.columns:
+        item = frame["item"].map(as_text)
+        ids = ids.where(item == "", ids + "." + item)
+    if "sheet" in frame.columns:
+        ids = frame["sheet"].map(as_text) + ": " + ids
+    return ids
 
 
 def select_questions(
@@ -445,21 +471,7 @@ def select_questions(
     """
     frame, column = _frame(groups, text_column)
     excluded = {c.strip() for c in exclude if c.strip()}
-    ids = frame[id_column] if id_column else None
-    if ids is None:
-        found = _find_named(list(frame.columns), ID_COLUMN_NAMES, exact=True)
-        if found is not None:
-            ids = frame[found]
-        elif "source_row" in frame.columns:  # the row as the officer sees it in the file
-            ids = frame["source_row"]
-        else:
-            ids = pd.Series(range(1, len(frame) + 1), index=frame.index)
-    ids = ids.map(as_text)
-    if "item" in frame.columns:  # one cell split into several petitions: "12.2"
-        item = frame["item"].map(as_text)
-        ids = ids.where(item == "", ids + "." + item)
-    if "sheet" in frame.columns:  # numbers restart on every sheet
-        ids = frame["sheet"].map(as_text) + ": " + ids
+    ids = row_labels(frame, id_column)
     unit_col = unit_column or detect_unit_column(frame)
     pool = frame[(frame["group_id"] != "") & ~frame["category"].isin(excluded)]
     if isinstance(quota, dict):
@@ -535,7 +547,7 @@ def select_questions(
         if issue and issue in chosen_issues:
             return False
         local = [row_of[i] for i in members]
-        scores = _clarity(texts[members].tolist(), vectors[local])
+        scores = clarity(texts[members].tolist(), vectors[local])
         for pick in np.argsort(-scores, kind="stable"):
             candidate = vectors[local[pick]]
             if all((candidate @ v.T).toarray()[0, 0] < NEAR_DUPLICATE_SIMILARITY for v in chosen_vecs):

@@ -20,6 +20,7 @@ import pandas as pd
 
 from petition_nlp import pipeline
 from petition_nlp.grouping.answered import LINK_THRESHOLD, match_answered
+from petition_nlp.grouping.shortlist import clarity, row_labels
 from petition_nlp.store import Invalid, Store
 
 __all__ = [
@@ -154,31 +155,6 @@ def shortlist(
     return frame, chosen, column
 
 
-def row_labels(frame: pd.DataFrame) -> pd.Series:
-    """Each row as the officer finds it in the file, as the CLI shortlist names the members of a
-    group (:func:`petition_nlp.grouping.shortlist.select_questions` without an id column): the
-    file's own id column (STT, Mã kiến nghị …), else ``source_row``, else the position; ``.item``
-    for a cell split into several petitions; ``"Sheet: "`` before it on a survey read from several sheets."""
-    from petition_nlp.files.io import _find_named
-    from petition_nlp.files.validation import as_text
-    from petition_nlp.grouping.shortlist import ID_COLUMN_NAMES
-
-    named = _find_named([c for c in frame.columns if c != "petition_id"], ID_COLUMN_NAMES, exact=True)
-    if named is not None:
-        ids = frame[named]
-    elif "source_row" in frame.columns:
-        ids = frame["source_row"]
-    else:
-        ids = pd.Series(range(1, len(frame) + 1), index=frame.index)
-    labels = ids.map(as_text)
-    if "item" in frame.columns:
-        item = frame["item"].map(as_text)
-        labels = labels.where(item == "", labels + "." + item)
-    if "sheet" in frame.columns:
-        labels = frame["sheet"].map(as_text) + ": " + labels
-    return labels
-
-
 def _name_members(chosen: pd.DataFrame, frame: pd.DataFrame) -> None:
     """``member_ids`` of the shortlist: the members' rows as the officer sees them (the workbook's
     "Các kiến nghị trong nhóm", the report); ``member_petition_ids``: their store ids (the API).
@@ -186,7 +162,7 @@ def _name_members(chosen: pd.DataFrame, frame: pd.DataFrame) -> None:
     if not len(chosen):
         chosen["member_petition_ids"] = pd.Series(dtype=object)
         return
-    labels = row_labels(frame)
+    labels = row_labels(frame.drop(columns="petition_id"))
     in_group = frame[frame["group_id"] != ""].groupby("group_id", sort=False).groups
     chosen["member_petition_ids"] = [
         [int(p) for p in frame.loc[in_group.get(str(g), []), "petition_id"]] for g in chosen["group_id"]
@@ -236,8 +212,6 @@ def automatic_representatives(store: Store, survey_id: int) -> dict[int, int]:
     chose one, its clearest petition (most central, complete, typed with diacritics:
     :func:`petition_nlp.grouping.shortlist.select_questions`' pick, before it skips a near-duplicate
     of a question already chosen)."""
-    from petition_nlp.grouping.shortlist import _clarity
-
     frame, info = store.survey_frame(survey_id)
     if info["state"] != "ready" or not len(frame):
         return {}
@@ -249,7 +223,7 @@ def automatic_representatives(store: Store, survey_id: int) -> dict[int, int]:
     out: dict[int, int] = {}
     for gid, rows in frame[frame["group_id"] != ""].groupby("group_id", sort=False).groups.items():
         positions = [frame.index.get_loc(i) for i in rows]
-        scores = _clarity(texts.iloc[positions].tolist(), vectors[positions])
+        scores = clarity(texts.iloc[positions].tolist(), vectors[positions])
         out[int(gid)] = int(frame["petition_id"].iloc[positions[int(scores.argmax())]])
     return out
 
@@ -407,7 +381,12 @@ def relink_after(store: Store, survey_id: int) -> dict[int, int]:
 
 def record_answer(store: Store, group_id: int, *, relink: bool = True, **answer: Any) -> dict[str, Any]:
     """:meth:`Store.set_answer`, then (``relink``) the later surveys' links recomputed, so a
-    survey uploaded before the answer was recorded is linked to it too."""
+    survey uploaded before the answer was recorded is linked to it too. Unless ``representative``
+    is given, a group whose question no officer chose publishes the one the shortlist shows
+    (:func:`automatic_representatives`), recorded with the answer."""
+    if answer.get("representative") is None:  # the question published is the one the shortlist shows
+        survey_id = int(store.group(group_id)["survey_id"])
+        answer["representative"] = automatic_representatives(store, survey_id).get(int(group_id))
     saved = store.set_answer(group_id, **answer)
     if relink:
         relink_after(store, int(store.group(group_id)["survey_id"]))
