@@ -595,3 +595,18 @@ def test_the_published_question_is_the_one_the_shortlist_shows(tmp_path):
     other = next(g for g in store.groups(sid) if g["group_id"] != gid)["member_ids"][0]
     store.move_petition(other, gid)
     assert ws.qa_frame(store, sid)["Câu hỏi"].tolist() == [store.petition(shown)["text"]]
+
+
+def test_cli_qa_names_an_answer_left_out_because_its_group_was_emptied(tmp_path):
+    store = Store(tmp_path)
+    sid = _grouped_survey(store, "2025.csv", [["Nhà trọ thiếu nước sạch, đề nghị kiểm tra."], HANDOVER_A])
+    emptied, kept = (g["group_id"] for g in sorted(store.groups(sid), key=lambda g: len(g["member_ids"])))
+    store.set_answer(emptied, agency="Sở Xây dựng", answer="Đã kiểm tra.", answered_on="2025-12-15", status="answered")
+    with store.write() as conn:  # a workspace written before emptying an answered group was refused
+        conn.execute("UPDATE petitions SET group_id = ? WHERE group_id = ?", (kept, emptied))
+    out = tmp_path / "qa.html"
+    r = subprocess.run([sys.executable, "-m", "petition_nlp.cli", "qa", str(tmp_path), "-o", str(out)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "wrote 0 answered questions" in r.stderr
+    assert "left out: the answer of group" in r.stderr and "Sở Xây dựng" in r.stderr and "merge it" in r.stderr

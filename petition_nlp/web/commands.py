@@ -67,6 +67,11 @@ def register(app: typer.Typer, handled: Callable[[], Any]) -> None:
                     temp.write_bytes(ws.qa_workbook_bytes(store, chosen))
             count = len(ws.qa_frame(store, chosen))
             typer.echo(f"wrote {count} answered questions of survey {chosen} to {output}", err=True)
+            for lost in store.answers_without_petitions(chosen):  # a workspace written before such edits were refused
+                typer.echo(
+                    f"note: left out: the answer of group {lost['label'] or lost['group_id']} ({lost['agency'] or 'no agency'}) — "
+                    "the group has no petition left; merge it into the group its petitions joined to publish it", err=True,
+                )
 
 
 def _port_free(host: str, port: int) -> None:
