@@ -432,6 +432,13 @@ def test_upload_can_split_cells_holding_several_petitions_and_choose_a_sheet(cli
                      "Đề nghị lắp thêm đèn đường vào khu trọ công nhân"]
     bad = client.post("/api/surveys", files={"file": ("items.xlsx", data)}, data={"header_row": "zero"})
     assert bad.status_code == 400 and "header_row" in bad.json()["error"]
+    lettered = _office_xlsx(tmp_path / "lettered.xlsx", {"KCN": [
+        ["LIÊN ĐOÀN LAO ĐỘNG TỈNH", ""], ["", ""], ["STT", "Nội dung kiến nghị"],
+        [1, "Đề nghị lắp thêm đèn đường vào khu trọ công nhân"],
+    ]})
+    r = client.post("/api/surveys", files={"file": ("lettered.xlsx", lettered)}, data={"header_row": "3"})  # as Excel numbers it, as the CLI's --header-row
+    assert r.status_code == 201, r.text
+    assert [p["text"] for p in client.get(f"/api/surveys/{r.json()['id']}/petitions").json()] == ["Đề nghị lắp thêm đèn đường vào khu trọ công nhân"]
 
 
 def _office_xlsx(path: Path, sheets: dict) -> bytes:

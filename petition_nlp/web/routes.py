@@ -199,7 +199,7 @@ def _read_options(split_items: Any = None, sheet: Any = None, header_row: Any = 
         text = str(sheet).strip()
         options["sheet"] = int(text) if text.isdigit() else text
     if str(header_row or "").strip():
-        options["header_row"] = _int(header_row, "header_row", minimum=1, maximum=1_000_000) - 1
+        options["header_row"] = _int(header_row, "header_row", minimum=1, maximum=1_000_000)  # 1-based, as the reader (and the CLI) take it
     return options
 
 
