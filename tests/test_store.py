@@ -330,6 +330,34 @@ def test_a_dismissal_follows_the_answered_group_into_a_merge(tmp_path):
     assert [(d["petition_id"], d["group_id"]) for d in store.dismissed_links(later)] == [(pids[0], other)]
 
 
+def test_undoing_a_dismissal_named_by_a_group_merged_since_undoes_it_in_the_merged_group(tmp_path):
+    """A page opened before the merge sends the old group's id: the undo must not answer 200 and do nothing."""
+    store = Store(tmp_path)
+    first, later, housing, pids = _two_surveys(store)
+    other = next(g["group_id"] for g in store.groups(first) if g["category"] != "housing")
+    store.set_links([(pids[0], housing, 0.91)], survey_id=later)
+    store.dismiss_link(pids[0])
+    store.merge_groups(housing, other)
+    assert [(d["petition_id"], d["group_id"]) for d in store.dismissed_links(later)] == [(pids[0], other)]
+    store.restore_link(pids[0], housing)
+    assert store.dismissed_links(later) == [] and store.dismissed_pairs(later) == set()
+    with pytest.raises(Conflict):
+        store.restore_link(pids[0], housing)  # nothing left to undo: said, not a silent 200
+
+
+def test_a_cleared_answer_does_not_block_a_merge(tmp_path):
+    store = Store(tmp_path)
+    first, _, housing, _ = _two_surveys(store)
+    other = next(g["group_id"] for g in store.groups(first) if g["category"] != "housing")
+    store.set_answer(other, agency="Công an tỉnh", answer="Tăng tuần tra.", answered_on="2026-01-03", status="answered")
+    with pytest.raises(Invalid):
+        store.merge_groups(other, housing)  # two answers: keep one first
+    store.set_answer(other, agency="", answer="", answered_on="", status="unanswered")  # the officer clears one, as the refusal says
+    store.merge_groups(other, housing)
+    kept = {g["group_id"]: g for g in store.groups(first)}
+    assert other not in kept and kept[housing]["answer"]["agency"] == "Sở Xây dựng"
+
+
 def test_migration_from_schema_2_keeps_links_and_answers(tmp_path):
     conn = sqlite3.connect(tmp_path / "workspace.sqlite3")
     conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")

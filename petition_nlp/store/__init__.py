@@ -637,7 +637,8 @@ class Store:
                 raise Invalid("groups of different surveys cannot be merged")
             if s["merged_into"] is not None or t["merged_into"] is not None:
                 raise Invalid("one of the groups was already merged into another; reload the page")
-            answers = {r["group_id"]: r for r in conn.execute("SELECT * FROM answers WHERE group_id IN (?, ?)", (source, target))}
+            answers = {r["group_id"]: r for r in conn.execute(  # a cleared answer is no answer
+                f"SELECT * FROM answers a WHERE group_id IN (?, ?) AND {RECORDED_ANSWER}", (source, target))}
             if source in answers and target in answers and _answer_text(answers[source]) != _answer_text(answers[target]):
                 raise Invalid(
                     f"both groups have an answer ({answers[source]['agency'] or 'no agency'}; {answers[target]['agency'] or 'no agency'}):"
@@ -658,6 +659,7 @@ class Store:
                 " SELECT petition_id, ?, similarity, time, officer FROM dismissed_links WHERE group_id = ?",
                 (target, source),
             )
+            conn.execute("DELETE FROM dismissed_links WHERE group_id = ?", (source,))  # they now name the merged group
             conn.execute(
                 "DELETE FROM answered_links WHERE group_id = ? AND petition_id IN (SELECT petition_id FROM dismissed_links WHERE group_id = ?)",
                 (target, target),
@@ -801,7 +803,7 @@ class Store:
             return [dict(r) for r in conn.execute(
                 "SELECT g.id AS group_id, g.label, g.category, a.agency, a.answer, a.answered_on, a.status FROM answers a"
                 " JOIN groups g ON g.id = a.group_id WHERE g.survey_id = ? AND g.merged_into IS NULL"
-                " AND (a.status != 'unanswered' OR a.answer != '')"
+                f" AND {RECORDED_ANSWER}"
                 " AND NOT EXISTS (SELECT 1 FROM petitions p WHERE p.group_id = g.id) ORDER BY g.id",
                 (survey_id,),
             )]
@@ -862,6 +864,8 @@ class Store:
         with self.write() as conn:
             if conn.execute("SELECT 1 FROM petitions WHERE id = ?", (petition_id,)).fetchone() is None:
                 raise NotFound(f"no petition {petition_id}")
+            if group_id is not None:  # a page opened before a merge names the group merged away: the one it went into
+                group_id = _live_group(conn, group_id)
             sql = "SELECT * FROM dismissed_links WHERE petition_id = ?" + (" AND group_id = ?" if group_id is not None else "")
             row = conn.execute(sql + " ORDER BY time DESC, rowid DESC LIMIT 1", (petition_id, *([group_id] if group_id is not None else []))).fetchone()
             if row is None:
@@ -986,13 +990,30 @@ def _answer_text(row: Any) -> tuple[str, str, str]:
     return (row["agency"], row["answer"], row["status"])
 
 
+RECORDED_ANSWER = "(a.status != 'unanswered' OR a.answer != '')"
+"""SQL condition (table alias ``a``) for an answer an officer recorded; a cleared one (unanswered, no
+text) counts as none."""
+
+
+def _live_group(conn: sqlite3.Connection, group_id: int) -> int:
+    """``group_id``, or the group it was merged into (following merges)."""
+    seen = set()
+    while group_id not in seen:
+        seen.add(group_id)
+        row = conn.execute("SELECT merged_into FROM groups WHERE id = ?", (group_id,)).fetchone()
+        if row is None or row[0] is None:
+            return group_id
+        group_id = int(row[0])
+    return group_id
+
+
 def _keep_answers(conn: sqlite3.Connection, group_ids: Iterable[int]) -> None:
     """:class:`Conflict` (the write is rolled back) when a group holding a recorded answer was
     left without petitions: the answer would vanish from the groups, answers and Q&A pages."""
     for gid in sorted(set(group_ids)):
         a = conn.execute(
             "SELECT a.agency, a.answer, a.status, g.label FROM answers a JOIN groups g ON g.id = a.group_id"
-            " WHERE a.group_id = ? AND g.merged_into IS NULL AND (a.status != 'unanswered' OR a.answer != '')",
+            f" WHERE a.group_id = ? AND g.merged_into IS NULL AND {RECORDED_ANSWER}",
             (gid,),
         ).fetchone()
         if a is None or conn.execute("SELECT 1 FROM petitions WHERE group_id = ? LIMIT 1", (gid,)).fetchone() is not None:
