@@ -384,8 +384,9 @@ def test_dismiss_api_and_page(handover, tmp_path):
         assert "Không phải vấn đề này" in page and "Hoàn tác" not in page
         csrf = {"X-CSRF-Token": client.cookies.get("pnlp_csrf") or ""}
         assert client.delete(f"/api/petitions/{pid}/answered").status_code == 403  # a browser request echoes the CSRF token
-        r = client.delete(f"/api/petitions/{pid}/answered", headers=csrf)
+        r = client.delete(f"/api/petitions/{pid}/answered?officer=Lan", headers=csrf)
         assert r.status_code == 200 and r.json()["answered_in"] is None and r.json()["dismissed"]["group_id"] == a, r.text
+        assert r.json()["dismissed"]["officer"] == "Lan"  # a script says who dismissed it (a DELETE has no body)
         assert client.get(f"/api/surveys/{later}/petitions").json()[0]["answered_in"] is None
         again = client.delete(f"/api/petitions/{pid}/answered", headers=csrf)
         assert again.status_code == 409 and "nothing to dismiss" in again.json()["error"] and "\n" not in again.json()["error"]

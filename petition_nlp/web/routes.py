@@ -422,9 +422,10 @@ def register(app: FastAPI) -> None:
         return moved
 
     @app.delete("/api/petitions/{petition_id}/answered")
-    def api_dismiss_answered(request: Request, petition_id: int) -> dict[str, Any]:
-        """"Không phải vấn đề này": the petition's "already answered" link is wrong (never made again)."""
-        return ws.dismiss_answered(_store(request), petition_id, officer=_officer(request, {}))
+    def api_dismiss_answered(request: Request, petition_id: int, officer: str = "") -> dict[str, Any]:
+        """"Không phải vấn đề này": the petition's "already answered" link is wrong (never made again).
+        ``?officer=`` names who said so (a DELETE carries no body), else the page's officer cookie."""
+        return ws.dismiss_answered(_store(request), petition_id, officer=_officer(request, {"officer": officer}))
 
     @app.post("/api/petitions/{petition_id}/answered/restore")
     def api_restore_answered(request: Request, petition_id: int, body: dict[str, Any] = Body(default={})) -> dict[str, Any]:
