@@ -220,3 +220,22 @@ def test_per_unit_table_names_petitions_without_a_unit() -> None:
     })
     table = unit_summary(frame, "unit")
     assert set(table.index) == {"CĐCS May", NO_UNIT} and table.loc[NO_UNIT, "total"] == 2
+
+
+def test_report_says_which_rows_it_does_not_count_as_petitions(tmp_path) -> None:
+    survey = tmp_path / "dot.csv"
+    survey.write_text(
+        "STT,Nội dung kiến nghị\n"
+        "1,Đề nghị công ty tăng tiền ăn ca cho công nhân\n"
+        "2,Đề nghị xây nhà trẻ gần khu công nghiệp cho con công nhân\n"
+        "3,Công ty nợ đóng bảo hiểm xã hội nhiều tháng chưa chốt sổ\n"
+        ",TM. BAN THƯỜNG VỤ\n"
+        ",CHỦ TỊCH\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "report.html"
+    result = run_cli("report", survey, "-n", "3", "-o", out)
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "<b>3</b>kiến nghị" in page
+    assert "Không tính là kiến nghị: 2 dòng không phải kiến nghị" in page and "2 trong 5 dòng" in page

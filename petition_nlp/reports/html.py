@@ -124,6 +124,16 @@ def build_report(
     return render_report(groups, chosen, text_column=text_column, title_source=title_source)
 
 
+def _left_out_line(rows: pd.DataFrame, lines: pd.Series) -> str:
+    """A line saying how many rows of the file are not counted as petitions, and what they are
+    (so the report's count never hides a row), or ``""`` when every row is a petition."""
+    if not lines.any():
+        return ""
+    kinds = rows.loc[lines, "status"].map({"not_a_petition": "không phải kiến nghị (tiêu đề, ngày tháng, tổng cộng, chữ ký…)", "empty": "trống"})
+    said = "; ".join(f"{n} dòng {kind}" for kind, n in kinds.value_counts().items())
+    return f"<p class='muted' id='left-out'>Không tính là kiến nghị: {html.escape(said)} — {int(lines.sum())} trong {len(rows)} dòng của tệp.</p>"
+
+
 def render_report(groups: pd.DataFrame, chosen: pd.DataFrame, *, text_column: str, title_source: str = "") -> str:
     """The session report for rows already classified and grouped (``groups``: every row with
     ``category``, ``needs_review``, ``status`` and ``group_id``) and a shortlist already chosen
@@ -149,6 +159,7 @@ def render_report(groups: pd.DataFrame, chosen: pd.DataFrame, *, text_column: st
         f"<div class='card'><b>{len(chosen)}</b>câu hỏi được chọn</div>",
         f"<div class='card'><b>{len(review)}</b>cần xem lại</div>",
         "</div>",
+        _left_out_line(classified, lines),
         "<h2>Số kiến nghị theo chủ đề</h2>",
         f"<div class='chart' id='chart-categories'>{category_chart_svg(summary)}</div>",
         _table(
