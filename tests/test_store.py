@@ -485,3 +485,16 @@ def test_a_move_into_another_topic_is_an_officer_label(filled):
     assert (moved["category"], moved["reviewed"], moved["needs_review"]) == ("housing", True, False)
     assert (rows[3]["text"], "housing") in store.labels()
     assert {(h["field"], h["new"], h["officer"]) for h in store.history(rows[3]["id"])} >= {("category", "housing", "Mai"), ("reviewed", "1", "Mai")}
+
+
+def test_clearing_an_answer_releases_the_question_recorded_with_it_not_an_officers_choice(tmp_path):
+    store = Store(tmp_path)
+    first, _, housing, _ = _two_surveys(store)  # housing answered: its question recorded
+    assert store.choices(first)["representatives"].get(str(housing))
+    store.set_answer(housing, agency="", answer="", answered_on="", status="unanswered")
+    assert str(housing) not in store.choices(first)["representatives"]  # the automatic pick applies again
+    member = next(g for g in store.groups(first) if g["group_id"] == housing)["member_ids"][-1]
+    store.set_choice(housing, action="representative", petition_id=member)  # an officer's choice stays
+    store.set_answer(housing, agency="Sở Xây dựng", answer="Đang xây.", answered_on="2026-01-02", status="answered")
+    store.set_answer(housing, agency="", answer="", answered_on="", status="unanswered")
+    assert store.choices(first)["representatives"][str(housing)] == str(member)

@@ -772,6 +772,8 @@ class Store:
             if status != "unanswered" and conn.execute("SELECT 1 FROM petitions WHERE group_id = ? LIMIT 1", (group_id,)).fetchone() is None:
                 raise NotFound(f"no group {group_id} (it has no petitions left; clearing its answer is all it takes)")
             _write_answer(conn, group_id, agency, answer, answered_on, status, time, officer)
+            if status == "unanswered" and not answer:  # cleared: a question recorded for the answer is no one's choice
+                _release_representative(conn, group_id, time, officer)
             _freeze_representative(conn, group_id, time, officer, prefer=representative)  # the published question stays the one answered
             return self._answers(conn, [group_id])[group_id]
 
@@ -1057,6 +1059,24 @@ def _freeze_representative(conn: sqlite3.Connection, group_id: int, time: str, o
     ).fetchone()
     if first is not None:
         _set_representative(conn, group_id, first[0], "representative_at_answer", time, officer)
+
+
+def _release_representative(conn: sqlite3.Connection, group_id: int, time: str, officer: str) -> None:
+    """The group's answer was cleared: a representative recorded with it (``representative_at_answer``,
+    not an officer's choice) is released, so the shortlist's automatic pick applies again."""
+    rep = conn.execute("SELECT representative_id FROM shortlist_choices WHERE group_id = ?", (group_id,)).fetchone()
+    if rep is None or rep[0] is None:
+        return
+    last = conn.execute(
+        "SELECT action FROM shortlist_log WHERE group_id = ? AND value = ? AND action IN ('representative', 'representative_at_answer')"
+        " ORDER BY id DESC LIMIT 1", (group_id, str(rep[0])),
+    ).fetchone()
+    if last is not None and last[0] == "representative_at_answer":
+        conn.execute("UPDATE shortlist_choices SET representative_id = NULL WHERE group_id = ?", (group_id,))
+        conn.execute(
+            "INSERT INTO shortlist_log (group_id, action, value, time, officer) VALUES (?,?,?,?,?)",
+            (group_id, "representative_released", str(rep[0]), time, officer),
+        )
 
 
 def _leave_group(conn: sqlite3.Connection, petition_id: int, group_id: int, time: str, officer: str) -> None:
