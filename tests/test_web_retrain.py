@@ -59,6 +59,9 @@ def test_suggest_on_a_survey_in_the_store(workspace):
     first = page.index(picked[0]["text"][:40])
     assert all(first <= page.index(p["text"][:40]) for p in picked[1:])  # the review page shows them first
     assert client.get(f"/api/surveys/{sid}/suggest?n=0").status_code == 400
+    unknown = client.get(f"/api/surveys/{sid}/suggest?category=bogus")
+    assert unknown.status_code == 400 and "unknown category 'bogus'" in unknown.json()["error"]
+    assert "column" not in unknown.json()["error"]  # said in the workspace's words, not the CLI's
 
 
 def test_train_store_cli_corrections_outweigh_and_report_both_splits(workspace, tmp_path):

@@ -640,6 +640,9 @@ def suggest_survey(store: Store, survey_id: int, *, n: int = 20, model: Any, cat
                                            category=category, label_column="label")
             picked = picked[picked["label"].fillna("") == ""] if "label" in picked else picked
     except InputError as exc:
+        if category is not None and category not in getattr(model, "classes_", ()):  # said in the workspace's words
+            raise Invalid(f"unknown category '{category}': the model does not know it and no petition of this survey was confirmed"
+                          " as it yet (confirm a few first, then ask again)") from None
         raise Invalid(str(exc)) from None
     by_id = {r["id"]: r for r in pool}
     confirmed = set(frame.loc[frame["label"] != "", "petition_id"])
