@@ -267,9 +267,11 @@ def test_relinker_finishes_its_queue_on_close_then_relinks_in_the_caller(filled,
     relinker.submit(7)
     assert calls == [sid, 0, 7] and not relinker.alive
     g = store.groups(sid)[0]["group_id"]
-    ws.record_answer(store, g, agency="Sở Xây dựng", answer="Đang xây.", status="answered", relink=False)
+    ws.record_answer(store, g, agency="Sở Xây dựng", answer="Đang xây.", answered_on="2026-01-02", status="answered", relink=False)
     assert calls == [sid, 0, 7]
-    ws.record_answer(store, g, agency="Sở Xây dựng", answer="Đã xây xong.", status="answered")
+    with pytest.raises(Invalid, match="needs answered_on"):  # the published answer says when
+        ws.record_answer(store, g, agency="Sở Xây dựng", answer="Đã xây xong.", status="answered")
+    ws.record_answer(store, g, agency="Sở Xây dựng", answer="Đã xây xong.", answered_on="2026-02-01", status="answered")
     assert calls == [sid, 0, 7, sid]
 
 

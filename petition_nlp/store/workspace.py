@@ -384,6 +384,10 @@ def record_answer(store: Store, group_id: int, *, relink: bool = True, **answer:
     survey uploaded before the answer was recorded is linked to it too. Unless ``representative``
     is given, a group whose question no officer chose publishes the one the shortlist shows
     (:func:`automatic_representatives`), recorded with the answer."""
+    if answer.get("status", "answered") == "answered":  # the published answer says who answered and when
+        for name, what in (("agency", "the agency that answered"), ("answered_on", "the date of the answer (YYYY-MM-DD)")):
+            if not str(answer.get(name) or "").strip():
+                raise Invalid(f"an answered issue needs {name}: {what}")
     if answer.get("representative") is None:  # the question published is the one the shortlist shows
         survey_id = int(store.group(group_id)["survey_id"])
         answer["representative"] = automatic_representatives(store, survey_id).get(int(group_id))

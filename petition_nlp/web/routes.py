@@ -129,8 +129,7 @@ def _quota_seats_problem(value: str) -> str | None:
 
 def _answer_fields(body: dict[str, Any]) -> dict[str, str]:
     """An answer body's agency, answer, answered_on (text, or null: none) and status (text,
-    default ``answered``). An answered issue names its agency and its date: the published
-    answer says who answered and when."""
+    default ``answered``); what an answer needs is :func:`ws.record_answer`'s to say."""
     fields: dict[str, str] = {}
     for name in ("agency", "answer", "answered_on", "status"):
         value = body.get(name, "answered" if name == "status" else None)
@@ -139,10 +138,6 @@ def _answer_fields(body: dict[str, Any]) -> dict[str, str]:
         if not isinstance(value, str):
             raise Invalid(f"{name} must be text" + (f" (one of {', '.join(ANSWER_STATUSES)})" if name == "status" else ""))
         fields[name] = value
-    if fields["status"] == "answered":
-        for name, what in (("agency", "the agency that answered"), ("answered_on", "the date of the answer (YYYY-MM-DD)")):
-            if not fields[name].strip():
-                raise Invalid(f"an answered issue needs {name}: {what}")
     return fields
 
 
