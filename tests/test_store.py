@@ -318,12 +318,19 @@ def test_dismissed_link_is_never_stored_again_and_an_undo_puts_it_back(tmp_path)
     assert store.restore_link(pids[0], housing)["answered_in"] is None and store.dismissed_pairs(later) == set()
 
 
-def test_a_dismissal_follows_the_answered_group_into_a_merge(tmp_path):
+def _dismissed_housing_link(tmp_path) -> tuple[Store, int, int, int, int, list[int]]:
+    """:func:`_two_surveys` with the first later petition's link to the answered housing group
+    dismissed; also the first survey's other group."""
     store = Store(tmp_path)
     first, later, housing, pids = _two_surveys(store)
     other = next(g["group_id"] for g in store.groups(first) if g["category"] != "housing")
     store.set_links([(pids[0], housing, 0.91)], survey_id=later)
     store.dismiss_link(pids[0])
+    return store, first, later, housing, other, pids
+
+
+def test_a_dismissal_follows_the_answered_group_into_a_merge(tmp_path):
+    store, _, later, housing, other, pids = _dismissed_housing_link(tmp_path)
     store.set_links([(pids[0], other, 0.6)], survey_id=later)  # a next pass linked it to the other answered issue
     store.set_answer(other, agency="Sở Xây dựng", answer="Đang xây.", answered_on="2026-01-02", status="answered")
     assert store.petition(pids[0])["answered_in"]["group_id"] == other
@@ -334,11 +341,7 @@ def test_a_dismissal_follows_the_answered_group_into_a_merge(tmp_path):
 
 def test_undoing_a_dismissal_named_by_a_group_merged_since_undoes_it_in_the_merged_group(tmp_path):
     """A page opened before the merge sends the old group's id: the undo must not answer 200 and do nothing."""
-    store = Store(tmp_path)
-    first, later, housing, pids = _two_surveys(store)
-    other = next(g["group_id"] for g in store.groups(first) if g["category"] != "housing")
-    store.set_links([(pids[0], housing, 0.91)], survey_id=later)
-    store.dismiss_link(pids[0])
+    store, _, later, housing, other, pids = _dismissed_housing_link(tmp_path)
     store.merge_groups(housing, other)
     assert [(d["petition_id"], d["group_id"]) for d in store.dismissed_links(later)] == [(pids[0], other)]
     store.restore_link(pids[0], housing)
