@@ -10,7 +10,7 @@ import html
 import io
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from pathlib import Path
@@ -207,11 +207,11 @@ def shortlist_records(chosen: pd.DataFrame, column: str) -> list[dict[str, Any]]
 
 
 # ----------------------------------------------------------------------------- groups
-def automatic_representatives(store: Store, survey_id: int) -> dict[int, int]:
-    """``{group id: petition id}``: the member the shortlist shows for each group when no officer
-    chose one, its clearest petition (most central, complete, typed with diacritics:
-    :func:`petition_nlp.grouping.shortlist.select_questions`' pick, before it skips a near-duplicate
-    of a question already chosen)."""
+def automatic_representatives(store: Store, survey_id: int, *, groups: Collection[int] | None = None) -> dict[int, int]:
+    """``{group id: petition id}``: the member the shortlist shows for each group (``groups``: only
+    these) when no officer chose one, its clearest petition (most central, complete, typed with
+    diacritics: :func:`petition_nlp.grouping.shortlist.select_questions`' pick, before it skips a
+    near-duplicate of a question already chosen)."""
     frame, info = store.survey_frame(survey_id)
     if info["state"] != "ready" or not len(frame):
         return {}
@@ -222,6 +222,8 @@ def automatic_representatives(store: Store, survey_id: int) -> dict[int, int]:
     texts = frame[column].map(as_text)
     out: dict[int, int] = {}
     for gid, rows in frame[frame["group_id"] != ""].groupby("group_id", sort=False).groups.items():
+        if groups is not None and int(gid) not in groups:
+            continue
         positions = [frame.index.get_loc(i) for i in rows]
         scores = clarity(texts.iloc[positions].tolist(), vectors[positions])
         out[int(gid)] = int(frame["petition_id"].iloc[positions[int(scores.argmax())]])
@@ -388,12 +390,12 @@ def record_answer(store: Store, group_id: int, *, relink: bool = True, **answer:
         for name, what in (("agency", "the agency that answered"), ("answered_on", "the date of the answer (YYYY-MM-DD)")):
             if not str(answer.get(name) or "").strip():
                 raise Invalid(f"an answered issue needs {name}: {what}")
+    survey_id = int(store.group(group_id)["survey_id"])
     if answer.get("representative") is None:  # the question published is the one the shortlist shows
-        survey_id = int(store.group(group_id)["survey_id"])
-        answer["representative"] = automatic_representatives(store, survey_id).get(int(group_id))
+        answer["representative"] = automatic_representatives(store, survey_id, groups={int(group_id)}).get(int(group_id))
     saved = store.set_answer(group_id, **answer)
     if relink:
-        relink_after(store, int(store.group(group_id)["survey_id"]))
+        relink_after(store, survey_id)
     return saved
 
 
