@@ -820,12 +820,7 @@ class Store:
                 conn.execute(
                     "DELETE FROM answered_links WHERE petition_id IN (SELECT id FROM petitions WHERE survey_id = ?)", (survey_id,)
                 )
-            conn.executemany(
-                "INSERT INTO answered_links (petition_id, group_id, similarity) SELECT ?1, ?2, ?3"
-                " WHERE NOT EXISTS (SELECT 1 FROM dismissed_links d WHERE d.petition_id = ?1 AND d.group_id = ?2)"
-                " ON CONFLICT(petition_id) DO UPDATE SET group_id = excluded.group_id, similarity = excluded.similarity",
-                links,
-            )
+            conn.executemany(LINK_UPSERT, links)
 
     # -- the officer's verdict on a link (migration 3) -----------------------------------
     def dismiss_link(self, petition_id: int, *, officer: str = "") -> dict[str, Any]:
@@ -881,11 +876,7 @@ class Store:
                 (row["group_id"],),
             ).fetchone()
             if live is not None and row["similarity"] is not None and (current is None or current[0] <= row["similarity"]):
-                conn.execute(
-                    "INSERT INTO answered_links (petition_id, group_id, similarity) VALUES (?,?,?)"
-                    " ON CONFLICT(petition_id) DO UPDATE SET group_id = excluded.group_id, similarity = excluded.similarity",
-                    (petition_id, row["group_id"], row["similarity"]),
-                )
+                conn.execute(LINK_UPSERT, (petition_id, row["group_id"], row["similarity"]))  # its dismissal is gone
         return self.petition(petition_id)
 
     def dismissed_pairs(self, survey_id: int) -> set[tuple[int, int]]:
@@ -991,6 +982,14 @@ def _answer_text(row: Any) -> tuple[str, str, str]:
     """What makes two answers the same: agency, text and status."""
     return (row["agency"], row["answer"], row["status"])
 
+
+LINK_UPSERT = (
+    "INSERT INTO answered_links (petition_id, group_id, similarity) SELECT ?1, ?2, ?3"
+    " WHERE NOT EXISTS (SELECT 1 FROM dismissed_links d WHERE d.petition_id = ?1 AND d.group_id = ?2)"
+    " ON CONFLICT(petition_id) DO UPDATE SET group_id = excluded.group_id, similarity = excluded.similarity"
+)
+"""Store one "already answered" link (petition id, group id, similarity), replacing the petition's
+link; never a pair an officer dismissed."""
 
 RECORDED_ANSWER = "(a.status != 'unanswered' OR a.answer != '')"
 """SQL condition (table alias ``a``) for an answer an officer recorded; a cleared one (unanswered, no
