@@ -554,23 +554,20 @@ class Store:
             g = conn.execute("SELECT * FROM groups WHERE id = ?", (group_id,)).fetchone()
             if g is None or g["merged_into"] is not None:
                 raise NotFound(f"no group {group_id}" + (" (merged into another)" if g is not None else ""))
-            conn.execute("INSERT OR IGNORE INTO shortlist_choices (group_id) VALUES (?)", (group_id,))
             if action == "representative":
                 m = conn.execute("SELECT group_id FROM petitions WHERE id = ?", (petition_id,)).fetchone() if petition_id else None
                 if m is None or m["group_id"] != group_id:
                     raise Invalid(f"petition {petition_id} is not a member of group {group_id}")
-                conn.execute("UPDATE shortlist_choices SET representative_id = ? WHERE group_id = ?", (petition_id, group_id))
+                _set_representative(conn, group_id, int(petition_id), action, now(), officer)
             else:
+                conn.execute("INSERT OR IGNORE INTO shortlist_choices (group_id) VALUES (?)", (group_id,))
                 col = "pinned" if action in ("pin", "unpin") else "dropped"
                 value = int(action in ("pin", "drop"))
                 conn.execute(f"UPDATE shortlist_choices SET {col} = ? WHERE group_id = ?", (value, group_id))
                 if value:  # pinning undoes a drop and the other way round
                     other = "dropped" if col == "pinned" else "pinned"
                     conn.execute(f"UPDATE shortlist_choices SET {other} = 0 WHERE group_id = ?", (group_id,))
-            conn.execute(
-                "INSERT INTO shortlist_log (group_id, action, value, time, officer) VALUES (?,?,?,?,?)",
-                (group_id, action, None if petition_id is None else str(petition_id), now(), officer),
-            )
+                _log_choice(conn, group_id, action, None if petition_id is None else str(petition_id), now(), officer)
         return self.group(group_id)
 
     def move_petition(self, petition_id: int, to_group: int, *, version: int | None = None, officer: str = "") -> dict[str, Any]:
@@ -668,10 +665,7 @@ class Store:
             if pinned is not None and pinned[0]:  # the pin goes with the merged group (and undoes a drop there)
                 conn.execute("INSERT OR IGNORE INTO shortlist_choices (group_id) VALUES (?)", (target,))
                 conn.execute("UPDATE shortlist_choices SET pinned = 1, dropped = 0 WHERE group_id = ?", (target,))
-                conn.execute(
-                    "INSERT INTO shortlist_log (group_id, action, value, time, officer) VALUES (?,?,?,?,?)",
-                    (target, "pin", None, time, officer),
-                )
+                _log_choice(conn, target, "pin", None, time, officer)
             members = conn.execute("SELECT * FROM petitions WHERE group_id = ?", (source,)).fetchall()
             for p in members:
                 _trace(conn, s["survey_id"], "merge", p["id"], source, target, time, officer)
@@ -685,10 +679,7 @@ class Store:
                     (target, t["category"], p["id"]),
                 )
             conn.execute("UPDATE groups SET merged_into = ? WHERE id = ?", (target, source))
-            conn.execute(
-                "INSERT INTO shortlist_log (group_id, action, value, time, officer) VALUES (?,?,?,?,?)",
-                (source, "merged_into", str(target), time, officer),
-            )
+            _log_choice(conn, source, "merged_into", str(target), time, officer)
         return self.group(target)
 
     def trace(self, survey_id: int) -> list[dict[str, Any]]:
@@ -1036,9 +1027,14 @@ def _set_representative(
     ).fetchone()[0] is not None:
         return
     conn.execute("UPDATE shortlist_choices SET representative_id = ? WHERE group_id = ?", (petition_id, group_id))
+    _log_choice(conn, group_id, action, str(petition_id), time, officer)
+
+
+def _log_choice(conn: sqlite3.Connection, group_id: int, action: str, value: str | None, time: str, officer: str) -> None:
+    """One row of the append-only shortlist log (pin, drop, representative, …)."""
     conn.execute(
         "INSERT INTO shortlist_log (group_id, action, value, time, officer) VALUES (?,?,?,?,?)",
-        (group_id, action, str(petition_id), time, officer),
+        (group_id, action, value, time, officer),
     )
 
 
@@ -1072,10 +1068,7 @@ def _release_representative(conn: sqlite3.Connection, group_id: int, time: str, 
     ).fetchone()
     if last is not None and last[0] == "representative_at_answer":
         conn.execute("UPDATE shortlist_choices SET representative_id = NULL WHERE group_id = ?", (group_id,))
-        conn.execute(
-            "INSERT INTO shortlist_log (group_id, action, value, time, officer) VALUES (?,?,?,?,?)",
-            (group_id, "representative_released", str(rep[0]), time, officer),
-        )
+        _log_choice(conn, group_id, "representative_released", str(rep[0]), time, officer)
 
 
 def _leave_group(conn: sqlite3.Connection, petition_id: int, group_id: int, time: str, officer: str) -> None:
