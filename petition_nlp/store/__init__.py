@@ -425,10 +425,7 @@ class Store:
                     _trace(conn, row["survey_id"], "topic", pid, row["group_id"], gid, time, officer)
                 for field in ("category", "status", "reviewed"):
                     if str(new[field]) != str(row[field]):
-                        conn.execute(
-                            "INSERT INTO changes (petition_id, field, old, new, time, officer) VALUES (?,?,?,?,?,?)",
-                            (pid, field, str(row[field]), str(new[field]), time, officer),
-                        )
+                        _log_change(conn, pid, field, str(row[field]), str(new[field]), time, officer)
                 conn.execute(
                     "UPDATE petitions SET category = ?, status = ?, reviewed = ?, needs_review = ?, group_id = ?,"
                     " version = version + 1 WHERE id = ?",
@@ -593,14 +590,8 @@ class Store:
             if topic:  # a topic change by the officer: an officer label, as a PATCH of the category is
                 for field, old, new in (("category", p["category"], g["category"]), ("reviewed", str(p["reviewed"]), "1")):
                     if old != new:
-                        conn.execute(
-                            "INSERT INTO changes (petition_id, field, old, new, time, officer) VALUES (?,?,?,?,?,?)",
-                            (petition_id, field, old, new, time, officer),
-                        )
-            conn.execute(
-                "INSERT INTO changes (petition_id, field, old, new, time, officer) VALUES (?,?,?,?,?,?)",
-                (petition_id, "group_id", str(p["group_id"]), str(to_group), time, officer),
-            )
+                        _log_change(conn, petition_id, field, old, new, time, officer)
+            _log_change(conn, petition_id, "group_id", str(p["group_id"]), str(to_group), time, officer)
             conn.execute(
                 "UPDATE petitions SET group_id = ?, category = ?, reviewed = ?, needs_review = ?, version = version + 1 WHERE id = ?",
                 (to_group, g["category"], 1 if topic else p["reviewed"], 0 if topic else p["needs_review"], petition_id),
@@ -670,10 +661,7 @@ class Store:
             for p in members:
                 _trace(conn, s["survey_id"], "merge", p["id"], source, target, time, officer)
                 if p["category"] != t["category"]:
-                    conn.execute(
-                        "INSERT INTO changes (petition_id, field, old, new, time, officer) VALUES (?,?,?,?,?,?)",
-                        (p["id"], "category", p["category"], t["category"], time, officer),
-                    )
+                    _log_change(conn, p["id"], "category", p["category"], t["category"], time, officer)
                 conn.execute(
                     "UPDATE petitions SET group_id = ?, category = ?, version = version + 1 WHERE id = ?",
                     (target, t["category"], p["id"]),
@@ -1028,6 +1016,14 @@ def _set_representative(
         return
     conn.execute("UPDATE shortlist_choices SET representative_id = ? WHERE group_id = ?", (petition_id, group_id))
     _log_choice(conn, group_id, action, str(petition_id), time, officer)
+
+
+def _log_change(conn: sqlite3.Connection, petition_id: int, field: str, old: Any, new: Any, time: str, officer: str) -> None:
+    """One row of the append-only log of a petition's edits (category, status, reviewed, group)."""
+    conn.execute(
+        "INSERT INTO changes (petition_id, field, old, new, time, officer) VALUES (?,?,?,?,?,?)",
+        (petition_id, field, old, new, time, officer),
+    )
 
 
 def _log_choice(conn: sqlite3.Connection, group_id: int, action: str, value: str | None, time: str, officer: str) -> None:
