@@ -115,7 +115,7 @@ class IdRoute(APIRoute):
 
         async def checked(request: Request) -> Any:
             for name, noun in PATH_IDS.items():
-                number = _whole(request.path_params.get(name))
+                number = whole_number(request.path_params.get(name))
                 if number is not None and not 1 <= number <= MAX_ID:
                     raise NotFound(f"no {noun} {number}")
             return await handler(request)
@@ -123,8 +123,8 @@ class IdRoute(APIRoute):
         return checked
 
 
-def _whole(value: Any) -> int | None:
-    """``value`` (a raw path parameter) as a whole number, ``None`` when it is not one."""
+def whole_number(value: Any) -> int | None:
+    """``value`` (a raw path parameter, a JSON object's key) as a whole number, ``None`` when it is not one."""
     try:
         return int(str(value)) if value is not None else None
     except ValueError:

@@ -21,7 +21,9 @@ from petition_nlp.files.io import InputError
 from petition_nlp.resources import category_name, category_names
 from petition_nlp.store import ANSWER_STATUSES, STATUS_NOT_PETITION, Invalid, Store
 from petition_nlp.store import workspace as ws
-from petition_nlp.web.app import CSRF_COOKIE, MAX_ID, TOKEN_COOKIE, check_form_csrf, get_model, same_secret, token_cookie
+from petition_nlp.web.app import (
+    CSRF_COOKIE, MAX_ID, TOKEN_COOKIE, check_form_csrf, get_model, same_secret, token_cookie, whole_number,
+)
 
 PAGE_SIZE = 100
 GROUP_PAGE = 60
@@ -139,14 +141,6 @@ def _answer_fields(body: dict[str, Any]) -> dict[str, str]:
             raise Invalid(f"{name} must be text" + (f" (one of {', '.join(ANSWER_STATUSES)})" if name == "status" else ""))
         fields[name] = value
     return fields
-
-
-def _whole_key(key: str) -> int | None:
-    """A JSON object key naming a petition id ("31"), ``None`` when it names none."""
-    try:
-        return int(key)
-    except ValueError:
-        return None
 
 
 def _officer(request: Request, body: dict[str, Any]) -> str:
@@ -398,7 +392,7 @@ def register(app: FastAPI) -> None:
         pids = [_int(i, "ids", minimum=1) for i in ids]
         known, given = set(pids), dict[int, int]()
         for key, v in versions.items():  # a version for a petition not in ids would be ignored: the write unchecked
-            pid = _whole_key(key)
+            pid = whole_number(key)
             if pid not in known:
                 raise Invalid(f"versions: '{str(key)[:40]}' is not one of the petition ids in ids")
             if v is not None:
