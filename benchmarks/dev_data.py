@@ -42,28 +42,3 @@ def own_and_other(issue: Issue, texts: Sequence[str] | None = None) -> tuple[lis
     writer = dict(zip(issue.paraphrases, issue.paraphrase_writers))
     dev = dev_writers()
     return [t for t in texts if writer.get(t, "") not in dev], [t for t in texts if writer.get(t, "") in dev]
-
-
-def next_year(path: Path) -> Path:
-    """``data/dev/nextyear_yK.csv`` for ``data/dev/blind_survey_bK.csv``."""
-    return path.with_name(path.name.replace("blind_survey_b", "nextyear_y"))
-
-
-def pair_writers(blind: Path) -> frozenset[str]:
-    """The writers of a blind survey and of its next-year survey (when there is one)."""
-    writers: set[str] = set()
-    for path in (blind, next_year(blind)):
-        if path.is_file():
-            with open(path, encoding="utf-8", newline="") as handle:
-                writers |= {(row.get("writer") or "").strip() for row in csv.DictReader(handle)}
-    return frozenset(writers)
-
-
-@lru_cache(maxsize=8)
-def matcher_without(writers: frozenset[str]):  # -> IssueMatcher
-    """The shipped matcher's fit without anything these writers wrote (``survey_issues.csv`` learns
-    the development surveys, so a benchmark measuring one of them refits without its writers:
-    about a minute per fit)."""
-    from petition_nlp.grouping.catalogue import IssueMatcher, _training_rows, matcher_issues, without_writers
-
-    return IssueMatcher().fit(*_training_rows(without_writers(matcher_issues(), writers)))

@@ -242,20 +242,8 @@ def main() -> int:
     if args.only in (None, "sample"):
         results["sample"] = measure(*sample_survey(), ns, model)
     if args.only in (None, "blind"):
-        from dev_data import matcher_without, pair_writers
-
         for path in BLIND_SURVEYS:
-            # the shipped matcher learns these surveys (survey_issues.csv): refitted without this one's
-            # writers and its next-year survey's (~1 min each)
-            unseen = matcher_without(pair_writers(path))
-            if args.min_score is not None:
-                unseen.min_score = args.min_score
-            original = catalogue.default_matcher
-            catalogue.default_matcher = lambda: unseen
-            try:
-                results[path.stem.replace("blind_survey_", "blind-")] = measure(*blind_survey(path), ns, model)
-            finally:
-                catalogue.default_matcher = original
+            results[path.stem.replace("blind_survey_", "blind-")] = measure(*blind_survey(path), ns, model)
     if args.only in (None, "synthetic"):
         for seed in (int(s) for s in args.seeds.split(",")):
             for fold in (int(f) for f in args.folds.split(",")):

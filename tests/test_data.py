@@ -197,11 +197,9 @@ def test_next_year_surveys_raise_last_years_issues_by_their_ids(name) -> None:
 
 
 def test_development_surveys_are_not_training_rows() -> None:
-    """Nothing the topic model or the catalogue's paraphrases learn from is a development survey's
-    text: no longer line is shared, and at most a few short generic ones ("Giáo viên hợp đồng có được
-    mua nhà ở xã hội không?") that two writers each wrote. (The matcher does learn the blind and
-    next-year surveys, through survey_issues.csv: the benchmarks refit it without the pair they
-    measure, see the next tests.)"""
+    """Nothing the model or the issue matcher learns from is a development survey's text: no longer
+    line is shared, and at most a few short generic ones ("Giáo viên hợp đồng có được mua nhà ở xã hội
+    không?") that two writers each wrote."""
     from importlib import resources
 
     dev = {_key(t) for p in sorted(DEV.glob("*.csv")) for t in _dev(p.name)["text"]}
@@ -210,47 +208,3 @@ def test_development_surveys_are_not_training_rows() -> None:
     shared = dev & (train | paraphrases)
     assert len(shared) <= 3, sorted(shared)[:5]
     assert all(len(t.split()) <= 12 for t in shared), sorted(shared)
-
-
-def test_survey_issues_file_is_built_from_the_development_surveys() -> None:
-    """petition_nlp/data/survey_issues.csv is exactly what scripts/build_survey_issues.py derives from
-    data/dev/ (rerun it after editing a survey), and no evaluation text is in it."""
-    import importlib.util
-    from importlib import resources
-
-    from conftest import ROOT
-
-    spec = importlib.util.spec_from_file_location("build_survey_issues", ROOT / "scripts" / "build_survey_issues.py")
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
-    shipped = pd.read_csv(resources.files("petition_nlp").joinpath("data", "survey_issues.csv"), dtype=str, keep_default_na=False)
-    pd.testing.assert_frame_equal(shipped, build.survey_issues(DEV))
-    assert shipped.groupby("issue_id")["category"].nunique().max() == 1
-    assert shipped.groupby("issue_id")["title"].nunique().max() == 1 and (shipped["title"] != "").all()
-    assert set(shipped["category"]) <= set(CATEGORY_CODES)
-    evaluation = {_key(t) for p in sorted((ROOT / "data" / "eval").glob("*.csv")) for t in pd.read_csv(p, dtype=str)["text"]}
-    assert not evaluation & set(shipped["text"].map(_key))
-
-
-def test_a_development_survey_is_measured_without_its_writers() -> None:
-    """The development benchmarks refit the matcher without the blind survey they measure and its
-    next-year survey: none of their issues and none of their writers' texts remain."""
-    import sys
-
-    from conftest import ROOT
-    from petition_nlp.grouping.catalogue import matcher_issues, without_writers
-
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from dev_data import pair_writers
-
-    blind = DEV / "blind_survey_b2.csv"
-    writers = pair_writers(blind)
-    assert writers == set(_dev(blind.name)["writer"]) | set(_dev("nextyear_y2.csv")["writer"])
-    everything = matcher_issues()
-    kept = without_writers(everything, writers)
-    ids = {i.id for i in kept}
-    assert not any(i.startswith(("b2.", "y2.")) for i in ids)
-    assert any(i.id.startswith("b2.") for i in everything) and any(i.startswith("b3.") for i in ids)
-    assert not writers & {w for i in kept for w in i.paraphrase_writers}
-    shared = {t for i in kept for t in i.paraphrases} & set(_dev(blind.name)["text"])
-    assert len(shared) <= 3 and all(len(t.split()) <= 12 for t in shared)  # a short line another writer also wrote

@@ -13,7 +13,7 @@ each group by the issue it matches.
 The matcher reads only the normalised, diacritic-free text (no word segmentation). Its fitted
 state ships beside the catalogue as ``data/issue_matcher.npz``: plain arrays (loaded with
 ``allow_pickle=False``: nothing in it can run code), the weights as float16 in a sparse layout
-(the smallest dropped, see ``prune``; ~5 MB), stamped with :func:`matcher_fingerprint` (the catalogue's and the paraphrase file's
+(~8.6 MB), stamped with :func:`matcher_fingerprint` (the catalogue's and the paraphrase file's
 content and the fit's settings). A process loads it in a few hundredths of a second instead of
 refitting (1–3 s); only when the catalogue has changed since the file was built is the matcher
 refitted (and kept in the cache folder). Rebuild the shipped file after editing the catalogue::
@@ -29,7 +29,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -42,20 +42,16 @@ from petition_nlp.resources import _read
 
 __all__ = [
     "Issue", "IssueMatcher", "load_catalogue", "default_matcher", "catalogue_fingerprint", "matcher_fingerprint",
-    "build_shipped_matcher", "with_paraphrases", "load_survey_issues", "matcher_issues", "without_writers",
+    "build_shipped_matcher", "with_paraphrases",
 ]
 
 CATALOGUE_FILE = "issue_catalogue.jsonl"
 PARAPHRASES_FILE = "issue_paraphrases.csv"
 """More paraphrases of the catalogue's issues by other writers (``issue_id, text, register, writer,
 batch``): read with the catalogue, so every issue is known in more than one writer's words."""
-SURVEYS_FILE = "survey_issues.csv"
-"""Issues of labelled surveys (``issue_id, category, title, text, register, writer, batch``), one row
-per petition: learnt by the matcher beside the catalogue's (:func:`matcher_issues`)."""
 MATCHER_FILE = "issue_matcher.npz"
-MATCHER_FORMAT = 3
-"""Version of the saved state's layout (2: float16 weights, column-compressed; 3: the same, the
-weights held sparse once loaded)."""
+MATCHER_FORMAT = 2
+"""Version of the saved state's layout (2: float16 weights, column-compressed)."""
 
 
 @dataclass(frozen=True)
@@ -86,18 +82,9 @@ def _paraphrases_text() -> str:
         return ""
 
 
-def _surveys_text() -> str:
-    try:
-        return _read(SURVEYS_FILE)
-    except FileNotFoundError:
-        return ""
-
-
 def catalogue_fingerprint() -> str:
-    """sha256 of the bundled catalogue, its paraphrases file and the surveys' issues (what the
-    matcher is fitted on)."""
-    text = f"{_catalogue_text()}\0{_paraphrases_text()}\0{_surveys_text()}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """sha256 of the bundled catalogue and its paraphrases file (what the matcher is fitted on)."""
+    return hashlib.sha256(f"{_catalogue_text()}\0{_paraphrases_text()}".encode("utf-8")).hexdigest()
 
 
 def matcher_fingerprint(matcher: IssueMatcher | None = None) -> str:
@@ -133,49 +120,6 @@ def load_catalogue() -> tuple[Issue, ...]:
             raise ValueError(f"{CATALOGUE_FILE} line {number}: {exc}") from None
     extra = _paraphrases_text() if issues else ""
     return _append_paraphrases(issues, extra, PARAPHRASES_FILE) if extra else tuple(issues)
-
-
-@lru_cache(maxsize=1)
-def load_survey_issues() -> tuple[Issue, ...]:
-    """The issues of ``data/survey_issues.csv`` (``()`` when absent), in the order they first
-    appear: each petition's text is a paraphrase of its issue, with its writer."""
-    import csv
-    import io
-
-    rows: dict[str, dict[str, Any]] = {}
-    reader = csv.DictReader(io.StringIO(_surveys_text(), newline=""))
-    for row in reader:
-        issue_id, text = (row.get("issue_id") or "").strip(), (row.get("text") or "").strip()
-        if not issue_id or not text:  # a broken shipped file is a bug: say where
-            raise ValueError(f"{SURVEYS_FILE} line {reader.line_num}: empty {'issue_id' if not issue_id else 'text'}")
-        issue = rows.setdefault(issue_id, {"category": row.get("category", ""), "title": row.get("title", ""), "texts": [], "writers": []})
-        issue["texts"].append(text)
-        issue["writers"].append((row.get("writer") or "").strip())
-    return tuple(
-        Issue(id=k, category=v["category"], title=v["title"], concepts=(), near_miss=(),
-              paraphrases=tuple(v["texts"]), paraphrase_writers=tuple(v["writers"]))
-        for k, v in rows.items()
-    )
-
-
-def matcher_issues() -> tuple[Issue, ...]:
-    """What the matcher learns: the catalogue's issues, then the surveys' (:data:`SURVEYS_FILE`)
-    when there is a catalogue."""
-    issues = load_catalogue()
-    return issues + load_survey_issues() if issues else ()
-
-
-def without_writers(issues: Sequence[Issue], writers: Collection[str]) -> tuple[Issue, ...]:
-    """``issues`` without the paraphrases of ``writers``, and without an issue all of whose
-    paraphrases were theirs (a survey's issue: its title is theirs too). For measuring the matcher
-    on surveys it must not have learnt."""
-    out = []
-    for issue in issues:
-        kept = [(t, w) for t, w in zip(issue.paraphrases, issue.paraphrase_writers) if w not in writers]
-        if issue.paraphrases and not kept:
-            continue
-        out.append(replace(issue, paraphrases=tuple(t for t, _ in kept), paraphrase_writers=tuple(w for _, w in kept)))
-    return tuple(out)
 
 
 def with_paraphrases(issues: Sequence[Issue], path: str | Path) -> tuple[Issue, ...]:
@@ -229,26 +173,19 @@ class IssueMatcher:
             least this (below: it raises no catalogue issue, or one the catalogue words too
             differently to be sure).
         random_state: seed of the SVM.
-        prune: weights smaller than this (in magnitude) are dropped after the fit. At 0.01 that is
-            ~96 % of them and the decisions hardly move (the development pairs' "already answered"
-            precision and recall, the blind surveys' grouping: the same to ±0.01); the saved file
-            shrinks about threefold and the loaded weights are held sparse.
 
     Attributes (after :meth:`fit`): ``issue_ids_`` (array of ids, the score columns).
     """
 
-    def __init__(
-        self, *, C: float = 0.5, char_weight: float = 0.7, min_score: float = -0.3, random_state: int = 0, prune: float = 0.01
-    ) -> None:
+    def __init__(self, *, C: float = 0.5, char_weight: float = 0.7, min_score: float = -0.3, random_state: int = 0) -> None:
         self.C = C
         self.char_weight = char_weight
         self.min_score = min_score
         self.random_state = random_state
-        self.prune = prune
 
     def fit_params(self) -> dict[str, Any]:
         """The settings the fitted state depends on."""
-        return {"C": self.C, "char_weight": self.char_weight, "random_state": self.random_state, "prune": self.prune}
+        return {"C": self.C, "char_weight": self.char_weight, "random_state": self.random_state}
 
     # -------------------------------------------------------------------- fitting
     def _vectorisers(self) -> tuple[Any, Any]:
@@ -267,11 +204,10 @@ class IssueMatcher:
         words, chars = self._vectorisers()
         X = sp.hstack([words.fit_transform(plain), chars.fit_transform(plain) * self.char_weight]).tocsr()
         svm = LinearSVC(C=self.C, random_state=self.random_state).fit(X, np.asarray(issue_ids))
-        coef = np.where(np.abs(svm.coef_) < self.prune, 0.0, svm.coef_).astype(np.float16)
         self._set_state(
             word_vocab=words.get_feature_names_out(), word_idf=words.idf_,
             char_vocab=chars.get_feature_names_out(), char_idf=chars.tfidf_.idf_,
-            coef=sp.csr_matrix(coef.astype(np.float32)), intercept=svm.intercept_.astype(np.float32), issue_ids=svm.classes_,
+            coef=svm.coef_.astype(np.float16), intercept=svm.intercept_.astype(np.float32), issue_ids=svm.classes_,
         )
         return self
 
@@ -286,7 +222,7 @@ class IssueMatcher:
         chars.tfidf_ = TfidfTransformer(sublinear_tf=chars.sublinear_tf)
         chars.tfidf_.idf_ = np.asarray(arrays["char_idf"], dtype=float)
         self.words_, self.chars_ = words, chars
-        self.coef_ = sp.csr_matrix(arrays["coef"], dtype=np.float32)  # issues × features, float16 values
+        self.coef_ = np.asarray(arrays["coef"], dtype=np.float32)
         self.intercept_ = np.asarray(arrays["intercept"], dtype=np.float32)
         self.issue_ids_ = np.asarray(arrays["issue_ids"]).astype(str)
         self._arrays = arrays
@@ -294,8 +230,9 @@ class IssueMatcher:
     def save(self, path: str | Path, *, fingerprint: str = "") -> None:
         """Write the fitted state as plain arrays (``.npz``): the weights as float16, column by
         column, keeping only the non-zero ones (the weights of a feature over all issues)."""
-        columns = sp.csc_matrix(self.coef_)  # scipy has no float16 matrices: float32 holding float16 values
-        rows = np.uint8 if columns.shape[0] <= 256 else np.uint16 if columns.shape[0] <= 65536 else np.int32
+        coef = np.asarray(self._arrays["coef"], dtype=np.float16)
+        columns = sp.csc_matrix(coef.astype(np.float32))  # scipy has no float16 matrices
+        rows = np.uint8 if coef.shape[0] <= 256 else np.uint16 if coef.shape[0] <= 65536 else np.int32
         arrays = {
             "word_vocab": np.asarray(self._arrays["word_vocab"]).astype(str),
             "word_idf": np.asarray(self._arrays["word_idf"], dtype=np.float32),
@@ -304,7 +241,7 @@ class IssueMatcher:
             "coef_data": columns.data.astype(np.float16),
             "coef_rows": columns.indices.astype(rows),
             "coef_indptr": columns.indptr.astype(np.int32),
-            "coef_shape": np.asarray(columns.shape, dtype=np.int64),
+            "coef_shape": np.asarray(coef.shape, dtype=np.int64),
             "intercept": np.asarray(self._arrays["intercept"], dtype=np.float32),
             "issue_ids": np.asarray(self._arrays["issue_ids"]).astype(str),
             "fingerprint": np.asarray(fingerprint),
@@ -329,7 +266,7 @@ class IssueMatcher:
             )
             arrays = {k: data[k] for k in ("word_vocab", "word_idf", "char_vocab", "char_idf", "intercept", "issue_ids")}
         matcher = cls(**params)
-        matcher._set_state(**arrays, coef=columns)
+        matcher._set_state(**arrays, coef=columns.toarray().astype(np.float16))
         return matcher
 
     # -------------------------------------------------------------------- scoring
@@ -341,7 +278,7 @@ class IssueMatcher:
         if not plain:
             return np.zeros((0, len(self.issue_ids_)), dtype=np.float32)
         X = sp.hstack([self.words_.transform(plain), self.chars_.transform(plain) * self.char_weight]).tocsr()
-        return np.asarray((X @ self.coef_.T).toarray(), dtype=np.float32) + self.intercept_
+        return np.asarray(X @ self.coef_.T, dtype=np.float32) + self.intercept_
 
     def match(self, texts: Sequence[Any] = (), *, plain: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(issue_id or "", score)`` of each text's best issue; ``""`` where it matches none."""
@@ -397,7 +334,7 @@ def default_matcher() -> IssueMatcher | None:
     Read from the shipped ``data/issue_matcher.npz`` when it was built from this catalogue;
     otherwise fitted, and kept in the cache folder (``PETITION_NLP_CACHE=0``: refitted in every
     process)."""
-    issues = matcher_issues()
+    issues = load_catalogue()
     if not issues:
         return None
     fingerprint = matcher_fingerprint()
@@ -421,7 +358,7 @@ def build_shipped_matcher(path: str | Path | None = None) -> Path:
     """Fit the matcher on the bundled catalogue and write it where :func:`default_matcher` reads
     it (``data/issue_matcher.npz`` unless ``path``), stamped with :func:`matcher_fingerprint`."""
     target = Path(path) if path is not None else _shipped_file()
-    matcher = IssueMatcher().fit(*_training_rows(matcher_issues()))
+    matcher = IssueMatcher().fit(*_training_rows(load_catalogue()))
     temp = target.with_suffix(f".{os.getpid()}.tmp.npz")
     matcher.save(temp, fingerprint=matcher_fingerprint())
     os.replace(temp, target)
@@ -429,8 +366,8 @@ def build_shipped_matcher(path: str | Path | None = None) -> Path:
 
 
 def issue_titles() -> dict[str, str]:
-    """``{issue id: title}`` of every issue the matcher knows (:func:`matcher_issues`)."""
-    return {issue.id: issue.title for issue in matcher_issues()}
+    """``{issue id: title}`` of the bundled catalogue."""
+    return {issue.id: issue.title for issue in load_catalogue()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -449,8 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: cannot write the matcher: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB, {len(load_catalogue())} catalogue issues, "
-          f"{len(load_survey_issues())} surveys' issues)")
+    print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB, {len(load_catalogue())} issues)")
     return 0
 
 
