@@ -218,6 +218,23 @@ def measure(frame: pd.DataFrame, text: str, id_column: str, ns: list[int], model
     return out
 
 
+WRITTEN_AFTER = ("blind-b5", "blind-b6")
+"""Blind surveys written (seventh session) after every grouping setting was chosen: reported apart, and
+a setting chosen from now on is chosen on the others and then checked on these."""
+
+
+def _print_mean(label: str, surveys: list[list[dict]], ns: list[int]) -> None:
+    """One line per n: the surveys' mean distinct issues, coverage, ARI, largest-group share and naming,
+    and their repeats summed."""
+    for k, n in enumerate(ns):
+        rows = [r[k] for r in surveys]
+        named_right = [r["naming_precision"] for r in rows if not np.isnan(r["naming_precision"])]
+        print(f"{label} n={n:2d}: distinct {np.mean([r['distinct'] for r in rows]):.2f}/{n}  "
+              f"vs oracle {np.mean([r['coverage_vs_oracle'] for r in rows]):.3f}  ARI {np.mean([r['ari'] for r in rows]):.3f}  "
+              f"big share {np.mean([r['big_share'] for r in rows]):.3f}  repeats {sum(r['picked'] - r['distinct'] for r in rows)}  "
+              f"named {np.mean([r['named'] for r in rows]):.3f} (right {np.mean(named_right) if named_right else float('nan'):.3f})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", default="15,30,50")
@@ -265,13 +282,14 @@ def main() -> int:
                 for line in r["repeats"]:
                     print(f"    twice: {line}")
     synthetic = [rows for name, rows in results.items() if name.startswith("synth")]
-    if len(synthetic) > 1:
-        for k, n in enumerate(ns):
-            rows = [r[k] for r in synthetic]
-            print(f"synthetic mean n={n:2d}: distinct {np.mean([r['distinct'] for r in rows]):.2f}/{n}  "
-                  f"vs oracle {np.mean([r['coverage_vs_oracle'] for r in rows]):.3f}  ARI {np.mean([r['ari'] for r in rows]):.3f}  "
-                  f"big share {np.mean([r['big_share'] for r in rows]):.3f}  repeats {sum(r['picked'] - r['distinct'] for r in rows)}  "
-                  f"named {np.mean([r['named'] for r in rows]):.3f} (right {np.nanmean([r['naming_precision'] for r in rows]):.3f})")
+    blind = {name: rows for name, rows in results.items() if name.startswith("blind-")}
+    for label, surveys in (
+        ("synthetic mean", synthetic),
+        ("blind b1-b4 mean", [rows for name, rows in blind.items() if name not in WRITTEN_AFTER]),
+        ("blind b5-b6 mean", [rows for name, rows in blind.items() if name in WRITTEN_AFTER]),
+    ):
+        if len(surveys) > 1:
+            _print_mean(label, surveys, ns)
     return 0
 
 
