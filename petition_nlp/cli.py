@@ -25,7 +25,7 @@ app = typer.Typer(
         "Classify Vietnamese worker petitions, shortlist questions, retrain on new labels.\n\n"
         "Reads .csv, .xlsx, .xls, .ods (every sheet holding a petition table; title lines, merged cells, "
         "two-row headers, totals and signatures below the table), .docx and text .pdf reports (tables, "
-        "numbered or bulleted paragraphs), .jsonl and .txt (one petition per line)."
+        "numbered or bulleted paragraphs), .tsv, .jsonl and .txt (one petition per line, or a tab-separated table)."
     ),
     pretty_exceptions_enable=False,
 )
@@ -206,7 +206,7 @@ InputArg = Annotated[
     typer.Argument(
         help="Survey export: .csv, .xlsx, .xls, .ods (every sheet with a petition table; title lines, merged "
         "cells and two-row headers are handled), .docx or text .pdf (tables, numbered or bulleted paragraphs), "
-        ".jsonl, or .txt (one petition per line)."
+        ".tsv, .jsonl, or .txt (one petition per line, or a tab-separated table as Excel saves one)."
     ),
 ]
 OutputOpt = Annotated[Optional[Path], typer.Option("-o", "--output", help="Write .csv, .xlsx or .jsonl (default: print).")]

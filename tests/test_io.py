@@ -1,3 +1,4 @@
+import sys
 import unicodedata
 
 import pandas as pd
@@ -8,6 +9,8 @@ from petition_nlp.files.io import InputError, detect_label_column, detect_text_c
 from petition_nlp.files.legacy import convert_legacy, detect_legacy
 
 HOSTILE = FIXTURES / "hostile"
+sys.path.insert(0, str(FIXTURES))
+from make_hostile import cp1258  # noqa: E402  (Windows-1258 bytes as Excel writes them)
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +179,57 @@ def test_a_legacy_file_converts_its_headers_and_short_cells_too(tmp_path) -> Non
     assert frame["Đơn vị"].tolist()[:2] == ["Công ty 1", "Công ty 2"]
     assert frame["Nội dung kiến nghị"].iloc[-1] == "Tổng cộng: 5 ý kiến"
     assert info.unit_column == "Đơn vị"
+
+
+OFFICE_ROWS = [
+    ("1", "CĐCS Cty A", "Đề nghị tăng lương tối thiểu vùng cho công nhân"),
+    ("2", "CĐCS Cty B", "Công ty nợ BHXH 6 tháng chưa đóng, đề nghị LĐLĐ can thiệp"),
+    ("3", "CĐCS Cty C", "Xin mở lớp học nghề hàn buổi tối cho NLĐ"),
+]
+OFFICE_HEADER = ("STT", "Đơn vị", "Ý kiến, kiến nghị của CNLĐ")
+
+
+def _office_text(sep: str) -> str:
+    def cell(value: str) -> str:  # quoted only when it holds the separator, as Excel does
+        return f'"{value}"' if sep in value else value
+
+    return "\r\n".join(sep.join(map(cell, row)) for row in [OFFICE_HEADER, *OFFICE_ROWS]) + "\r\n"
+
+
+def test_a_short_windows_1258_csv_full_of_dj_is_not_taken_for_tcvn3(tmp_path) -> None:
+    # "Ð" (Đ in Windows-1258) is also a TCVN3 mark: three rows of "CĐCS" once read as mojibake
+    path = tmp_path / "excel_vn.csv"
+    path.write_bytes(cp1258(_office_text(",")))
+    frame, info = read_table(path)
+    assert info.encoding == "windows-1258"
+    assert list(frame.columns[:3]) == list(OFFICE_HEADER)
+    assert frame[list(OFFICE_HEADER)].values.tolist() == [list(r) for r in OFFICE_ROWS]
+
+
+@pytest.mark.parametrize("name, encode", [
+    ("unicode_text.txt", lambda text: b"\xff\xfe" + text.encode("utf-16-le")),  # Excel: Unicode Text
+    ("tab_delimited.txt", None),  # Excel on a Vietnamese Windows: Text (Tab delimited), Windows-1258
+    ("sheet.tsv", lambda text: text.encode("utf-8")),
+])
+def test_a_tab_separated_text_file_is_read_as_a_table(tmp_path, name, encode) -> None:
+    path = tmp_path / name
+    text = "TỔNG HỢP KIẾN NGHỊ\t\t\r\n" + _office_text("\t")  # a title line above the header, as Excel saves it
+    path.write_bytes((encode or cp1258)(text))
+    frame, info = read_table(path)
+    assert info.text_column == "Ý kiến, kiến nghị của CNLĐ"
+    assert frame["Ý kiến, kiến nghị của CNLĐ"].tolist() == [r[2] for r in OFFICE_ROWS]
+    assert frame["Đơn vị"].tolist() == [r[1] for r in OFFICE_ROWS]
+    assert frame["source_row"].tolist() == [3, 4, 5] and info.header_row == 2
+    assert any("tab-separated" in note for note in info.notes) == name.endswith(".txt")
+    frame, _ = read_table(path, header_row=2)  # --header-row applies to it as to a .csv
+    assert len(frame) == 3
+
+
+def test_a_txt_with_one_tab_indented_line_stays_one_petition_per_line(tmp_path) -> None:
+    path = tmp_path / "lines.txt"
+    path.write_text("Đề nghị tăng lương\n\tCông ty nợ BHXH\tsáu tháng\nXin mở lớp học nghề\n", encoding="utf-8")
+    frame, info = read_table(path)
+    assert frame["text"].tolist() == ["Đề nghị tăng lương", "\tCông ty nợ BHXH\tsáu tháng", "Xin mở lớp học nghề"]
+    assert not any("tab-separated" in note for note in info.notes)
+    with pytest.raises(InputError, match="--header-row applies to"):
+        read_table(path, header_row=1)

@@ -39,7 +39,7 @@ from typing import Any
 
 import pandas as pd
 
-from petition_nlp.files.legacy import convert_legacy_column, detect_legacy
+from petition_nlp.files.legacy import convert_legacy_column, detect_legacy, reads_as_windows_1258
 from petition_nlp.text.normalize import strip_diacritics
 
 __all__ = [
@@ -59,21 +59,25 @@ __all__ = [
     "FORMATS",
 ]
 
-READ_EXTENSIONS = (".csv", ".xlsx", ".xls", ".ods", ".docx", ".pdf", ".jsonl", ".txt")
+READ_EXTENSIONS = (".csv", ".tsv", ".xlsx", ".xls", ".ods", ".docx", ".pdf", ".jsonl", ".txt")
 WRITE_EXTENSIONS = (".csv", ".xlsx", ".jsonl")
 WORKBOOK_EXTENSIONS = (".xlsx", ".xls", ".ods")
 DOCUMENT_EXTENSIONS = (".docx", ".pdf")
 FORMATS = {
     ".csv": "CSV export (UTF-8, UTF-16, Windows-1258, TCVN3/VNI), title lines above the header allowed",
+    ".tsv": "tab-separated table (as .csv)",
     ".xlsx": "Excel workbook: every sheet with a petition table, titles / merged cells / two-row headers",
     ".xls": "old Excel workbook (same layouts as .xlsx)",
     ".ods": "OpenDocument spreadsheet (same layouts as .xlsx)",
     ".docx": "Word report: tables with a petition column, numbered or bulleted paragraphs",
     ".pdf": "text-based PDF report (not a scan): ruled tables, numbered or bulleted paragraphs",
     ".jsonl": "one JSON object per line",
-    ".txt": "one petition per line",
+    ".txt": "one petition per line; a tab-separated table (Excel's Text or Unicode Text) is read as .tsv",
 }
 MAX_FILE_BYTES = 2 * 1024**3
+TAB_TABLE_SHARE = 0.8
+"""A .txt file is a table (Excel's "Text (Tab delimited)" or "Unicode Text") when at least two of
+its first non-blank lines, and this share of them, have a tab between their words."""
 CSV_HEAD_ROWS = 50
 """The header of a CSV file is looked for among its first rows; the rest is streamed."""
 PROVENANCE_COLUMNS = ("sheet", "table", "paragraph", "source_row", "item")
@@ -223,7 +227,7 @@ def _sniff_encoding(sample: bytes, path: Path, info: TableInfo) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    if detect_legacy(sample[:20000].decode("latin-1")):
+    if not reads_as_windows_1258(sample[:20000]) and detect_legacy(sample[:20000].decode("latin-1")):
         info.encoding = "latin-1 (legacy Vietnamese font encoding)"  # cells converted after parsing
         return "latin-1"
     info.encoding = "windows-1258"
@@ -275,8 +279,9 @@ def _header_note(info: TableInfo, table: Any, where: str, given: bool) -> None:
 
 
 # ---- CSV
-def _csv_records(path: Path, info: TableInfo) -> tuple[str, Iterator[tuple[int, list[str]]]]:
-    """The codec and the records of a CSV file, each with the 1-based line where it starts."""
+def _csv_records(path: Path, info: TableInfo, *, sep: str | None = None) -> tuple[str, Iterator[tuple[int, list[str]]]]:
+    """The codec and the records of a CSV file, each with the 1-based line where it starts
+    (``sep``: the delimiter, else sniffed)."""
     with open(path, "rb") as fh:
         sample = fh.read(65536)
     codec = _sniff_encoding(sample, path, info)
@@ -286,10 +291,11 @@ def _csv_records(path: Path, info: TableInfo) -> tuple[str, Iterator[tuple[int, 
         _check_text(head, path)
         if not head.strip():
             raise InputError(f"{path}: file is empty")
-        try:
-            sep = csv.Sniffer().sniff("\n".join(head.splitlines()[:50]), delimiters=",;\t|").delimiter
-        except csv.Error:
-            sep = ","
+        if sep is None:
+            try:
+                sep = csv.Sniffer().sniff("\n".join(head.splitlines()[:50]), delimiters=",;\t|").delimiter
+            except csv.Error:
+                sep = ","
         handle.seek(0)
     except BaseException:
         handle.close()
@@ -297,7 +303,7 @@ def _csv_records(path: Path, info: TableInfo) -> tuple[str, Iterator[tuple[int, 
     csv.field_size_limit(64 * 1024**2)
 
     def records() -> Iterator[tuple[int, list[str]]]:
-        reader = csv.reader(handle, delimiter=sep)
+        reader = csv.reader(handle, delimiter=sep or ",")
         previous = 0
         try:
             for record in reader:
@@ -315,13 +321,13 @@ def _csv_records(path: Path, info: TableInfo) -> tuple[str, Iterator[tuple[int, 
 
 
 def _csv_iter(
-    path: Path, info: TableInfo, chunk_rows: int, *, header_row: int | None, text_column: str | None
+    path: Path, info: TableInfo, chunk_rows: int, *, header_row: int | None, text_column: str | None, sep: str | None = None
 ) -> tuple[list[str], Iterator[pd.DataFrame]]:
     """Find the header among the first rows of a CSV file, then stream the rest in chunks."""
     from petition_nlp.files.layout import build_table
     from petition_nlp.files.safefiles import unguard_cell, unguard_frame
 
-    codec, records = _csv_records(path, info)
+    codec, records = _csv_records(path, info, sep=sep)
     nfc = codec == "cp1258"  # Windows-1258 writes tone marks as combining characters
     head: list[list[str]] = []
     numbers: list[int] = []
@@ -610,6 +616,22 @@ def _read_txt(path: Path, raw: bytes, info: TableInfo) -> pd.DataFrame:
     return pd.DataFrame({"text": [line for _, line in rows], "source_row": [n for n, _ in rows]})
 
 
+def _tab_separated(file: Path) -> bool:
+    """Whether the file is a tab-separated table: a .tsv, or a .txt (see :data:`TAB_TABLE_SHARE`)."""
+    suffix = file.suffix.lower()
+    if suffix != ".txt":
+        return suffix == ".tsv"
+    with open(file, "rb") as fh:
+        sample = fh.read(65536)
+    try:
+        text = sample.decode(_sniff_encoding(sample, file, TableInfo(path=file)), errors="replace")
+    except InputError:
+        return False  # the one-petition-per-line reader says what is wrong with it
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:CSV_HEAD_ROWS]
+    tabbed = sum("\t" in line for line in lines)
+    return tabbed >= 2 and tabbed >= TAB_TABLE_SHARE * len(lines)
+
+
 def _check_path(file: Path) -> None:
     suffix = file.suffix.lower()
     if file.is_dir():
@@ -630,14 +652,14 @@ def _check_path(file: Path) -> None:
         raise InputError(f"{file}: file is empty")
 
 
-def _check_options(file: Path, *, header_row: int | None, sheet: Any) -> None:
+def _check_options(file: Path, *, header_row: int | None, sheet: Any, delimited: bool) -> None:
     """An option that does not apply to the file's format is an error, never ignored."""
     suffix = file.suffix.lower()
     if sheet is not None and suffix not in WORKBOOK_EXTENSIONS:
         raise InputError(f"{file}: --sheet applies to workbooks ({', '.join(WORKBOOK_EXTENSIONS)}), not to {suffix} files")
     if header_row is not None:
-        if suffix not in (".csv",) + WORKBOOK_EXTENSIONS:
-            raise InputError(f"{file}: --header-row applies to .csv, .xlsx, .xls and .ods files, not to {suffix} files")
+        if not delimited and suffix not in WORKBOOK_EXTENSIONS:
+            raise InputError(f"{file}: --header-row applies to .csv, .tsv, .xlsx, .xls and .ods files, not to {suffix} files")
         if int(header_row) < 1:
             raise InputError(f"{file}: --header-row counts from 1 (the first row of the sheet, as in Excel)")
 
@@ -747,12 +769,15 @@ def iter_table(
     """
     file = Path(path)
     _check_path(file)
-    _check_options(file, header_row=header_row, sheet=sheet)
-    if file.suffix.lower() != ".csv":
+    tabs = _tab_separated(file)
+    _check_options(file, header_row=header_row, sheet=sheet, delimited=tabs or file.suffix.lower() == ".csv")
+    if file.suffix.lower() != ".csv" and not tabs:
         frame, info = read_table(file, header_row=header_row, sheet=sheet, split_items=split_items, text_column=text_column)
         return info, iter([frame])
-    info = TableInfo(path=file, format="csv")
-    columns, chunks = _csv_iter(file, info, chunk_rows, header_row=header_row, text_column=text_column)
+    info = TableInfo(path=file, format="tsv" if tabs else "csv")
+    if tabs and file.suffix.lower() == ".txt":
+        info.notes.append("read as a tab-separated table (Excel's Text / Unicode Text), not one petition per line")
+    columns, chunks = _csv_iter(file, info, chunk_rows, header_row=header_row, text_column=text_column, sep="\t" if tabs else None)
     first = next(chunks, None)  # surfaces encoding and parsing errors now
     if first is None:
         raise InputError(f"{file}: no rows found")
@@ -796,9 +821,10 @@ def read_table(
     sheets), ``table`` / ``paragraph`` (documents) and ``item`` (with ``split_items``).
 
     Args:
-        path: ``.csv``, ``.xlsx``, ``.xls``, ``.ods``, ``.docx``, ``.pdf``, ``.jsonl`` or ``.txt``.
+        path: ``.csv``, ``.tsv``, ``.xlsx``, ``.xls``, ``.ods``, ``.docx``, ``.pdf``, ``.jsonl`` or
+            ``.txt`` (one petition per line, or a tab-separated table as Excel saves one).
         header_row: 1-based row of the header, as Excel numbers it (CSV: the line); found by
-            its content when ``None``. Only for .csv and workbooks.
+            its content when ``None``. Only for .csv / tab-separated tables and workbooks.
         sheet: a workbook's sheet, by name or 1-based number; every sheet holding a petition
             table when ``None``. Only for workbooks.
         split_items: give each petition of a cell holding several ("1. …\\n2. …") its own row.
@@ -811,10 +837,11 @@ def read_table(
     """
     file = Path(path)
     _check_path(file)
-    _check_options(file, header_row=header_row, sheet=sheet)
+    tabs = _tab_separated(file)
+    _check_options(file, header_row=header_row, sheet=sheet, delimited=tabs or file.suffix.lower() == ".csv")
     suffix = file.suffix.lower()
     renamed = suffix == ".csv" and _xlsx_inside(file)
-    if suffix == ".csv" and not renamed:
+    if (suffix == ".csv" and not renamed) or tabs:
         info, chunks = iter_table(file, header_row=header_row, split_items=split_items, text_column=text_column)
         return pd.concat(list(chunks), ignore_index=True), info
     if renamed:
