@@ -233,3 +233,38 @@ def test_a_txt_with_one_tab_indented_line_stays_one_petition_per_line(tmp_path) 
     assert not any("tab-separated" in note for note in info.notes)
     with pytest.raises(InputError, match="--header-row applies to"):
         read_table(path, header_row=1)
+
+
+def _pasted_csv(rows: int, bad_row: int) -> bytes:
+    """A UTF-8 CSV whose row ``bad_row`` was pasted from a Windows-1258 file."""
+    lines = [_office_text(",").splitlines()[0].encode("utf-8")]
+    for k in range(1, rows + 1):
+        text = f"Đề nghị công ty đóng BHXH đầy đủ cho công nhân, ý kiến số {k}"
+        line = f'{k},CĐCS Cty {k},"{text}"'
+        lines.append(cp1258(line) if k == bad_row else line.encode("utf-8"))
+    return b"\r\n".join(lines) + b"\r\n"
+
+
+@pytest.mark.parametrize("rows, bad_row", [(40, 7), (2000, 1990)])  # in the first 64 KB, and far beyond them
+def test_a_row_pasted_from_a_windows_1258_file_into_a_utf8_csv_is_read_and_named(tmp_path, rows, bad_row) -> None:
+    path = tmp_path / "pasted.csv"
+    path.write_bytes(_pasted_csv(rows, bad_row))
+    frame, info = read_table(path)
+    assert info.encoding == "utf-8" and len(frame) == rows
+    texts = frame["Ý kiến, kiến nghị của CNLĐ"].tolist()
+    assert texts == [f"Đề nghị công ty đóng BHXH đầy đủ cho công nhân, ý kiến số {k}" for k in range(1, rows + 1)]
+    assert frame["Đơn vị"].iloc[bad_row - 1] == f"CĐCS Cty {bad_row}"
+    stray = sum(byte > 127 for byte in _pasted_csv(rows, bad_row).splitlines()[bad_row])
+    assert [n for n in info.notes if "not valid UTF-8" in n] == [
+        f"{stray} bytes not valid UTF-8 on 1 line ({bad_row + 1}) read as Windows-1258 "
+        "(the file mixes encodings, e.g. rows pasted from an older file): check those rows"
+    ]
+
+
+def test_a_txt_with_old_mac_line_ends_and_a_pasted_line(tmp_path) -> None:
+    path = tmp_path / "mac.txt"
+    path.write_bytes("Đề nghị tăng lương\r".encode() + cp1258("Công ty nợ BHXH tám tháng\r") + "Xin mở lớp học nghề\r".encode())
+    frame, info = read_table(path)
+    assert frame["text"].tolist() == ["Đề nghị tăng lương", "Công ty nợ BHXH tám tháng", "Xin mở lớp học nghề"]
+    assert any("on 1 line (2) read as Windows-1258" in note for note in info.notes)
+    assert not any("TCVN3" in note or "VNI" in note for note in info.notes)

@@ -39,7 +39,7 @@ from typing import Any
 
 import pandas as pd
 
-from petition_nlp.files.legacy import convert_legacy_column, detect_legacy, reads_as_windows_1258
+from petition_nlp.files.legacy import STRAY_BYTES, convert_legacy_column, detect_legacy, reads_as_windows_1258, stray_bytes_read
 from petition_nlp.text.normalize import strip_diacritics
 
 __all__ = [
@@ -227,6 +227,13 @@ def _sniff_encoding(sample: bytes, path: Path, info: TableInfo) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(sample, final=False)
+    stray = text.count("\ufffd")
+    # UTF-8 with a few rows pasted from elsewhere: single-byte Vietnamese (Windows-1258, TCVN3, VNI) makes
+    # no valid multi-byte sequence at all, so even a short file tells the two apart
+    if sum(ord(ch) > 127 for ch in text) - stray >= 2 * stray:
+        info.encoding = "utf-8"
+        return "utf-8"
     if not reads_as_windows_1258(sample[:20000]) and detect_legacy(sample[:20000].decode("latin-1")):
         info.encoding = "latin-1 (legacy Vietnamese font encoding)"  # cells converted after parsing
         return "latin-1"
@@ -242,12 +249,39 @@ def _check_text(text: str, path: Path) -> None:
         raise InputError(f"{path}: binary data, not a text file")
 
 
+def _errors(codec: str) -> str:
+    """How bytes the codec cannot read are read (UTF-16 must be whole)."""
+    return "strict" if codec.startswith("utf-16") else STRAY_BYTES if codec.startswith("utf-8") else "replace"
+
+
+def _stray_note(info: TableInfo, stray: int, lines: Iterable[bytes]) -> None:
+    """Say which lines held the ``stray`` bytes read as Windows-1258 (``lines``: the file's, as bytes)."""
+    if not stray:
+        return
+    where = [n for n, line in enumerate((part for chunk in lines for part in chunk.splitlines()), start=1) if not _utf8(line)]
+    shown = ", ".join(map(str, where[:10])) + (f" and {len(where) - 10} more" if len(where) > 10 else "")
+    info.notes.append(
+        f"{_plural(stray, 'byte')} not valid UTF-8 on {_plural(len(where), 'line')} ({shown}) read as Windows-1258 "
+        "(the file mixes encodings, e.g. rows pasted from an older file): check those rows"
+    )
+
+
+def _utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _decode(raw: bytes, path: Path, info: TableInfo) -> str:
     codec = _sniff_encoding(raw[:65536], path, info)
+    before = stray_bytes_read()
     try:
-        text = raw.decode(codec, errors="strict" if codec.startswith("utf-16") else "replace")
+        text = raw.decode(codec, errors=_errors(codec))
     except UnicodeDecodeError:
         raise InputError(f"{path}: broken UTF-16 text") from None
+    _stray_note(info, stray_bytes_read() - before, [raw])
     _check_text(text, path)
     return unicodedata.normalize("NFC", text)
 
@@ -285,7 +319,7 @@ def _csv_records(path: Path, info: TableInfo, *, sep: str | None = None) -> tupl
     with open(path, "rb") as fh:
         sample = fh.read(65536)
     codec = _sniff_encoding(sample, path, info)
-    handle = open(path, encoding=codec, errors="replace", newline="")  # noqa: SIM115 - closed by the generator
+    handle = open(path, encoding=codec, errors=_errors(codec), newline="")  # noqa: SIM115 - closed by the generator
     try:
         head = handle.read(65536)
         _check_text(head, path)
@@ -301,6 +335,7 @@ def _csv_records(path: Path, info: TableInfo, *, sep: str | None = None) -> tupl
         handle.close()
         raise
     csv.field_size_limit(64 * 1024**2)
+    stray = stray_bytes_read()  # the whole file is decoded once from here
 
     def records() -> Iterator[tuple[int, list[str]]]:
         reader = csv.reader(handle, delimiter=sep or ",")
@@ -309,7 +344,12 @@ def _csv_records(path: Path, info: TableInfo, *, sep: str | None = None) -> tupl
             for record in reader:
                 start = previous + 1
                 previous = reader.line_num
+                if stray_bytes_read() != stray:  # a stray Windows-1258 tone mark is a combining character
+                    record = [unicodedata.normalize("NFC", v) for v in record]
                 yield start, record
+            if stray_bytes_read() != stray:
+                with open(path, "rb") as lines:
+                    _stray_note(info, stray_bytes_read() - stray, lines)
         except csv.Error as exc:
             raise InputError(f"{path}: not a readable CSV file (line {previous + 1}: {_first_line(exc)})") from None
         except UnicodeError as exc:

@@ -7,14 +7,16 @@ The character tables live in ``data/legacy_tcvn3.tsv`` and ``data/legacy_vni.tsv
 
 from __future__ import annotations
 
+import codecs
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from importlib import resources
 
 import pandas as pd
 
-__all__ = ["detect_legacy", "convert_legacy", "convert_legacy_column", "reads_as_windows_1258"]
+__all__ = ["STRAY_BYTES", "detect_legacy", "convert_legacy", "convert_legacy_column", "reads_as_windows_1258", "stray_bytes_read"]
 
 _VIETNAMESE_ONLY = re.compile(r"[ăĂđĐĩĨũŨơƠưƯ\u1ea0-\u1ef9]")
 # Characters that never occur in Unicode Vietnamese but are frequent in each legacy encoding.
@@ -60,6 +62,28 @@ def reads_as_windows_1258(sample: bytes) -> bool:
         return False
     vietnamese = sum(bool(_VIETNAMESE_LETTERS.match(ch)) for ch in letters)
     return vietnamese >= 0.95 * len(letters)
+
+
+STRAY_BYTES = "petition_nlp.stray-1258"
+"""Codec error handler for UTF-8 text: a byte that is not UTF-8 (a row pasted from a file saved in
+Windows-1258) is read as Windows-1258 — the one letter it most likely is — instead of "\ufffd"."""
+_stray = threading.local()
+
+
+def _stray_bytes(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    _stray.count = stray_bytes_read() + len(bad)
+    return bad.decode("cp1258", errors="replace"), error.end
+
+
+codecs.register_error(STRAY_BYTES, _stray_bytes)
+
+
+def stray_bytes_read() -> int:
+    """Bytes :data:`STRAY_BYTES` has read so far in this thread (take the difference around a read)."""
+    return getattr(_stray, "count", 0)
 
 
 def convert_legacy(text: str, encoding: str) -> str:
