@@ -181,6 +181,26 @@ def test_documents_keep_letterhead_and_signature_out_with_a_note(office) -> None
     assert set(frame["table"]) == {2}
 
 
+def test_questions_numbered_by_a_label_are_items(tmp_path) -> None:
+    # "Câu 1:", "Câu hỏi số 2.", "Kiến nghị 3:" … number the petitions of many Word reports
+    import docx
+
+    labels = ["Câu 1:", "Câu hỏi số 2.", "Kiến nghị 3:", "Ý kiến 4 -", "Cau hoi 5:"]
+    texts = make_office_files.PETITIONS[:5]
+    doc = docx.Document()
+    make_office_files._docx_letterhead(doc)
+    doc.add_paragraph("I. LĨNH VỰC NHÀ Ở")
+    for label, text in zip(labels, texts):
+        doc.add_paragraph(f"{label} {text}")
+        doc.add_paragraph("Trả lời: Sở Xây dựng đã có văn bản hướng dẫn.")  # the answers of a Q&A report are not items
+    doc.add_paragraph("Kiến nghị 3 điểm sau đây cần được làm rõ.")  # a sentence, not a label
+    make_office_files._docx_signature(doc)
+    doc.save(tmp_path / "questions.docx")
+    frame, info = read_table(tmp_path / "questions.docx")
+    assert frame["text"].tolist() == texts
+    assert info.paragraphs_left_out >= 10
+
+
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> tuple[Path, dict]:
     folder = tmp_path_factory.mktemp("hostile_office")

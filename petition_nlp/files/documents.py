@@ -37,7 +37,12 @@ from petition_nlp.files.layout import Table, _is_header_word, build_table, dedup
 
 __all__ = ["Document", "read_docx", "read_pdf", "paragraph_item"]
 
-_MARKER = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,3})*\s*[.)]|[a-zđ]\s*\)|[-+•–*·▪●○◦])\s+(?=\S)", re.IGNORECASE)
+_MARKER = re.compile(
+    r"^\s*(?:\d{1,3}(?:\.\d{1,3})*\s*[.)]|[a-zđ]\s*\)|[-+•–*·▪●○◦]"
+    # a numbered label: "Câu 1:", "Câu hỏi số 2.", "Kiến nghị 3:", "Ý kiến 4 -", "Đề xuất 5)" (also without diacritics)
+    r"|(?:c[aâ]u(?:\s+h[oỏ]i)?|ki[eế]n\s+ngh[iị]|[yý]\s+ki[eế]n|đ[eề]\s+xu[aấ]t|de\s+xuat)\s+(?:s[oố]\s+)?\d{1,3}\s*[.:)\-–])\s+(?=\S)",
+    re.IGNORECASE,
+)
 _ROMAN = re.compile(r"^\s*[IVXLC]{1,6}\s*[.)\-–]\s*\S")
 _SENTENCE_END = re.compile(r"[.!?…;:]\s*[\"”»)]?\s*$")
 MAX_PAGES = 2000
