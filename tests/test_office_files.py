@@ -201,6 +201,70 @@ def test_questions_numbered_by_a_label_are_items(tmp_path) -> None:
     assert info.paragraphs_left_out >= 10
 
 
+MERGED_TEXTS = make_office_files.PETITIONS[20:23]
+
+
+def _merged_down_xlsx(path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["STT", "Đơn vị", "Nội dung kiến nghị"])
+    ws.append([1, "CĐCS Cty A", MERGED_TEXTS[0]])
+    ws.append([2, "CĐCS Cty B", MERGED_TEXTS[1]])
+    ws.append([None, None, None])  # row 4: the petition of row 3 merged down over it, STT and unit too
+    ws.append([3, None, MERGED_TEXTS[2]])  # row 5: its unit merged down from row 3 (the same union, another petition)
+    for ref in ("A3:A4", "C3:C4", "B3:B5"):
+        ws.merge_cells(ref)
+    book.save(path)
+
+
+def _merged_down_xls(path: Path) -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    ws = book.add_sheet("KCN")
+    for c, name in enumerate(["STT", "Đơn vị", "Nội dung kiến nghị"]):
+        ws.write(0, c, name)
+    ws.write(1, 0, 1), ws.write(1, 1, "CĐCS Cty A"), ws.write(1, 2, MERGED_TEXTS[0])
+    ws.write_merge(2, 3, 0, 0, 2)
+    ws.write_merge(2, 4, 1, 1, "CĐCS Cty B")
+    ws.write_merge(2, 3, 2, 2, MERGED_TEXTS[1])
+    ws.write(4, 0, 3), ws.write(4, 2, MERGED_TEXTS[2])
+    book.save(str(path))
+
+
+def _merged_down_docx(path: Path) -> None:
+    import docx
+
+    doc = docx.Document()
+    table = doc.add_table(rows=5, cols=3)
+    for c, name in enumerate(["STT", "Đơn vị", "Nội dung kiến nghị"]):
+        table.cell(0, c).text = name
+    for r, (n, unit, text) in enumerate([(1, "CĐCS Cty A", MERGED_TEXTS[0]), (2, "CĐCS Cty B", MERGED_TEXTS[1]), (3, "", MERGED_TEXTS[2])]):
+        row = r + 1 if r < 2 else 4
+        table.cell(row, 0).text, table.cell(row, 2).text = str(n), text
+        if unit:
+            table.cell(row, 1).text = unit
+    for c in (0, 2):
+        table.cell(2, c).merge(table.cell(3, c))
+    table.cell(2, 1).merge(table.cell(4, 1))
+    doc.save(path)
+
+
+@pytest.mark.parametrize("name, make", [("merged.xlsx", _merged_down_xlsx), ("merged.xls", _merged_down_xls), ("merged.docx", _merged_down_docx)])
+def test_a_petition_merged_down_over_two_rows_is_one_petition(tmp_path, name, make) -> None:
+    make(tmp_path / name)
+    frame, info = read_table(tmp_path / name)
+    assert frame["Nội dung kiến nghị"].tolist() == MERGED_TEXTS
+    assert frame["Đơn vị"].tolist() == ["CĐCS Cty A", "CĐCS Cty B", "CĐCS Cty B"]  # a unit merged over two petitions fills both
+    assert frame["source_row"].tolist() == [2, 3, 5]
+    assert [n for n in info.notes if "merged down" in n] == [
+        ("table 1: " if name.endswith(".docx") else "")
+        + "1 row (4) only continuing cells merged down from the row above, read as part of it (not as another petition)"
+    ]
+
+
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> tuple[Path, dict]:
     folder = tmp_path_factory.mktemp("hostile_office")

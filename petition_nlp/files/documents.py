@@ -94,12 +94,16 @@ def _is_heading(text: str) -> bool:
     return bool(letters) and all(ch.isupper() for ch in letters)
 
 
-def _table_from_grid(grid: list[list[str]], number: int, doc: Document, text_names, text_column) -> None:
+def _table_from_grid(
+    grid: list[list[str]], number: int, doc: Document, text_names, text_column, numbers: list[int] | None = None
+) -> None:
+    """A document's table as a petition table (``numbers``: each grid row's row in the table)."""
+    numbers = numbers or list(range(1, len(grid) + 1))
     grid = [[" ".join(c.split()) if "\n" not in c else "\n".join(" ".join(ln.split()) for ln in c.splitlines() if ln.strip()) for c in row] for row in grid]
     if not any(any(r) for r in grid):
         doc.skipped_tables.append((number, "empty"))
         return
-    table = build_table(grid, list(range(1, len(grid) + 1)), text_column=text_column, text_names=text_names)
+    table = build_table(grid, numbers, text_column=text_column, text_names=text_names)
     if table.text_column is None or not table.rows:
         doc.skipped_tables.append((number, "no column of petition texts"))
         return
@@ -178,8 +182,8 @@ def read_docx(path: Path, raw: bytes, *, text_names, text_column: str | None = N
                 _add_paragraph(doc, paragraph_number, block.text, numbered, plain)
             elif isinstance(block, DocxTable):
                 table_number += 1
-                grid = [[cell.text.strip() for cell in row.cells] for row in block.rows]
-                _table_from_grid(grid, table_number, doc, text_names, text_column)
+                grid, numbers = _docx_grid(block, table_number, doc)
+                _table_from_grid(grid, table_number, doc, text_names, text_column, numbers)
     except Exception as exc:  # noqa: BLE001
         from petition_nlp.files.io import InputError
 
@@ -187,6 +191,28 @@ def read_docx(path: Path, raw: bytes, *, text_names, text_column: str | None = N
             raise
         raise _error(path, f"corrupt .docx document ({_first_line(exc)})") from None
     return _finish(doc, plain, path, "document")
+
+
+def _docx_grid(table: Any, number: int, doc: Document) -> tuple[list[list[str]], list[int]]:
+    """A Word table's cell texts (a merged cell's text in each cell it covers) and row numbers,
+    without the rows that only continue cells merged down from the row above (a petition cell
+    merged over two rows is one petition, not two; a note names them)."""
+    grid, numbers, continued = [], [], []
+    for r, row in enumerate(table.rows, start=1):
+        cells = [cell.text.strip() for cell in row.cells]
+        flags = [flag for tc in row._tr.tc_lst for flag in [tc.vMerge == "continue"] * tc.grid_span]
+        if r > 1 and len(flags) == len(cells) and any(cells) and all(f for f, c in zip(flags, cells) if c):
+            continued.append(r)
+            continue
+        grid.append(cells)
+        numbers.append(r)
+    if continued:
+        doc.notes.append(
+            f"table {number}: {len(continued)} row{'' if len(continued) == 1 else 's'} ({', '.join(map(str, continued[:10]))}"
+            f"{' …' if len(continued) > 10 else ''}) only continuing cells merged down from the row above, read as part of it "
+            "(not as another petition)"
+        )
+    return grid, numbers
 
 
 def read_pdf(path: Path, raw: bytes, *, text_names, text_column: str | None = None) -> Document:

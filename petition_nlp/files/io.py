@@ -250,8 +250,8 @@ def _check_text(text: str, path: Path) -> None:
 
 
 def _errors(codec: str) -> str:
-    """How bytes the codec cannot read are read (UTF-16 must be whole)."""
-    return "strict" if codec.startswith("utf-16") else STRAY_BYTES if codec.startswith("utf-8") else "replace"
+    """How bytes the codec cannot read are read: in UTF-8 as Windows-1258, else as "\ufffd"."""
+    return STRAY_BYTES if codec.startswith("utf-8") else "replace"
 
 
 def _stray_note(info: TableInfo, stray: int, lines: Iterable[bytes]) -> None:
@@ -278,7 +278,7 @@ def _decode(raw: bytes, path: Path, info: TableInfo) -> str:
     codec = _sniff_encoding(raw[:65536], path, info)
     before = stray_bytes_read()
     try:
-        text = raw.decode(codec, errors=_errors(codec))
+        text = raw.decode(codec, errors="strict" if codec.startswith("utf-16") else _errors(codec))
     except UnicodeDecodeError:
         raise InputError(f"{path}: broken UTF-16 text") from None
     _stray_note(info, stray_bytes_read() - before, [raw])
@@ -607,6 +607,7 @@ def _read_document(path: Path, raw: bytes, info: TableInfo, *, text_column: str 
     for number, reason in doc.skipped_tables:
         info.skipped_sheets[f"table {number}"] = reason
         info.notes.append(f"table {number} skipped: {reason}")
+    info.notes.extend(doc.notes)
     if doc.tables:
         info.header_row = doc.tables[0][1].header_rows[0]
     items = sum(1 for kind, _ in doc.order if kind == "item")
@@ -618,7 +619,8 @@ def _read_document(path: Path, raw: bytes, info: TableInfo, *, text_column: str 
         info.paragraphs_left_out = len(doc.left_out)
         quoted = ", ".join(f"'{t[:40]}'" for t in doc.left_out[:3])
         info.notes.append(
-            f"{_plural(len(doc.left_out), 'paragraph')} that are not numbered or bulleted items left out "
+            f"{_plural(len(doc.left_out), 'paragraph')} that "
+            f"{'is not a numbered or bulleted item' if len(doc.left_out) == 1 else 'are not numbered or bulleted items'} left out "
             f"(letterhead, title, headings, signature): {quoted}{', ...' if len(doc.left_out) > 3 else ''}"
         )
     if text_column is not None and not doc.tables and items:

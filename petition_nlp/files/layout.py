@@ -95,16 +95,21 @@ def cell_text(value: Any) -> str:
     return "" if text in ("nan", "NaT", "<NA>", "None") else text.strip()
 
 
-def fill_merged(grid: list[list[str]], ranges: Iterable[tuple[int, int, int, int]]) -> int:
+def fill_merged(grid: list[list[str]], ranges: Iterable[tuple[int, int, int, int]]) -> tuple[int, list[int]]:
     """Copy each merged range's top-left value over the range, in place.
 
     ``ranges`` are ``(first_row, first_col, last_row, last_col)``, 0-based and inclusive.
     Ranges are clipped to the grid (a hostile "merge A1:XFD1048576" costs nothing beyond
     the cells that exist); a range holding other values besides its top-left one is not a
     real merge (a spreadsheet keeps only the top-left value) and is left alone, and so is
-    everything past a budget of a few times the grid's cells. Returns how many ranges applied.
+    everything past a budget of a few times the grid's cells.
+
+    Returns how many ranges applied, and the rows (0-based) that only continue the row above: every
+    value they hold was filled from a range starting higher up (a petition cell merged down over
+    two rows to make room), so they are part of that row, not another record to count twice.
     """
     applied = 0
+    continued: set[tuple[int, int]] = set()  # cells filled from a range starting on a row above
     n_rows = len(grid)
     width = max((len(r) for r in grid), default=0)
     budget = 4 * n_rows * max(width, 1) + 10_000
@@ -128,9 +133,12 @@ def fill_merged(grid: list[list[str]], ranges: Iterable[tuple[int, int, int, int
             if c >= len(row):
                 row.extend([""] * (c + 1 - len(row)))
             row[c] = value
+            if r > r0:
+                continued.add((r, c))
         if budget <= 0:
             break
-    return applied
+    rows = sorted({r for r, _ in continued})
+    return applied, [r for r in rows if all((r, c) in continued for c, v in enumerate(grid[r]) if v.strip())]
 
 
 def _is_header_word(cell_key: str) -> bool:

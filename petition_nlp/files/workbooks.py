@@ -137,6 +137,26 @@ def _formula_note(refs: list[str], grid: list[list[str]], numbers: list[int]) ->
             "and save it, then read it again")
 
 
+def _fill_merged(
+    grid: list[list[str]], numbers: list[int], ranges: list[tuple[int, int, int, int]], notes: list[str]
+) -> tuple[int, list[list[str]], list[int]]:
+    """:func:`fill_merged`, then the rows that only continue the row above taken out (a note names
+    them); returns the ranges applied, the grid and its row numbers."""
+    if not grid:
+        return 0, grid, numbers
+    merged, continued = fill_merged(grid, ranges)
+    if continued:
+        gone = set(continued)
+        shown = ", ".join(str(numbers[r]) for r in continued[:10]) + (f" and {len(continued) - 10} more" if len(continued) > 10 else "")
+        notes.append(
+            f"{len(continued)} row{'' if len(continued) == 1 else 's'} ({shown}) only continuing cells merged down from "
+            "the row above, read as part of it (not as another petition)"
+        )
+        grid = [row for r, row in enumerate(grid) if r not in gone]
+        numbers = [n for r, n in enumerate(numbers) if r not in gone]
+    return merged, grid, numbers
+
+
 def read_xlsx(path: Path, raw: bytes) -> list[Sheet]:
     """Every worksheet of an ``.xlsx`` workbook (values as last saved by Excel; formulas are
     never evaluated, macros never run)."""
@@ -167,7 +187,7 @@ def read_xlsx(path: Path, raw: bytes) -> list[Sheet]:
                 note = _formula_note(_uncached_formulas(book._archive, member), grid, numbers)
                 notes += [note] if note else []
             if member and grid:
-                merged = fill_merged(grid, _merged_ranges(book._archive, member))
+                merged, grid, numbers = _fill_merged(grid, numbers, _merged_ranges(book._archive, member), notes)
             hidden = getattr(ws, "sheet_state", "visible") != "visible"
             sheets.append(Sheet(ws.title, grid, numbers, hidden=hidden, merged=merged, notes=notes))
     except Exception as exc:  # noqa: BLE001
@@ -221,8 +241,9 @@ def read_xls(path: Path, raw: bytes) -> list[Sheet]:
                 grid.append(row)
             grid = _trim(grid)
             ranges = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in ws.merged_cells]
-            merged = fill_merged(grid, ranges) if grid else 0
-            sheets.append(Sheet(ws.name, grid, list(range(1, len(grid) + 1)), hidden=ws.visibility != 0, merged=merged))
+            notes = []
+            merged, grid, numbers = _fill_merged(grid, list(range(1, len(grid) + 1)), ranges, notes)
+            sheets.append(Sheet(ws.name, grid, numbers, hidden=ws.visibility != 0, merged=merged, notes=notes))
             book.unload_sheet(index)
     except Exception as exc:  # noqa: BLE001
         raise _error(path, f"corrupt .xls workbook ({_first_line(exc)})") from None
