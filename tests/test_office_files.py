@@ -265,6 +265,24 @@ def test_a_petition_merged_down_over_two_rows_is_one_petition(tmp_path, name, ma
     ]
 
 
+def test_a_section_row_under_the_header_is_not_a_second_header_row(tmp_path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["STT", "Đơn vị", "Nội dung kiến nghị"])
+    ws.append(["I", "LĨNH VỰC NHÀ Ở", None])  # a topic section, merged across unit and text
+    ws.append([1, "CĐCS Cty A", MERGED_TEXTS[0]])
+    ws.append(["II", "LĨNH VỰC BẢO HIỂM XÃ HỘI", None])
+    ws.append([2, "CĐCS Cty B", MERGED_TEXTS[1]])
+    ws.merge_cells("B2:C2")
+    ws.merge_cells("B4:C4")
+    book.save(tmp_path / "sections.xlsx")
+    frame, info = read_table(tmp_path / "sections.xlsx")
+    assert info.header_rows == {"Sheet": (1,)} and info.text_column == "Nội dung kiến nghị"
+    assert frame["Nội dung kiến nghị"].tolist() == ["LĨNH VỰC NHÀ Ở", MERGED_TEXTS[0], "LĨNH VỰC BẢO HIỂM XÃ HỘI", MERGED_TEXTS[1]]
+
+
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> tuple[Path, dict]:
     folder = tmp_path_factory.mktemp("hostile_office")

@@ -262,7 +262,9 @@ def _with_second_row(grid: list[list[str]], choice: HeaderChoice) -> HeaderChoic
         j < len(top) and top[j] and ((j > 0 and top[j - 1] == top[j]) or (j + 1 < len(top) and top[j + 1] == top[j]))
         for j in new
     )
-    known = sum(_is_header_word(key(second[j])) for j in new)
+    # header words among the new names, each counted once: a section row ("II | LĨNH VỰC BẢO HIỂM"
+    # merged across the columns) repeats one name, a second header row names each column its own way
+    known = sum(_is_header_word(key(name)) for name in {second[j] for j in new})
     if spanned or known >= 2:
         return HeaderChoice(i, 2, choice.found)
     return choice
