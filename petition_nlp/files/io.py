@@ -772,6 +772,25 @@ def split_items_intro(value: str, items: list[str]) -> bool:
     return not _ITEM.match(first)
 
 
+def _unit_headings(frame: pd.DataFrame, column: str, info: TableInfo, carry: str | None = None) -> tuple[pd.DataFrame, str | None]:
+    """With no unit column, the units named by heading lines (:mod:`petition_nlp.files.units`) as
+    a column of their own, with a note; returns the frame and the unit to carry into the next
+    chunk (``None``: the table has no unit headings; pass it back for every later chunk)."""
+    from petition_nlp.files.units import carry_unit_headings
+
+    first = carry is None
+    if first and detect_unit_column(frame, text_column=column) is not None:
+        return frame, None
+    if not first and not carry:
+        return frame, carry
+    content = [c for c in frame.columns if c not in PROVENANCE_COLUMNS and c != column]
+    frame, headings, carry = carry_unit_headings(frame, column, columns=content, carry=carry or "", section="sheet")
+    if first and headings:
+        quoted = ", ".join(f"'{h[:40]}'" for h in headings[:2]) + (", …" if len(headings) > 2 else "")
+        info.notes.append(f"no unit column, but {len(headings)} unit headings ({quoted}) name the unit of the rows below them: column added")
+    return frame, (carry if headings or not first else None)
+
+
 def _finish_notes(info: TableInfo, frame: pd.DataFrame | None, text_column: str | None, given: bool, split: bool) -> None:
     if text_column is not None and not given:
         info.notes.append(f"text column: '{text_column}' (--text-column to choose another)")
@@ -826,13 +845,16 @@ def iter_table(
     first = _tidy(first, info)
     column = resolve_text_column(first, text_column, source=file)
     info.text_column = column
+    first, carry = _unit_headings(first, column, info)
     _finish_notes(info, first, column, text_column is not None, split_items)
 
     def generate() -> Iterator[pd.DataFrame]:
+        nonlocal carry
         produced = 0
         for number, chunk in enumerate(itertools_chain(first, chunks)):
             if number:
                 chunk = _tidy(chunk, info)
+                chunk, carry = _unit_headings(chunk, column, info, carry if carry is not None else "")
             chunk = _split_cells(chunk, column, info, split_items)
             if len(chunk):
                 produced += len(chunk)
@@ -909,6 +931,7 @@ def read_table(
     column = info.text_column if info.text_column in frame.columns and text_column is None else None
     column = column or resolve_text_column(frame, text_column, source=file)
     info.text_column = column
+    frame, _ = _unit_headings(frame, column, info)
     _finish_notes(info, frame, column, text_column is not None, split_items)
     frame = _split_cells(frame, column, info, split_items)
     _items_note(info, split_items)

@@ -1,0 +1,97 @@
+"""Unit headings: a report that lists its petitions unit by unit, under a line naming the unit.
+
+Federation reports often have no unit column: a numbered paragraph or a section row names the
+grassroots union ("1. CĐCS Công ty TNHH May Hòa Bình:"), its petitions follow as bullets or rows,
+then the next unit. Without the unit, nothing can count how many units raised an issue. When a table
+has no unit column and at least :data:`MIN_HEADINGS` such lines, :func:`carry_unit_headings` gives
+every row the unit of the heading above it, in a column of its own.
+
+A heading names a union, a firm or another employer (:data:`UNIT_WORDS`), is short, and asks for
+nothing (no petition cue such as "đề nghị", no question mark); it ends with a colon unless it names a
+union itself ("CĐCS …", "Công đoàn …"), since "Công ty nợ BHXH 6 tháng" is a petition about a firm.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from petition_nlp.files.layout import key
+
+__all__ = ["UNIT_COLUMN", "MIN_HEADINGS", "unit_heading", "carry_unit_headings"]
+
+UNIT_COLUMN = "Đơn vị"
+"""Name of the column the headings fill (``"Đơn vị (tiêu đề)"`` when the table has an "Đơn vị")."""
+MIN_HEADINGS = 2
+MAX_WORDS = 16
+
+UNIONS = ("cdcs", "cong doan co so", "cong doan", "ban chap hanh cong doan", "bch cong doan")
+UNIT_WORDS = UNIONS + (
+    "cty", "cong ty", "tong cong ty", "doanh nghiep", "nha may", "xi nghiep", "chi nhanh", "hop tac xa",
+    "truong", "benh vien", "trung tam", "khu cong nghiep", "kcn",
+)
+"""How a heading begins (compared without diacritics, in lower case)."""
+CUES = (
+    "de nghi", "kien nghi", "de xuat", "yeu cau", "xin ", "mong ", "tai sao", "vi sao", "bao gio", "co duoc",
+    "khong ", "chua ", "cham ", "no bhxh", "no luong",
+)
+"""Words a petition uses and a unit's name does not."""
+_MARKER = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,3})*|[IVXLC]{1,6}|[a-zđ])\s*[.)\-–]\s+", re.IGNORECASE)
+
+
+def unit_heading(text: Any) -> str | None:
+    """The unit a heading line names ("CĐCS Công ty TNHH May Hòa Bình"), or ``None``."""
+    if not isinstance(text, str):
+        return None
+    line = " ".join(_MARKER.sub("", text.strip(), count=1).split())
+    colon = line.endswith(":")
+    name = line.rstrip(":").strip()
+    words = key(name)
+    if not words or "?" in name or len(name.split()) > MAX_WORDS:
+        return None
+    if not any(words == w or words.startswith(w + " ") for w in UNIT_WORDS):
+        return None
+    if any(cue in f" {words} " for cue in CUES):
+        return None
+    if not colon and not any(words.startswith(w + " ") for w in UNIONS):
+        return None
+    return name
+
+
+def carry_unit_headings(
+    frame: pd.DataFrame, text_column: Any, *, columns: list[Any] | None = None, carry: str = "", section: Any = None
+) -> tuple[pd.DataFrame, list[str], str]:
+    """``frame`` with a unit column filled from the headings above each row, the headings found and
+    the unit to carry into the next chunk of the same table.
+
+    A row's heading is read from ``text_column``, or when that cell is empty, from the first
+    non-empty cell of ``columns`` (a section row written in the STT column). ``carry``: the unit of
+    the last heading of the previous chunk; ``section``: a column (the workbook's ``sheet``) whose
+    change ends a heading's reach. The frame is returned unchanged (and no headings) when fewer
+    than :data:`MIN_HEADINGS` are found and nothing is carried."""
+    columns = columns if columns is not None else [c for c in frame.columns if c != text_column]
+    texts = frame[text_column].tolist()
+    others = frame[columns].to_numpy(dtype=object) if columns else None
+    sections = frame[section].tolist() if section is not None and section in frame.columns else [None] * len(frame)
+    units: list[str] = []
+    headings: list[str] = []
+    current = carry
+    for i, cell in enumerate(texts):
+        if i and sections[i] != sections[i - 1]:
+            current = ""
+        text = cell if isinstance(cell, str) and cell.strip() else ""
+        if not text and others is not None:
+            text = next((v for v in others[i] if isinstance(v, str) and v.strip()), "")
+        name = unit_heading(text)
+        if name:
+            headings.append(name)
+            current = name
+        units.append(current)
+    if len(headings) < MIN_HEADINGS and not carry:
+        return frame, [], carry
+    name = UNIT_COLUMN if UNIT_COLUMN not in frame.columns else f"{UNIT_COLUMN} (tiêu đề)"
+    out = frame.copy()
+    out.insert(list(frame.columns).index(text_column), name, units)
+    return out, headings, current

@@ -1,0 +1,119 @@
+"""Reports that list their petitions unit by unit under a heading naming the unit (no unit column)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from conftest import run_cli
+from petition_nlp.files.io import iter_table, read_table
+from petition_nlp.files.units import unit_heading
+
+UNIT_A, UNIT_B = "CĐCS Công ty TNHH May Hòa Bình", "CĐCS Công ty CP Điện tử Sao Mai"
+OWED = ["Đề nghị công ty đóng BHXH đầy đủ cho công nhân, không để nợ nhiều tháng.",
+        "Công ty nợ tiền bảo hiểm xã hội sáu tháng, đề nghị cơ quan BHXH thanh tra."]
+MEAL = "Đề nghị tăng tiền ăn ca lên 30.000 đồng một suất."
+CLASS = "Xin mở lớp học nghề hàn buổi tối cho công nhân."
+
+
+@pytest.mark.parametrize("line, unit", [
+    ("1. CĐCS Công ty TNHH May Hòa Bình:", "CĐCS Công ty TNHH May Hòa Bình"),
+    ("CĐCS Công ty CP Điện tử Sao Mai", "CĐCS Công ty CP Điện tử Sao Mai"),
+    ("II - Công ty TNHH Hanwoo Vina (KCN Yên Bình):", "Công ty TNHH Hanwoo Vina (KCN Yên Bình)"),
+    ("a) Công đoàn Trường THPT Lê Lợi", "Công đoàn Trường THPT Lê Lợi"),
+    ("cdcs cty may Viet Tien:", "cdcs cty may Viet Tien"),
+    ("Công ty nợ BHXH 6 tháng", None),  # a petition about a firm, not a heading
+    ("Công ty TNHH ABC:", "Công ty TNHH ABC"),
+    ("Cty em nợ lương 2 tháng:", None),
+    ("Công đoàn cơ sở chưa quan tâm đến công nhân", None),
+    ("Công ty có được trả lương ngày lễ không?", None),
+    ("II. LĨNH VỰC BẢO HIỂM", None),
+    ("Đề nghị CĐCS Công ty A đối thoại với công nhân", None),
+])
+def test_a_heading_names_a_unit_and_asks_for_nothing(line, unit) -> None:
+    assert unit_heading(line) == unit
+
+
+def _word_report(path) -> None:
+    import docx
+
+    doc = docx.Document()
+    doc.add_paragraph("TỔNG HỢP KIẾN NGHỊ CỦA CÁC CĐCS")
+    doc.add_paragraph(f"1. {UNIT_A}:")
+    doc.add_paragraph(f"- {OWED[0]}")
+    doc.add_paragraph(f"- {MEAL}")
+    doc.add_paragraph(f"2. {UNIT_B}:")
+    doc.add_paragraph(f"- {CLASS}")
+    doc.add_paragraph(f"- {OWED[1]}")
+    doc.save(path)
+
+
+def test_a_word_report_listed_unit_by_unit_counts_units(tmp_path) -> None:
+    _word_report(tmp_path / "units.docx")
+    frame, info = read_table(tmp_path / "units.docx")
+    assert frame["text"].tolist() == [f"{UNIT_A}:", OWED[0], MEAL, f"{UNIT_B}:", CLASS, OWED[1]]
+    assert frame["Đơn vị"].tolist() == [UNIT_A] * 3 + [UNIT_B] * 3
+    assert info.unit_column == "Đơn vị"
+    assert any("2 unit headings" in note for note in info.notes)
+    out = tmp_path / "shortlist.csv"
+    result = run_cli("shortlist", tmp_path / "units.docx", "-n", "3", "-o", out)
+    assert result.exit_code == 0, result.output
+    shortlist = pd.read_csv(out, dtype=str, keep_default_na=False)
+    owed = shortlist[shortlist["category"] == "social_insurance"].iloc[0]
+    assert (owed["represents"], owed["unit_count"]) == ("2", "2")  # one issue, raised by both units
+    assert set(owed["units"].split("; ")) == {UNIT_A, UNIT_B}
+
+
+def test_section_rows_of_a_sheet_name_the_units_and_each_sheet_starts_afresh(tmp_path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "KCN Yên Bình"
+    first.append(["STT", "Nội dung kiến nghị"])
+    first.append([f"I. {UNIT_A}", None])
+    first.merge_cells("A2:B2")
+    first.append([1, OWED[0]])
+    first.append([f"II. {UNIT_B}", None])  # not merged: the heading is in the STT column only
+    first.append([1, CLASS])
+    second = book.create_sheet("KCN Điềm Thụy")
+    second.append(["STT", "Nội dung kiến nghị"])
+    second.append([1, MEAL])  # above any heading of this sheet: no unit
+    second.append(["I. CĐCS Công ty TNHH Dệt Hoàng Sơn", None])
+    second.append([1, OWED[1]])
+    second.append(["II. CĐCS Công ty CP Phú Bình", None])
+    second.append([1, CLASS])
+    book.save(tmp_path / "zones.xlsx")
+    frame, _ = read_table(tmp_path / "zones.xlsx")
+    petitions = frame[frame["STT"] == "1"]
+    assert petitions["Đơn vị"].tolist() == [UNIT_A, UNIT_B, "", "CĐCS Công ty TNHH Dệt Hoàng Sơn", "CĐCS Công ty CP Phú Bình"]
+
+
+def test_a_csv_carries_its_unit_across_chunks(tmp_path) -> None:
+    rows = ["STT,Nội dung kiến nghị", f'"",{UNIT_A}:']
+    rows += [f'{k},"{OWED[0]} ({k})"' for k in range(1, 6)]
+    rows += [f'"",{UNIT_B}:']
+    rows += [f'{k},"{CLASS} ({k})"' for k in range(1, 6)]
+    path = tmp_path / "units.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    info, chunks = iter_table(path, chunk_rows=3)
+    frame = pd.concat(list(chunks), ignore_index=True)
+    assert frame["Đơn vị"].tolist() == [UNIT_A] * 6 + [UNIT_B] * 6
+    assert info.unit_column == "Đơn vị"
+
+
+def test_a_table_with_a_unit_column_is_left_alone(tmp_path) -> None:
+    path = tmp_path / "units.csv"
+    path.write_text(
+        f"Đơn vị,Nội dung kiến nghị\nCĐCS A,{UNIT_A}:\nCĐCS A,\"{OWED[0]}\"\nCĐCS B,{UNIT_B}:\nCĐCS B,{CLASS}\n", encoding="utf-8"
+    )
+    frame, info = read_table(path)
+    assert frame["Đơn vị"].tolist() == ["CĐCS A", "CĐCS A", "CĐCS B", "CĐCS B"]
+    assert "Đơn vị (tiêu đề)" not in frame.columns and not any("unit headings" in n for n in info.notes)
+
+
+def test_one_heading_is_not_enough(tmp_path) -> None:
+    path = tmp_path / "one.txt"
+    path.write_text(f"{UNIT_A}:\n{OWED[0]}\n{MEAL}\n", encoding="utf-8")
+    frame, info = read_table(path)
+    assert list(frame.columns) == ["text", "source_row"] and info.unit_column is None
