@@ -58,6 +58,17 @@ FURNITURE = [
     ("III. Về tiền lương và thu nhập", "heading"),
     ("Mục 3: An toàn vệ sinh lao động", "heading"),
     ("Phụ lục 2 - Danh mục ý kiến đã trả lời", "heading"),
+    # the report's own framing: introduction, conclusion, a closing request with no content of its own
+    ("Thực hiện Kế hoạch số 12/KH-LĐLĐ ngày 05/01/2026 của Ban Thường vụ Liên đoàn Lao động tỉnh về tổ chức Hội nghị "
+     "đối thoại, Ban Thường vụ tổng hợp ý kiến như sau:", "report_frame"),
+    ("Qua tổng hợp từ 45 công đoàn cơ sở, có 145 ý kiến, kiến nghị của công nhân lao động, cụ thể như sau:", "report_frame"),
+    ("Ban Thường vụ LĐLĐ tỉnh tổng hợp, báo cáo các ý kiến, kiến nghị của CNLĐ như sau:", "report_frame"),
+    ("Trên đây là tổng hợp ý kiến, kiến nghị của công nhân lao động gửi tới Hội nghị đối thoại", "report_frame"),
+    ("Ban Thường vụ Liên đoàn Lao động tỉnh trân trọng báo cáo./.", "report_frame"),
+    ("Liên đoàn Lao động tỉnh kính báo cáo.", "report_frame"),
+    ("Kính đề nghị Ủy ban nhân dân tỉnh xem xét, chỉ đạo các sở ngành trả lời", "report_frame"),
+    ("Đề nghị các sở, ngành liên quan nghiên cứu, trả lời để công nhân được biết.", "report_frame"),
+    ("Kính đề nghị UBND tỉnh, các sở ngành quan tâm giải quyết kịp thời.", "report_frame"),
     ("Hướng dẫn: mỗi dòng ghi một ý kiến", "instruction"),
     ("- Ban Tuyên giáo (để biết);", "recipients"),
     ("Không có vướng mắc gì", "no_opinion"),
@@ -174,6 +185,15 @@ PETITIONS = [
     "Tổ trưởng Tổ 4 ép chỉ tiêu 300 sản phẩm",
     "Đội xe đưa đón Công ty đến trễ 30 phút",
     "Ban Giám đốc hứa tăng lương từ Tết nhưng im lặng",
+    # requests addressed like a report's closing, but with content of their own
+    "Kính đề nghị UBND tỉnh xem xét đầu tư xây nhà ở xã hội cho công nhân",
+    "Đề nghị các sở ngành liên quan sớm giải quyết tình trạng nợ BHXH",
+    "Đề nghị UBND tỉnh chỉ đạo các sở ngành kiểm tra việc công ty nợ lương",
+    "Kính đề nghị các cơ quan chức năng vào cuộc xử lý dứt điểm tình trạng trộm cắp ở khu trọ",
+    "Đề nghị các cấp công đoàn quan tâm hơn nữa đến đời sống công nhân",
+    "Thực hiện Nghị quyết 68, đề nghị tỉnh hỗ trợ tiền thuê nhà cho công nhân",
+    "Trong năm 2025 công ty đã cắt thưởng Tết như sau: công nhân chỉ được 500 nghìn",
+    "Qua 3 năm làm việc tôi chưa được tăng lương, đề nghị giải quyết",
 ]
 
 

@@ -72,6 +72,9 @@ _LONG_OPENING = re.compile(
     r"thong nhat|hoan toan|co ban|tan thanh|khong|ko|chua|tm|kt|tl|tuq|t/m|k/t|thong bao|ke hoach|to trinh|"
     r"quyet dinh|ket qua|ket luan|tra loi|ghi chu|chu thich|bieu mau|luu y|chu y|nguon|ve viec|anh/chi|cau|"
     r"dau thoi gian|huong dan|mau phieu|ky ten|"
+    # the report's framing (report_frame): its introduction, conclusion and content-free closing request
+    r"thuc hien|trien khai|qua|sau khi|tu ngay|trong|nham|de chuan bi|chuan bi|tren day|kinh|rat mong|"
+    r"(de nghi|kien nghi) (cac|uy ban|ubnd|thuong truc|ban thuong vu|tinh uy|thanh uy|lanh dao|co quan|hdnd|hoi dong)|"
     r"[ivxlc]{1,5}\s*[.):-]|[a-h]\s*[.):-]|[\d\[=#(+*-])"
 )
 
