@@ -69,6 +69,12 @@ FURNITURE = [
     ("Kính đề nghị Ủy ban nhân dân tỉnh xem xét, chỉ đạo các sở ngành trả lời", "report_frame"),
     ("Đề nghị các sở, ngành liên quan nghiên cứu, trả lời để công nhân được biết.", "report_frame"),
     ("Kính đề nghị UBND tỉnh, các sở ngành quan tâm giải quyết kịp thời.", "report_frame"),
+    # minutes of the conference and its Q&A
+    ("Trả lời: Sở đã chỉ đạo Thanh tra Sở kiểm tra doanh nghiệp, yêu cầu đóng đủ BHXH trước 30/6", "minutes"),
+    ("Chương trình hội nghị", "minutes"),
+    ("Phát biểu khai mạc của đồng chí Chủ tịch LĐLĐ tỉnh", "minutes"),
+    ("Đại diện lãnh đạo các sở, ngành: Lao động - Thương binh và Xã hội, Xây dựng, Công an tỉnh", "minutes"),
+    ("Đồng chí Nguyễn Văn Hùng, Phó Chủ tịch UBND tỉnh, chủ trì hội nghị", "minutes"),
     ("Hướng dẫn: mỗi dòng ghi một ý kiến", "instruction"),
     ("- Ban Tuyên giáo (để biết);", "recipients"),
     ("Không có vướng mắc gì", "no_opinion"),
@@ -194,6 +200,11 @@ PETITIONS = [
     "Thực hiện Nghị quyết 68, đề nghị tỉnh hỗ trợ tiền thuê nhà cho công nhân",
     "Trong năm 2025 công ty đã cắt thưởng Tết như sau: công nhân chỉ được 500 nghìn",
     "Qua 3 năm làm việc tôi chưa được tăng lương, đề nghị giải quyết",
+    # a speaker of the minutes who raises something is a petition
+    "Bà Lê Thị Mai, công nhân Công ty May 10, phản ánh công ty nợ lương 2 tháng",
+    "Ông Phạm Văn Tú (Công ty ABC) đề nghị tăng phụ cấp độc hại",
+    "Đại diện công nhân Công ty ABC: đề nghị tăng tiền ăn ca",
+    "Chương trình đào tạo nghề cho công nhân còn ít, đề nghị mở thêm lớp",
 ]
 
 

@@ -75,6 +75,9 @@ _LONG_OPENING = re.compile(
     # the report's framing (report_frame): its introduction, conclusion and content-free closing request
     r"thuc hien|trien khai|qua|sau khi|tu ngay|trong|nham|de chuan bi|chuan bi|tren day|kinh|rat mong|"
     r"(de nghi|kien nghi) (cac|uy ban|ubnd|thuong truc|ban thuong vu|tinh uy|thanh uy|lanh dao|co quan|hdnd|hoi dong)|"
+    # minutes of a conference: who spoke or attended, the programme, answers
+    r"dong chi|d/c|(ong|ba) [a-z]|dai dien|thanh phan|ve phia|khach moi|dai bieu|phat bieu|chuong trinh|noi dung|dia diem|"
+    r"thoi gian|y kien|giai dap|dap\s*:|"
     r"[ivxlc]{1,5}\s*[.):-]|[a-h]\s*[.):-]|[\d\[=#(+*-])"
 )
 
