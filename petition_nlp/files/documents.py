@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from petition_nlp.files.layout import Table, _is_header_word, build_table, dedupe, key
+from petition_nlp.files.layout import Table, _is_header_word, build_table, continued_rows_note, dedupe, key
 
 __all__ = ["Document", "read_docx", "read_pdf", "paragraph_item"]
 
@@ -207,11 +207,7 @@ def _docx_grid(table: Any, number: int, doc: Document) -> tuple[list[list[str]],
         grid.append(cells)
         numbers.append(r)
     if continued:
-        doc.notes.append(
-            f"table {number}: {len(continued)} row{'' if len(continued) == 1 else 's'} ({', '.join(map(str, continued[:10]))}"
-            f"{' …' if len(continued) > 10 else ''}) only continuing cells merged down from the row above, read as part of it "
-            "(not as another petition)"
-        )
+        doc.notes.append(f"table {number}: {continued_rows_note(continued)}")
     return grid, numbers
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from petition_nlp.files.layout import cell_text, fill_merged
+from petition_nlp.files.layout import cell_text, continued_rows_note, fill_merged
 
 __all__ = ["Sheet", "read_xlsx", "read_xls", "read_ods", "write_plain", "OLE_MAGIC"]
 
@@ -147,11 +147,7 @@ def _fill_merged(
     merged, continued = fill_merged(grid, ranges)
     if continued:
         gone = set(continued)
-        shown = ", ".join(str(numbers[r]) for r in continued[:10]) + (f" and {len(continued) - 10} more" if len(continued) > 10 else "")
-        notes.append(
-            f"{len(continued)} row{'' if len(continued) == 1 else 's'} ({shown}) only continuing cells merged down from "
-            "the row above, read as part of it (not as another petition)"
-        )
+        notes.append(continued_rows_note([numbers[r] for r in continued]))
         grid = [row for r, row in enumerate(grid) if r not in gone]
         numbers = [n for r, n in enumerate(numbers) if r not in gone]
     return merged, grid, numbers
