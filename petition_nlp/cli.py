@@ -23,7 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help=(
         "Classify Vietnamese worker petitions, shortlist questions, retrain on new labels.\n\n"
-        "Reads .csv, .xlsx, .xls, .ods (every sheet holding a petition table; title lines, merged cells, "
+        "Reads .csv, .xlsx, .xlsm, .xls, .ods (every sheet holding a petition table; title lines, merged cells, "
         "two-row headers, totals and signatures below the table), .docx and text .pdf reports (tables, "
         "numbered or bulleted paragraphs), .tsv, .jsonl and .txt (one petition per line, or a tab-separated table)."
     ),
@@ -204,7 +204,7 @@ def _summary(frame: Any) -> None:
 InputArg = Annotated[
     Path,
     typer.Argument(
-        help="Survey export: .csv, .xlsx, .xls, .ods (every sheet with a petition table; title lines, merged "
+        help="Survey export: .csv, .xlsx, .xlsm, .xls, .ods (every sheet with a petition table; title lines, merged "
         "cells and two-row headers are handled), .docx or text .pdf (tables, numbered or bulleted paragraphs), "
         ".tsv, .jsonl, or .txt (one petition per line, or a tab-separated table as Excel saves one)."
     ),

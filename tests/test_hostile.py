@@ -20,6 +20,11 @@ UNUSABLE = [
     ("numbers_only.csv", "no text column found (columns: a, b, c)"),
     ("no_text_column.xlsx", "no text column found (columns: STT, Số lượng)"),
     ("bad_line.jsonl", "line 2 is not valid JSON"),
+    # types officers have that are not read: what to do with them (checked before the file is opened)
+    ("old_report.doc", "an old Word 97-2003 document: open it in Word and save it as a Word Document (.docx)"),
+    ("zones.xlsb", "an Excel binary workbook: open it in Excel and save it as an Excel Workbook (.xlsx)"),
+    ("page_photo.jpg", "a picture: petitions on a photographed or scanned page must be typed in"),
+    ("archive.zip", "unknown file type '.zip'"),
 ]
 
 
@@ -66,6 +71,14 @@ def test_encodings_give_the_same_categories(name, tmp_path) -> None:
         assert run_cli("classify", HOSTILE / file, "-o", out).exit_code == 0
         outs.append(pd.read_csv(out, encoding="utf-8-sig")[["category", "confidence"]])
     assert outs[0].equals(outs[1])
+
+
+def test_a_macro_enabled_workbook_is_read_as_xlsx(tmp_path) -> None:
+    path = tmp_path / "with_macros.xlsm"
+    path.write_bytes((HOSTILE / "merged_header.xlsx").read_bytes())
+    frame, _ = read_table(path)
+    expected, _ = read_table(HOSTILE / "merged_header.xlsx")
+    assert frame.equals(expected)
 
 
 def test_train_rejects_file_without_label_column(tmp_path) -> None:

@@ -465,7 +465,10 @@ def test_a_failed_survey_exports_nothing_and_counts_no_blank_topic(client):
 
 
 def test_an_upload_of_a_type_the_readers_do_not_take_names_the_officers_file(client):
-    for name, kind in (("bao-cao", "no extension"), ("bao-cao.doc", "type '.doc'")):
+    for name, kind in (
+        ("bao-cao", "no extension"), ("bao-cao.zip", "type '.zip'"),
+        ("bao-cao.doc", "an old Word 97-2003 document: open it in Word and save it as a Word Document (.docx)"),
+    ):
         r = client.post("/api/surveys", files={"file": (name, b"STT,Noi dung\n1,abc\n")})
         assert r.status_code == 400 and r.json()["error"].startswith(name) and kind in r.json()["error"]
         assert ".bin" not in r.json()["error"]

@@ -57,16 +57,19 @@ __all__ = [
     "READ_EXTENSIONS",
     "WRITE_EXTENSIONS",
     "FORMATS",
+    "SAVE_AS",
+    "unreadable_type",
 ]
 
-READ_EXTENSIONS = (".csv", ".tsv", ".xlsx", ".xls", ".ods", ".docx", ".pdf", ".jsonl", ".txt")
+READ_EXTENSIONS = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods", ".docx", ".pdf", ".jsonl", ".txt")
 WRITE_EXTENSIONS = (".csv", ".xlsx", ".jsonl")
-WORKBOOK_EXTENSIONS = (".xlsx", ".xls", ".ods")
+WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 DOCUMENT_EXTENSIONS = (".docx", ".pdf")
 FORMATS = {
     ".csv": "CSV export (UTF-8, UTF-16, Windows-1258, TCVN3/VNI), title lines above the header allowed",
     ".tsv": "tab-separated table (as .csv)",
     ".xlsx": "Excel workbook: every sheet with a petition table, titles / merged cells / two-row headers",
+    ".xlsm": "Excel macro-enabled workbook, read as .xlsx (its macros are never run)",
     ".xls": "old Excel workbook (same layouts as .xlsx)",
     ".ods": "OpenDocument spreadsheet (same layouts as .xlsx)",
     ".docx": "Word report: tables with a petition column, numbered or bulleted paragraphs",
@@ -74,6 +77,19 @@ FORMATS = {
     ".jsonl": "one JSON object per line",
     ".txt": "one petition per line; a tab-separated table (Excel's Text or Unicode Text) is read as .tsv",
 }
+SAVE_AS = {
+    ".doc": "an old Word 97-2003 document: open it in Word and save it as a Word Document (.docx)",
+    ".rtf": "a Rich Text document: open it in Word and save it as a Word Document (.docx)",
+    ".odt": "an OpenDocument text: save it as a Word Document (.docx)",
+    ".xlsb": "an Excel binary workbook: open it in Excel and save it as an Excel Workbook (.xlsx)",
+    ".numbers": "a Numbers spreadsheet: export it as an Excel Workbook (.xlsx)",
+    ".pages": "a Pages document: export it as a Word Document (.docx)",
+    **dict.fromkeys(
+        (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".webp"),
+        "a picture: petitions on a photographed or scanned page must be typed in (or read by OCR) first",
+    ),
+}
+"""What to do with a file type officers have but the readers do not take."""
 MAX_FILE_BYTES = 2 * 1024**3
 TAB_TABLE_SHARE = 0.8
 """A .txt file is a table (Excel's "Text (Tab delimited)" or "Unicode Text") when at least two of
@@ -482,6 +498,8 @@ def _read_workbook(
     from petition_nlp.files.workbooks import OLE_MAGIC, read_ods, read_xls, read_xlsx
 
     suffix = path.suffix.lower()
+    if suffix == ".xlsm":
+        suffix = ".xlsx"  # the same package; the macros inside are never read
     if suffix == ".xls" and _is_xlsx(raw):
         info.notes.append("an .xlsx workbook under an .xls name: read as .xlsx")
         suffix = ".xlsx"
@@ -674,12 +692,20 @@ def _tab_separated(file: Path) -> bool:
     return tabbed >= 2 and tabbed >= TAB_TABLE_SHARE * len(lines)
 
 
+def unreadable_type(suffix: str) -> str:
+    """Why a file of this type (``".doc"``, ``""``) cannot be read, and what to do with it."""
+    readable = f"use {', '.join(READ_EXTENSIONS)}"
+    if suffix in SAVE_AS:
+        return f"{SAVE_AS[suffix]} ({readable})"
+    return f"unknown file type '{suffix or '(none)'}' ({readable})"
+
+
 def _check_path(file: Path) -> None:
     suffix = file.suffix.lower()
     if file.is_dir():
         raise InputError(f"{file}: is a folder, not a file")
     if suffix not in READ_EXTENSIONS:
-        raise InputError(f"{file}: unknown file type '{suffix or '(none)'}' (use {', '.join(READ_EXTENSIONS)})")
+        raise InputError(f"{file}: {unreadable_type(suffix)}")
     if not file.exists():
         raise InputError(f"{file}: file not found")
     try:

@@ -172,9 +172,11 @@ class _TooLarge(Exception):
 def _check_upload_name(filename: str) -> None:
     """Refuse a file the readers do not take, naming the type the officer's file has (the stored
     copy's name would say '.bin' for a name without an extension)."""
-    from petition_nlp.files.io import READ_EXTENSIONS
+    from petition_nlp.files.io import READ_EXTENSIONS, SAVE_AS, unreadable_type
 
     suffix = Path(filename or "").suffix.lower()
+    if suffix in SAVE_AS:
+        raise Invalid(f"{filename}: {unreadable_type(suffix)}")
     if suffix not in READ_EXTENSIONS:
         kind = f"type '{suffix}'" if suffix else "no extension in its name"
         raise Invalid(f"{filename or 'the file'}: {kind}; the workspace reads {', '.join(READ_EXTENSIONS)}")
