@@ -602,3 +602,6 @@ def test_upload_messages_name_the_forms_fields_not_the_clis_options(client):
     sid = client.post("/api/surveys", files={"file": ("cot.csv", "STT,Ghi chú,Ý kiến công nhân\n1,x,Đề nghị tăng lương cho công nhân\n".encode())}).json()["id"]
     notes = client.get(f"/api/surveys/{sid}").json()["notes"]
     assert any("the upload field text_column" in note for note in notes) and not any("--text-column" in note for note in notes)
+    page = client.get(f"/surveys/{sid}").text  # the officer's page says it in Vietnamese
+    assert "Ghi chú: Cột nội dung kiến nghị: &#39;Ý kiến công nhân&#39; (chọn cột khác ở ô «Cột nội dung» khi tải lên)" in page
+    assert "text column" not in page and "header:" not in page

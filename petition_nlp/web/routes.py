@@ -206,6 +206,14 @@ def _web_words(message: str) -> str:
     return re.sub(r"--[a-z][a-z-]*", lambda m: UPLOAD_FIELDS.get(m.group(), m.group()), message)
 
 
+def _officer_note(note: str) -> str:
+    """A reader's note as the survey page shows it: in Vietnamese, else naming the upload fields."""
+    from petition_nlp.files.notes_vi import in_vietnamese
+
+    shown = in_vietnamese(note)
+    return shown if shown != note else _web_words(note)
+
+
 def _ingest_sync(request: Request, survey_id: int, stored: str, text_column: Optional[str], options: dict[str, Any] | None = None) -> dict[str, Any]:
     store = _store(request)
     jobs = request.app.state.jobs
@@ -594,7 +602,7 @@ def register(app: FastAPI) -> None:
     ) -> HTMLResponse:
         store = _store(request)
         survey = store.survey(survey_id)
-        survey["notes"] = [_web_words(str(note)) for note in survey["notes"] or []]
+        survey["notes"] = [_officer_note(str(note)) for note in survey["notes"] or []]
         if survey["state"] != "ready":
             job = request.app.state.jobs.get(survey_id, {})
             return page(request, "progress.html", survey=survey, job=job)
