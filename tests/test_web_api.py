@@ -272,6 +272,27 @@ def test_pages_render(sample, client):
     assert client.get("/surveys/9999").status_code == 404
 
 
+def test_the_upload_form_says_what_is_wrong_in_vietnamese(client):
+    client.get("/")
+    csrf = client.cookies.get("pnlp_csrf")
+    try:
+        r = client.post("/upload", files={"file": ("bao-cao.doc", b"\xd0\xcf\x11\xe0")}, data={"csrf_token": csrf})
+        assert "bao-cao.doc: văn bản Word 97-2003 cũ: hãy mở bằng Word và lưu thành Word Document (.docx)" in r.text
+        r = client.post("/upload", files={"file": ("so-lieu.csv", "STT,Mã số\n1,120\n".encode())}, data={"csrf_token": csrf},
+                        follow_redirects=False)
+        sid = int(r.headers["location"].rsplit("/", 1)[1])
+        for _ in range(100):
+            if client.get(f"/api/surveys/{sid}/progress").json()["state"] != "processing":
+                break
+            time.sleep(0.1)
+        page = client.get(f"/surveys/{sid}").text  # the failed read, on its page and in the list
+        assert "không thấy cột nội dung kiến nghị (các cột: STT, Mã số)" in page
+        assert "không thấy cột nội dung kiến nghị" in client.get("/").text
+        assert "no text column" in client.get(f"/api/surveys/{sid}").json()["error"]  # the API keeps the English wording
+    finally:
+        client.cookies.clear()
+
+
 def test_background_upload_form_shows_progress_then_survey(client):
     client.get("/")
     csrf = client.cookies.get("pnlp_csrf")

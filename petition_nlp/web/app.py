@@ -33,6 +33,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from petition_nlp.files.io import InputError
+from petition_nlp.files.messages_vi import error_in_vietnamese
 from petition_nlp.store import Conflict, Invalid, NotFound, Store, StoreError
 from petition_nlp.store.workspace import Relinker
 
@@ -160,6 +161,7 @@ def create_app(
     app.state.model_dir = model_dir
     app.state.model_lock = threading.Lock()
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
+    templates.env.filters["vi_error"] = error_in_vietnamese  # a reader's error as the officer reads it
     app.state.templates = templates
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

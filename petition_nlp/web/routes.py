@@ -18,6 +18,7 @@ from fastapi import Body, FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from petition_nlp.files.io import InputError
+from petition_nlp.files.messages_vi import error_in_vietnamese, in_vietnamese
 from petition_nlp.resources import category_name, category_names
 from petition_nlp.store import ANSWER_STATUSES, STATUS_NOT_PETITION, Invalid, Store
 from petition_nlp.store import workspace as ws
@@ -208,8 +209,6 @@ def _web_words(message: str) -> str:
 
 def _officer_note(note: str) -> str:
     """A reader's note as the survey page shows it: in Vietnamese, else naming the upload fields."""
-    from petition_nlp.files.notes_vi import in_vietnamese
-
     shown = in_vietnamese(note)
     return shown if shown != note else _web_words(note)
 
@@ -574,13 +573,13 @@ def register(app: FastAPI) -> None:
             options = _read_options(split_items, sheet, header_row)
             _check_upload_name(file.filename or "")
         except Invalid as exc:
-            return RedirectResponse("/?" + urlencode({"error": f"Không đọc được tệp: {exc}"}), status_code=303)
+            return RedirectResponse("/?" + urlencode({"error": f"Không đọc được tệp: {error_in_vietnamese(str(exc))}"}), status_code=303)
         try:
             data = await _read_upload(request, file)
         except _TooLarge as exc:
             return RedirectResponse("/?" + urlencode({"error": f"Tệp quá lớn: giới hạn {exc.limit // (1024 * 1024) or 1} MB."}), status_code=303)
         except Invalid as exc:
-            return RedirectResponse("/?" + urlencode({"error": f"Không đọc được tệp: {exc}"}), status_code=303)
+            return RedirectResponse("/?" + urlencode({"error": f"Không đọc được tệp: {error_in_vietnamese(str(exc))}"}), status_code=303)
         store = _store(request)
         stored = store.keep_original(data, file.filename or "")
         survey_id = store.create_survey(file.filename or "", stored)

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import FIXTURES
 from petition_nlp.files.io import InputError, read_table
-from petition_nlp.files.notes_vi import in_vietnamese
+from petition_nlp.files.messages_vi import error_in_vietnamese, in_vietnamese
 
 sys.path.insert(0, str(FIXTURES))
 import make_hostile  # noqa: E402
@@ -106,3 +106,45 @@ def test_a_header_note_in_vietnamese_names_the_upload_field() -> None:
 
 def test_an_unknown_note_is_shown_as_it_is() -> None:
     assert in_vietnamese("something new") == "something new"
+
+
+@pytest.fixture(scope="module")
+def errors(tmp_path_factory) -> list[str]:
+    """The one-line errors of every unreadable fixture, of types not read, and of misused options."""
+    folder = tmp_path_factory.mktemp("errors")
+    make_office_files.hostile_office_files(folder)
+    (folder / "no_text.csv").write_text("STT,Mã số\n1,120\n", encoding="utf-8")
+    (folder / "broken.jsonl").write_text('{"text": "a"}\n{broken\n', encoding="utf-8")
+    calls = [(p, {}) for p in sorted(folder.iterdir()) + sorted((FIXTURES / "hostile").iterdir())]
+    calls += [(folder / f"x{suffix}", {}) for suffix in (".doc", ".rtf", ".odt", ".xlsb", ".numbers", ".pages", ".jpg", ".zip")]
+    calls += [(FIXTURES / "hostile" / "merged_header.xlsx", {"sheet": "Không có"}), (FIXTURES / "hostile" / "merged_header.xlsx", {"header_row": 99})]
+    found: list[str] = []
+    for path, options in calls:
+        try:
+            read_table(path, **options)
+        except InputError as exc:
+            if str(exc) not in found:
+                found.append(str(exc))
+    return found
+
+
+def test_the_fixtures_produce_the_errors_worth_checking(errors) -> None:
+    joined = "\n".join(errors)
+    for part in ("file is empty", "binary data", "corrupt or not an .xlsx", "password-protected", "no text column found",
+                 "is not valid JSON", "scanned image", "old Word 97-2003", "unknown file type", "no sheet 'Không có'", "header row 99"):
+        assert part in joined, part
+
+
+def test_every_error_of_the_readers_has_a_vietnamese_wording(errors) -> None:
+    untranslated = [e for e in errors if error_in_vietnamese(e) == e]
+    assert not untranslated, untranslated[:5]
+    english = [(e, error_in_vietnamese(e)) for e in errors if ENGLISH.search(_unquoted(error_in_vietnamese(e).split(": ", 1)[-1]))]
+    assert not english, english[:5]
+
+
+def test_an_error_keeps_the_officers_file_name_in_front() -> None:
+    assert error_in_vietnamese("báo cáo.csv: file is empty") == "báo cáo.csv: tệp trống"
+    assert error_in_vietnamese("x.csv: no text column found (columns: a, b); use the upload field text_column (Cột nội dung)") == (
+        "x.csv: không thấy cột nội dung kiến nghị (các cột: a, b): hãy ghi tên cột ở ô «Cột nội dung» khi tải lên"
+    )
+    assert error_in_vietnamese("something new: went wrong") == "something new: went wrong"

@@ -1,10 +1,13 @@
-"""The reader's notes (:attr:`petition_nlp.files.io.TableInfo.notes`) in Vietnamese, for officers.
+"""The reader's notes and errors in Vietnamese, for the officers' workspace.
+
+Notes (:attr:`petition_nlp.files.io.TableInfo.notes`) and errors (:class:`petition_nlp.files.io.InputError`)
+are written in English for the terminal and the API.
 
 The readers write their notes in English for the terminal and the API ("header: row 4, found by its
 content; 2 title lines above it skipped (--header-row to choose another)"); the officers' workspace
 shows each note through :func:`in_vietnamese`, which names the upload form's fields instead of the
 command line's options. Each note the readers write has a pattern here; a note without one is
-returned unchanged (``tests/test_notes_vi.py`` runs the readers over the fixtures and fails on any
+returned unchanged (``tests/test_messages_vi.py`` runs the readers over the fixtures and fails on any
 such note, so a new or reworded note cannot go untranslated unnoticed).
 """
 
@@ -13,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["in_vietnamese", "FIELDS"]
+__all__ = ["in_vietnamese", "error_in_vietnamese", "FIELDS"]
 
 FIELDS = {
     "--header-row": "ô «Dòng tiêu đề cột» khi tải lên",
@@ -149,3 +152,79 @@ def in_vietnamese(note: str) -> str:
         return note
     out = where + translated
     return out[:1].upper() + out[1:]
+
+
+_FIELD = r"(?:--{0}|the upload field {1} \([^)]*\))"
+"""A command-line option as the reader wrote it, or as the workspace renamed it for its form."""
+
+_ERRORS: list[_Rule] = [
+    (r"file is empty", "tệp trống"),
+    (r"no rows found", "không có dòng nào"),
+    (r"binary data, not a text file", "dữ liệu nhị phân, không phải tệp văn bản"),
+    (r"broken UTF-16 text", "văn bản UTF-16 bị hỏng"),
+    (r"not a readable CSV file \((.*)\)", r"không đọc được như một tệp CSV (\1)"),
+    (r"corrupt or not an? \.(xlsx|xls) workbook(?: \((.*)\))?", lambda m: f"tệp .{m[1]} bị hỏng hoặc không phải bảng tính Excel" + (f" ({m[2]})" if m[2] else "")),
+    (r"corrupt \.(xlsx|xls) workbook \((.*)\)", r"tệp .\1 bị hỏng (\2)"),
+    (r"corrupt or not an \.ods spreadsheet", "tệp .ods bị hỏng hoặc không phải bảng tính"),
+    (r"corrupt \.ods spreadsheet \((.*)\)", r"tệp .ods bị hỏng (\1)"),
+    (r"corrupt or not a \.docx document", "tệp .docx bị hỏng hoặc không phải văn bản Word"),
+    (r"corrupt \.docx document \((.*)\)", r"tệp .docx bị hỏng (\1)"),
+    (r"corrupt (?:or not a )?PDF file(?: \((.*)\))?", lambda m: "tệp PDF bị hỏng" + (f" ({m[1]})" if m[1] else "")),
+    (r"password-protected \(encrypted\) workbook; save it without a password",
+     "bảng tính có mật khẩu: hãy lưu lại mà không đặt mật khẩu rồi tải lên"),
+    (r"password-protected \(encrypted\) or old \.doc document; save it as a plain \.docx",
+     "văn bản có mật khẩu hoặc là tệp .doc cũ: hãy lưu thành tệp .docx thường rồi tải lên"),
+    (r"password-protected PDF; save it without a password", "tệp PDF có mật khẩu: hãy lưu lại mà không đặt mật khẩu"),
+    (r"is a scanned image with no text layer; it needs OCR \(character recognition\) before it can be read",
+     "là ảnh quét, không có lớp chữ: cần nhận dạng chữ (OCR) trước khi đọc được"),
+    (r"no table and no paragraphs found: nothing to read in this (?:document|PDF)", "không có bảng hay đoạn văn nào để đọc"),
+    (r"more than (\d+) pages", r"nhiều hơn \1 trang"),
+    (r"no sheet holds a petition table \((.*)\)",
+     lambda m: "không trang nào có bảng kiến nghị ("
+     + "; ".join(re.sub(r"^('.*?'): (.*)$", lambda r: f"trang {r[1]}: {_reason(r[2])}", part) for part in m[1].split("; ")) + ")"),
+    (r"sheet '(.*)' is empty", r"trang '\1' trống"),
+    (r"workbook has no data", "bảng tính không có dữ liệu"),
+    (r"no text column found \(columns: (.*?)\)(?:; use " + _FIELD.format("text-column", "text_column") + ")?",
+     rf"không thấy cột nội dung kiến nghị (các cột: \1): hãy ghi tên cột ở {FIELDS['--text-column']}"),
+    (r"no column '(.*)' \(columns: (.*)\)", r"không có cột '\1' (các cột: \2)"),
+    (r"no sheet '(.*)' \(sheets: (.*); give a name or a number from 1 to (\d+)\)",
+     r"không có trang '\1' (các trang: \2; hãy ghi tên trang hoặc số thứ tự từ 1 đến \3)"),
+    (r"header row (\d+) is empty or past the end of the table", r"dòng tiêu đề cột \1 trống hoặc nằm ngoài bảng"),
+    (_FIELD.format("header-row", "header_row") + r" counts from 1 \(the first row of the sheet, as in Excel\)",
+     "dòng tiêu đề cột đếm từ 1 (dòng đầu tiên của trang, như trong Excel)"),
+    (r"line (\d+) is not valid JSON", r"dòng \1 không phải JSON hợp lệ"),
+    (r"file larger than (\d+) GB", r"tệp lớn hơn \1 GB"),
+    (r".*refused as a possible (?:zip|entity) bomb|holds another archive .*; nested archives are refused",
+     "bị từ chối: tệp nén có dấu hiệu độc hại (giải nén quá lớn hoặc lồng nhau)"),
+    (r"an old Word 97-2003 document: open it in Word and save it as a Word Document \(\.docx\) \(use (.*)\)",
+     r"văn bản Word 97-2003 cũ: hãy mở bằng Word và lưu thành Word Document (.docx) (đọc được: \1)"),
+    (r"a Rich Text document: open it in Word and save it as a Word Document \(\.docx\) \(use (.*)\)",
+     r"văn bản RTF: hãy mở bằng Word và lưu thành Word Document (.docx) (đọc được: \1)"),
+    (r"an OpenDocument text: save it as a Word Document \(\.docx\) \(use (.*)\)",
+     r"văn bản OpenDocument: hãy lưu thành Word Document (.docx) (đọc được: \1)"),
+    (r"an Excel binary workbook: open it in Excel and save it as an Excel Workbook \(\.xlsx\) \(use (.*)\)",
+     r"bảng tính Excel nhị phân (.xlsb): hãy mở bằng Excel và lưu thành Excel Workbook (.xlsx) (đọc được: \1)"),
+    (r"a Numbers spreadsheet: export it as an Excel Workbook \(\.xlsx\) \(use (.*)\)",
+     r"bảng tính Numbers: hãy xuất ra Excel Workbook (.xlsx) (đọc được: \1)"),
+    (r"a Pages document: export it as a Word Document \(\.docx\) \(use (.*)\)",
+     r"văn bản Pages: hãy xuất ra Word Document (.docx) (đọc được: \1)"),
+    (r"a picture: petitions on a photographed or scanned page must be typed in \(or read by OCR\) first \(use (.*)\)",
+     r"tệp ảnh: kiến nghị trên trang chụp hoặc quét cần được gõ lại (hoặc nhận dạng chữ OCR) trước (đọc được: \1)"),
+    (r"unknown file type '(.*)' \(use (.*)\)", r"không đọc được loại tệp '\1' (đọc được: \2)"),
+    (r"type '(.*)'; the workspace reads (.*)", r"không đọc được loại tệp '\1'; hệ thống đọc được: \2"),
+    (r"no extension in its name; the workspace reads (.*)", r"tên tệp không có đuôi (.xlsx, .docx …); hệ thống đọc được: \1"),
+    (r"could not read the file: (.*)", r"không đọc được tệp (\1)"),
+]
+_ERRORS_COMPILED = [(re.compile(pattern, re.DOTALL), replacement) for pattern, replacement in _ERRORS]
+
+
+def error_in_vietnamese(message: str) -> str:
+    """A reader's error ("FILE: what is wrong") in Vietnamese, the file's name kept in front;
+    unchanged when no pattern knows it."""
+    for head, rest in ([("", message)] + ([tuple(message.split(": ", 1))] if ": " in message else [])):
+        for pattern, replacement in _ERRORS_COMPILED:
+            m = pattern.fullmatch(rest)
+            if m:
+                text = replacement(m) if callable(replacement) else m.expand(replacement)
+                return f"{head}: {text}" if head else text[:1].upper() + text[1:]
+    return message
