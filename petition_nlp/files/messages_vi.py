@@ -1,14 +1,13 @@
 """The reader's notes and errors in Vietnamese, for the officers' workspace.
 
-Notes (:attr:`petition_nlp.files.io.TableInfo.notes`) and errors (:class:`petition_nlp.files.io.InputError`)
-are written in English for the terminal and the API.
-
-The readers write their notes in English for the terminal and the API ("header: row 4, found by its
-content; 2 title lines above it skipped (--header-row to choose another)"); the officers' workspace
-shows each note through :func:`in_vietnamese`, which names the upload form's fields instead of the
-command line's options. Each note the readers write has a pattern here; a note without one is
-returned unchanged (``tests/test_messages_vi.py`` runs the readers over the fixtures and fails on any
-such note, so a new or reworded note cannot go untranslated unnoticed).
+The readers write their notes (:attr:`petition_nlp.files.io.TableInfo.notes`: "header: row 4, found by
+its content; 2 title lines above it skipped (--header-row to choose another)") and errors
+(:class:`petition_nlp.files.io.InputError`: "FILE: file is empty") in English, for the terminal and
+the API. The officers' workspace shows each note through :func:`in_vietnamese` and each error through
+:func:`error_in_vietnamese`, which name the upload form's fields instead of the command line's
+options. Each note and error the readers write has a pattern here; one without is returned unchanged
+(``tests/test_messages_vi.py`` runs the readers over the fixtures and fails on any left in English, so
+a new or reworded message cannot go untranslated unnoticed).
 """
 
 from __future__ import annotations
