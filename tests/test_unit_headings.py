@@ -117,3 +117,11 @@ def test_one_heading_is_not_enough(tmp_path) -> None:
     path.write_text(f"{UNIT_A}:\n{OWED[0]}\n{MEAL}\n", encoding="utf-8")
     frame, info = read_table(path)
     assert list(frame.columns) == ["text", "source_row"] and info.unit_column is None
+
+
+def test_an_empty_unit_column_of_a_template_gives_way_to_the_headings(tmp_path) -> None:
+    path = tmp_path / "template.csv"
+    path.write_text(f"STT,Đơn vị,Nội dung kiến nghị\n,,{UNIT_A}:\n1,,\"{OWED[0]}\"\n,,{UNIT_B}:\n1,,{CLASS}\n", encoding="utf-8")
+    frame, info = read_table(path)
+    assert info.unit_column == "Đơn vị (tiêu đề)"
+    assert frame["Đơn vị (tiêu đề)"].tolist() == [UNIT_A, UNIT_A, UNIT_B, UNIT_B]

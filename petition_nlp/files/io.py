@@ -210,13 +210,17 @@ def detect_label_column(frame: pd.DataFrame) -> Any | None:
 def detect_unit_column(frame: pd.DataFrame, *, text_column: Any = None) -> Any | None:
     """The column naming the sending unit (Đơn vị / unit / CĐCS ...), or ``None``.
 
-    Never the petition column (``text_column``), a provenance column, nor a column of
-    numbers or ordinals (an "STT" that happens to be named like a unit)."""
+    Never the petition column (``text_column``), a provenance column, a column left empty (among
+    its first 500 rows), nor a column of numbers or ordinals (an "STT" that happens to be named like
+    a unit)."""
     from petition_nlp.files.layout import is_numeric_column
+
+    def filled(values: list[Any]) -> bool:  # a template's unit column nobody filled in names no unit
+        return any(isinstance(v, str) and v.strip() and v.strip().lower() not in ("nan", "none") for v in values)
 
     columns = [
         c for c in frame.columns
-        if c != text_column and c not in _NOT_UNITS and not is_numeric_column(frame[c].head(500).tolist())
+        if c != text_column and c not in _NOT_UNITS and filled(head := frame[c].head(500).tolist()) and not is_numeric_column(head)
     ]
     return _find_named(columns, UNIT_COLUMN_NAMES)
 
