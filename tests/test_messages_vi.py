@@ -118,6 +118,7 @@ def errors(tmp_path_factory) -> list[str]:
     calls = [(p, {}) for p in sorted(folder.iterdir()) + sorted((FIXTURES / "hostile").iterdir())]
     calls += [(folder / f"x{suffix}", {}) for suffix in (".doc", ".rtf", ".odt", ".xlsb", ".numbers", ".pages", ".jpg", ".zip")]
     calls += [(FIXTURES / "hostile" / "merged_header.xlsx", {"sheet": "Không có"}), (FIXTURES / "hostile" / "merged_header.xlsx", {"header_row": 99})]
+    calls += [(FIXTURES / "hostile" / "petitions.txt", {"header_row": 2}), (FIXTURES / "hostile" / "utf8.csv", {"sheet": 1})]
     found: list[str] = []
     for path, options in calls:
         try:
@@ -131,7 +132,8 @@ def errors(tmp_path_factory) -> list[str]:
 def test_the_fixtures_produce_the_errors_worth_checking(errors) -> None:
     joined = "\n".join(errors)
     for part in ("file is empty", "binary data", "corrupt or not an .xlsx", "password-protected", "no text column found",
-                 "is not valid JSON", "scanned image", "old Word 97-2003", "unknown file type", "no sheet 'Không có'", "header row 99"):
+                 "is not valid JSON", "scanned image", "old Word 97-2003", "unknown file type", "no sheet 'Không có'", "header row 99",
+                 "--header-row applies to", "--sheet applies to"):
         assert part in joined, part
 
 

@@ -731,7 +731,7 @@ def _check_options(file: Path, *, header_row: int | None, sheet: Any, delimited:
         raise InputError(f"{file}: --sheet applies to workbooks ({', '.join(WORKBOOK_EXTENSIONS)}), not to {suffix} files")
     if header_row is not None:
         if not delimited and suffix not in WORKBOOK_EXTENSIONS:
-            raise InputError(f"{file}: --header-row applies to .csv, .tsv, .xlsx, .xls and .ods files, not to {suffix} files")
+            raise InputError(f"{file}: --header-row applies to .csv, .tsv, .xlsx, .xlsm, .xls and .ods files, not to {suffix} files")
         if int(header_row) < 1:
             raise InputError(f"{file}: --header-row counts from 1 (the first row of the sheet, as in Excel)")
 
@@ -804,21 +804,23 @@ def split_items_intro(value: str, items: list[str]) -> bool:
 
 def _unit_headings(frame: pd.DataFrame, column: str, info: TableInfo, carry: str | None = None) -> tuple[pd.DataFrame, str | None]:
     """With no unit column, the units named by heading lines (:mod:`petition_nlp.files.units`) as
-    a column of their own, with a note; returns the frame and the unit to carry into the next
-    chunk (``None``: the table has no unit headings; pass it back for every later chunk)."""
+    a column of their own, with a note. ``carry``: ``None`` for a table's first chunk; for a later
+    chunk, what the previous call returned. Returns the frame and, when the table's units come from
+    its headings, the unit to carry into the next chunk (else ``None``: leave later chunks alone)."""
     from petition_nlp.files.units import carry_unit_headings
 
-    first = carry is None
-    if first and detect_unit_column(frame, text_column=column) is not None:
-        return frame, None
-    if not first and not carry:
-        return frame, carry
     content = [c for c in frame.columns if c not in PROVENANCE_COLUMNS and c != column]
-    frame, headings, carry = carry_unit_headings(frame, column, columns=content, carry=carry or "", section="sheet")
-    if first and headings:
-        quoted = ", ".join(f"'{h[:40]}'" for h in headings[:2]) + (", …" if len(headings) > 2 else "")
-        info.notes.append(f"no unit column, but {len(headings)} unit headings ({quoted}) name the unit of the rows below them: column added")
-    return frame, (carry if headings or not first else None)
+    if carry is not None:
+        frame, _, carry = carry_unit_headings(frame, column, columns=content, carry=carry, section="sheet")
+        return frame, carry
+    if detect_unit_column(frame, text_column=column) is not None:
+        return frame, None
+    frame, headings, carry = carry_unit_headings(frame, column, columns=content, section="sheet")
+    if not headings:
+        return frame, None
+    quoted = ", ".join(f"'{h[:40]}'" for h in headings[:2]) + (", …" if len(headings) > 2 else "")
+    info.notes.append(f"no unit column, but {len(headings)} unit headings ({quoted}) name the unit of the rows below them: column added")
+    return frame, carry
 
 
 def _finish_notes(info: TableInfo, frame: pd.DataFrame | None, text_column: str | None, given: bool, split: bool) -> None:
@@ -884,7 +886,8 @@ def iter_table(
         for number, chunk in enumerate(itertools_chain(first, chunks)):
             if number:
                 chunk = _tidy(chunk, info)
-                chunk, carry = _unit_headings(chunk, column, info, carry if carry is not None else "")
+                if carry is not None:
+                    chunk, carry = _unit_headings(chunk, column, info, carry)
             chunk = _split_cells(chunk, column, info, split_items)
             if len(chunk):
                 produced += len(chunk)

@@ -61,23 +61,24 @@ def unit_heading(text: Any) -> str | None:
 
 
 def carry_unit_headings(
-    frame: pd.DataFrame, text_column: Any, *, columns: list[Any] | None = None, carry: str = "", section: Any = None
+    frame: pd.DataFrame, text_column: Any, *, columns: list[Any] | None = None, carry: str | None = None, section: Any = None
 ) -> tuple[pd.DataFrame, list[str], str]:
     """``frame`` with a unit column filled from the headings above each row, the headings found and
     the unit to carry into the next chunk of the same table.
 
     A row's heading is read from ``text_column``, or when that cell is empty, from the first
-    non-empty cell of ``columns`` (a section row written in the STT column). ``carry``: the unit of
-    the last heading of the previous chunk; ``section``: a column (the workbook's ``sheet``) whose
-    change ends a heading's reach. The frame is returned unchanged (and no headings) when fewer
-    than :data:`MIN_HEADINGS` are found and nothing is carried."""
+    non-empty cell of ``columns`` (a section row written in the STT column). ``carry``: ``None`` for
+    a table's first (or only) chunk, whose frame is returned unchanged (and no headings) when it
+    holds fewer than :data:`MIN_HEADINGS`; for each later chunk of a table whose first chunk had
+    them, the unit its last heading left (the column is then always added). ``section``: a column
+    (the workbook's ``sheet``) whose change ends a heading's reach."""
     columns = columns if columns is not None else [c for c in frame.columns if c != text_column]
     texts = frame[text_column].tolist()
     others = frame[columns].to_numpy(dtype=object) if columns else None
     sections = frame[section].tolist() if section is not None and section in frame.columns else [None] * len(frame)
     units: list[str] = []
     headings: list[str] = []
-    current = carry
+    current = carry or ""
     for i, cell in enumerate(texts):
         if i and sections[i] != sections[i - 1]:
             current = ""
@@ -89,8 +90,8 @@ def carry_unit_headings(
             headings.append(name)
             current = name
         units.append(current)
-    if len(headings) < MIN_HEADINGS and not carry:
-        return frame, [], carry
+    if carry is None and len(headings) < MIN_HEADINGS:
+        return frame, [], ""
     name = UNIT_COLUMN if UNIT_COLUMN not in frame.columns else f"{UNIT_COLUMN} (tiêu đề)"
     out = frame.copy()
     out.insert(list(frame.columns).index(text_column), name, units)
