@@ -268,3 +268,32 @@ def test_a_txt_with_old_mac_line_ends_and_a_pasted_line(tmp_path) -> None:
     assert frame["text"].tolist() == ["Đề nghị tăng lương", "Công ty nợ BHXH tám tháng", "Xin mở lớp học nghề"]
     assert any("on 1 line (2) read as Windows-1258" in note for note in info.notes)
     assert not any("TCVN3" in note or "VNI" in note for note in info.notes)
+
+
+@pytest.mark.parametrize("name, text", [
+    # no STT column: the unit and the petition hold header words ("công ty", "kiến nghị")
+    ("no_stt.csv", "Đơn vị,Nội dung kiến nghị\nCông ty A,Kiến nghị tăng lương\nCông ty B,Khu trọ hay mất trộm xe máy ban đêm\n"),
+    ("long_first.csv", "Đơn vị,Nội dung kiến nghị\nCông ty TNHH May Hòa Bình,Đề nghị công ty đóng BHXH đầy đủ cho công nhân\n"
+                       "Công ty CP Điện tử Sao Mai,Khu trọ hay mất trộm xe máy ban đêm\n"),
+    # a Google Forms export: a timestamp, an empty e-mail, a name, the unit, the answer
+    ("form.csv", "Dấu thời gian,Địa chỉ email,Họ và tên,Đơn vị công tác,Anh/chị có kiến nghị gì gửi tới Hội nghị?\n"
+                 "2026/03/01 8:15:22 SA GMT+7,,Nguyễn Văn An,Công ty TNHH May Hòa Bình,Đề nghị công ty đóng BHXH đầy đủ\n"
+                 "2026/03/01 9:02:10 SA GMT+7,lan@gmail.com,,Công ty CP Điện tử Sao Mai,Khu trọ hay mất trộm xe máy ban đêm\n"),
+])
+def test_the_first_data_row_is_never_taken_for_a_second_header_row(tmp_path, name, text) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    frame, info = read_table(path)
+    assert info.header_rows[""] == (1,)
+    assert len(frame) == len(text.strip().splitlines()) - 1 and frame["source_row"].tolist()[0] == 2
+
+
+def test_a_two_row_header_saved_as_csv_is_still_one(tmp_path) -> None:
+    # the merged "Ý kiến, kiến nghị" over "Nội dung | Lĩnh vực" loses its merge in a CSV: the sub-names
+    # stand under an empty top cell
+    path = tmp_path / "two_rows.csv"
+    path.write_text('STT,Đơn vị,"Ý kiến, kiến nghị",\n,,Nội dung,Lĩnh vực\n1,CĐCS A,Đề nghị tăng lương tối thiểu vùng,Tiền lương\n'
+                    "2,CĐCS B,Công ty nợ BHXH,BHXH\n", encoding="utf-8")
+    frame, info = read_table(path)
+    assert info.header_rows[""] == (1, 2) and info.text_column == "Ý kiến, kiến nghị / Nội dung"
+    assert len(frame) == 2

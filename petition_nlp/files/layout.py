@@ -61,6 +61,8 @@ _MULTI_WORD_KEYS = tuple(w for w in HEADER_WORDS if " " in w)
 _ORDINAL = re.compile(r"^\(?([0-9]{1,6}([.,][0-9]+)*|[ivxlcdm]{1,6}|[a-zđ])[.):]?\)?$", re.IGNORECASE)
 _NUMBER = re.compile(r"^[-+]?[0-9][0-9.,\s%]*$")
 _LETTER = re.compile(r"[^\W\d_]")
+_TIMESTAMP = re.compile(r"\d{1,4}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{1,4}|\b\d{1,2}:\d{2}\b")
+"""A date or a time: a header row never holds one (a form's first answer, stamped, does)."""
 
 
 def key(value: Any) -> str:
@@ -263,8 +265,11 @@ def _with_second_row(grid: list[list[str]], choice: HeaderChoice) -> HeaderChoic
         return choice
     top, second = grid[i], grid[i + 1]
     distinct = _distinct(second)
-    if not distinct or not all(_header_like(c) for c in distinct) or any(_NUMBER.match(c) for c in distinct):
+    if not distinct or not all(_header_like(c) for c in distinct) or any(_NUMBER.match(c) or _TIMESTAMP.search(c) for c in distinct):
         return choice
+    below = grid[i + 2] if i + 2 < len(grid) else []
+    if any(len(c.split()) >= 6 and j < len(below) and _long_text(below[j]) for j, c in enumerate(second)):
+        return choice  # a sentence over more sentences: the first data row (a form's first answer), not a header
     new = [j for j, c in enumerate(second) if c and (j >= len(top) or c != top[j])]
     if not new:
         return choice
@@ -274,9 +279,13 @@ def _with_second_row(grid: list[list[str]], choice: HeaderChoice) -> HeaderChoic
         for j in new
     )
     # header words among the new names, each counted once: a section row ("II | LĨNH VỰC BẢO HIỂM"
-    # merged across the columns) repeats one name, a second header row names each column its own way
+    # merged across the columns) repeats one name, a second header row names each column its own way.
+    # Without a merged parent (a CSV loses merges), some new name must stand under an empty top cell: a
+    # top row naming every column has its header whole, and a row under it with a unit ("Công ty A")
+    # and a petition ("Kiến nghị tăng lương") is the first data row, however header-like its words
     known = sum(_is_header_word(key(name)) for name in {second[j] for j in new})
-    if spanned or known >= 2:
+    split = any(j >= len(top) or not top[j] for j in new)
+    if spanned or (known >= 2 and split):
         return HeaderChoice(i, 2, choice.found)
     return choice
 
