@@ -297,3 +297,20 @@ def test_a_two_row_header_saved_as_csv_is_still_one(tmp_path) -> None:
     frame, info = read_table(path)
     assert info.header_rows[""] == (1, 2) and info.text_column == "Ý kiến, kiến nghị / Nội dung"
     assert len(frame) == 2
+
+
+def test_a_list_of_petitions_without_a_header_keeps_its_first_petition(tmp_path) -> None:
+    import openpyxl
+
+    texts = ["Đề nghị tăng lương tối thiểu vùng cho công nhân may", "Khu trọ hay mất trộm xe máy ban đêm, đề nghị tuần tra",
+             "Xin mở lớp học nghề hàn buổi tối cho công nhân"]
+    book = openpyxl.Workbook()
+    for text in texts:  # pasted into column A, nothing above
+        book.active.append([text])
+    book.save(tmp_path / "list.xlsx")
+    (tmp_path / "list.csv").write_text("".join(f'CĐCS Công ty {k},"{t}"\n' for k, t in enumerate(texts)), encoding="utf-8")
+    for name, column in (("list.xlsx", "column_1"), ("list.csv", "column_2")):
+        frame, info = read_table(tmp_path / name)
+        assert frame[column].tolist() == texts and frame["source_row"].tolist() == [1, 2, 3]
+        assert info.text_column == column and list(info.header_rows.values()) == [()] and info.header_row == 0
+        assert any(note.startswith("no header row: the table starts at row 1") for note in info.notes)

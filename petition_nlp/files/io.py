@@ -317,6 +317,12 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 def _header_note(info: TableInfo, table: Any, where: str, given: bool) -> None:
     """One note: where the header is and what stood above it."""
     rows = table.header_rows
+    if not rows:
+        info.notes.append(
+            f"{where}no header row: the table starts at row {table.source_rows[0] if table.source_rows else 1}, "
+            "its columns named column_1, column_2, … (--header-row to choose a header)"
+        )
+        return
     label = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]}-{rows[-1]} (a two-row header, names combined as 'top / bottom')"
     above = []
     if table.above_text:
@@ -403,7 +409,7 @@ def _csv_iter(
         table = build_table(head, numbers, header_row=header_row, text_column=text_column, text_names=TEXT_COLUMN_NAMES)
     except LookupError as exc:
         raise InputError(f"{path}: {exc}") from None
-    info.header_row = table.header_rows[0]
+    info.header_row = table.header_rows[0] if table.header_rows else 0
     info.header_rows[""] = table.header_rows
     info.rows_above_header = table.above_text
     info.blank_rows_skipped += table.blank_rows
@@ -588,7 +594,7 @@ def _read_workbook(
         info.sheets.append(s.name)
         info.header_rows[s.name] = table.header_rows
         if len(info.sheets) == 1:
-            info.header_row = table.header_rows[0]
+            info.header_row = table.header_rows[0] if table.header_rows else 0
         info.rows_above_header += table.above_text
         info.blank_rows_skipped += table.blank_rows
         if s.merged:
@@ -631,7 +637,7 @@ def _read_document(path: Path, raw: bytes, info: TableInfo, *, text_column: str 
         info.notes.append(f"table {number} skipped: {reason}")
     info.notes.extend(doc.notes)
     if doc.tables:
-        info.header_row = doc.tables[0][1].header_rows[0]
+        info.header_row = (doc.tables[0][1].header_rows or (0,))[0]
     items = sum(1 for kind, _ in doc.order if kind == "item")
     if doc.plain_paragraphs:
         info.notes.append(f"no numbered or bulleted paragraphs: each of the {_plural(items, 'paragraph')} read as one row")

@@ -184,11 +184,27 @@ def _distinct(row: Sequence[str]) -> list[str]:
 
 @dataclass
 class HeaderChoice:
-    """Where the header is: ``row`` (0-based index in the grid) and ``rows`` (1 or 2 header rows)."""
+    """Where the header is: ``row`` (0-based index in the grid) and ``rows`` (1 or 2 header rows;
+    0: the table has no header, its data start at ``row`` and its columns are ``column_N``)."""
 
     row: int
     rows: int = 1
-    found: bool = True  # False: no header-like row, the first non-empty row was taken
+    found: bool = True  # False: no header-like row, the first non-empty row was taken (or none, rows 0)
+
+
+def _names_a_column(cell: str) -> bool:
+    """A cell reads as a column's name: a header word, or a header word and at most two more words
+    ("Công ty A" yes; "Kiến nghị tăng lương cho công nhân" no — the substring test of
+    :func:`_is_header_word` takes both)."""
+    k = key(cell)
+    return bool(k) and len(k.split()) <= 4 and any(k == w or k.startswith(w + " ") for w in HEADER_WORDS)
+
+
+def _sentence_over_sentences(grid: list[list[str]], i: int) -> bool:
+    """Row ``i`` holds a sentence (six words or more) over a longer text in the same column of the
+    next non-empty row: a data row (a petition above more petitions), not a header."""
+    below = next((r for r in grid[i + 1 :] if any(r)), [])
+    return any(len(c.split()) >= 6 and j < len(below) and _long_text(below[j]) for j, c in enumerate(grid[i]))
 
 
 def _score(grid: list[list[str]], i: int, width: int) -> float | None:
@@ -203,6 +219,10 @@ def _score(grid: list[list[str]], i: int, width: int) -> float | None:
         return None
     if any(_NUMBER.match(c) for c in distinct):
         return None
+    if not any(any(r) for r in grid[i + 1 :]):
+        return None  # nothing under it: a header heads data
+    if _sentence_over_sentences(grid, i) and sum(_names_a_column(c) for c in distinct) < 2:
+        return None  # "Công ty A | Đề nghị tăng lương …" over more of the same: the first data row
     columns = {j for j, c in enumerate(row) if c}
     below, long_below = 0, 0
     for r in grid[i + 1 :]:
@@ -246,6 +266,9 @@ def find_header(grid: list[list[str]], *, text_column: str | None = None) -> Hea
         if score is not None and score > best_score:
             best, best_score = i, score
     if best is None:
+        first = grid[non_empty[0]]
+        if any(len(c.split()) >= 6 and not _names_a_column(c) or not _header_like(c) for c in first if c):
+            return HeaderChoice(non_empty[0], rows=0, found=False)  # no header: a list of petitions from its first row
         return HeaderChoice(non_empty[0], found=False)
     if best > 0 and _score(grid, best - 1, width) is not None and _with_second_row(grid, HeaderChoice(best - 1)).rows == 2:
         best -= 1  # the best row is the lower half of a two-row header
@@ -267,8 +290,7 @@ def _with_second_row(grid: list[list[str]], choice: HeaderChoice) -> HeaderChoic
     distinct = _distinct(second)
     if not distinct or not all(_header_like(c) for c in distinct) or any(_NUMBER.match(c) or _TIMESTAMP.search(c) for c in distinct):
         return choice
-    below = grid[i + 2] if i + 2 < len(grid) else []
-    if any(len(c.split()) >= 6 and j < len(below) and _long_text(below[j]) for j, c in enumerate(second)):
+    if _sentence_over_sentences(grid, i + 1):
         return choice  # a sentence over more sentences: the first data row (a form's first answer), not a header
     new = [j for j, c in enumerate(second) if c and (j >= len(top) or c != top[j])]
     if not new:

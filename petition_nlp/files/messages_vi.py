@@ -85,6 +85,8 @@ _RULES: list[_Rule] = [
     (r"header: (?:row (?P<row>\d+)|rows (?P<first>\d+)-(?P<last>\d+) \(a two-row header, names combined as 'top / bottom'\)), "
      r"(?P<how>as given|found by its content|no header-like row found: the first row taken)"
      r"(?:; (?P<above>.+) above it skipped)?(?P<choose> \(--header-row to choose another\))?", _header),
+    (r"no header row: the table starts at row (\d+), its columns named column_1, column_2, … \(--header-row to choose a header\)",
+     rf"không có dòng tiêu đề cột: bảng bắt đầu từ dòng \1, các cột được đặt tên column_1, column_2, … (chọn dòng tiêu đề ở {FIELDS['--header-row']})"),
     (r"text column: '(.*)' \(--text-column to choose another\)", rf"cột nội dung kiến nghị: '\1' (chọn cột khác ở {FIELDS['--text-column']})"),
     (r"unit column: none found \(no per-unit counts\)", "không thấy cột đơn vị (không đếm được số đơn vị nêu từng vấn đề)"),
     (r"unit column: '(.*)'", r"cột đơn vị: '\1'"),
