@@ -283,6 +283,22 @@ def test_a_section_row_under_the_header_is_not_a_second_header_row(tmp_path) -> 
     assert frame["Nội dung kiến nghị"].tolist() == ["LĨNH VỰC NHÀ Ở", MERGED_TEXTS[0], "LĨNH VỰC BẢO HIỂM XÃ HỘI", MERGED_TEXTS[1]]
 
 
+def test_a_word_table_of_petitions_without_a_header_is_read(tmp_path) -> None:
+    import docx
+
+    texts = make_office_files.PETITIONS[30:33]
+    doc = docx.Document()
+    make_office_files._docx_letterhead(doc)  # its letterhead table stays out
+    table = doc.add_table(rows=3, cols=2)
+    for r, text in enumerate(texts):
+        table.cell(r, 0).text, table.cell(r, 1).text = make_office_files.UNITS[r], text
+    make_office_files._docx_signature(doc)
+    doc.save(tmp_path / "list.docx")
+    frame, info = read_table(tmp_path / "list.docx")
+    assert frame["column_2"].tolist() == texts and info.text_column == "column_2"
+    assert info.skipped_sheets == {"table 1": "no header with column names such as STT / Nội dung (a letterhead or layout table)"}
+
+
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> tuple[Path, dict]:
     folder = tmp_path_factory.mktemp("hostile_office")

@@ -108,7 +108,11 @@ def _table_from_grid(
         doc.skipped_tables.append((number, "no column of petition texts"))
         return
     named = any(_is_header_word(key(c)) for c in table.columns)
-    if text_column is None and (not table.header_found or not named):
+    at = table.columns.index(table.text_column)
+    # petitions with no header: sentences in sentence case (a letterhead's blocks are capitals)
+    sentences = sum(len(row[at].split()) >= 6 and not _is_heading(row[at]) for row in table.rows)
+    listed = not table.header_rows and sentences >= 2 and sentences * 2 >= len(table.rows)
+    if text_column is None and not listed and (not table.header_found or not named):
         # a letterhead laid out as a borderless table has short lines, and no column names
         doc.skipped_tables.append((number, "no header with column names such as STT / Nội dung (a letterhead or layout table)"))
         return
