@@ -239,3 +239,15 @@ def test_report_says_which_rows_it_does_not_count_as_petitions(tmp_path) -> None
     page = out.read_text(encoding="utf-8")
     assert "<b>3</b>kiến nghị" in page
     assert "Không tính là kiến nghị: 2 dòng không phải kiến nghị" in page and "2 trong 5 dòng" in page
+
+
+def test_the_workbook_names_each_row_status_in_vietnamese(tmp_path) -> None:
+    import pandas as pd
+
+    path = tmp_path / "mixed.txt"
+    path.write_text("Đề nghị công ty đóng BHXH đầy đủ cho công nhân\nCHỦ TỊCH\n12345\n", encoding="utf-8")
+    run_cli("classify", path, "-o", tmp_path / "out.xlsx")
+    run_cli("classify", path, "-o", tmp_path / "out.csv")
+    frame = pd.read_excel(tmp_path / "out.xlsx", dtype=str)
+    assert frame["Trạng thái"].tolist() == ["kiến nghị", "không phải kiến nghị", "không có chữ"]
+    assert pd.read_csv(tmp_path / "out.csv", dtype=str)["status"].tolist() == ["ok", "not_a_petition", "no_letters"]

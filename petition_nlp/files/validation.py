@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["row_status", "MAX_TEXT_CHARS", "STATUS_OK", "STATUS_NOT_PETITION", "as_text"]
+__all__ = ["row_status", "MAX_TEXT_CHARS", "STATUS_OK", "STATUS_NOT_PETITION", "STATUS_NAMES", "as_text"]
 
 MAX_TEXT_CHARS = 20_000
 """Cells longer than this are not classified (status ``too_long``): no petition is that long."""
@@ -14,6 +14,11 @@ STATUS_OK = "ok"
 STATUS_NOT_PETITION = "not_a_petition"
 """Set by ``PetitionClassifier.classify`` right after :func:`row_status` for lines that are not
 petitions (letterheads, signatures, totals, chat lines: :mod:`petition_nlp.model.notpetition`)."""
+STATUS_NAMES = {
+    STATUS_OK: "kiến nghị", STATUS_NOT_PETITION: "không phải kiến nghị", "empty": "trống", "no_letters": "không có chữ",
+    "too_long": "quá dài",
+}
+"""Each row status as officers read it (the workspace's pages, the workbooks' column "Trạng thái")."""
 
 
 def as_text(value: Any) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from petition_nlp.files.io import detect_unit_column
+from petition_nlp.files.validation import STATUS_NAMES
 from petition_nlp.files.workbooks import _storable, _text_only
 from petition_nlp.reports.summary import category_summary, unit_summary
 from petition_nlp.resources import category_name
@@ -94,6 +95,8 @@ def _vietnamese(frame: pd.DataFrame) -> pd.DataFrame:
     out = _storable(frame).copy()
     if "needs_review" in out:
         out["needs_review"] = out["needs_review"].map(lambda v: "có" if bool(v) else "không")
+    if "status" in out:
+        out["status"] = out["status"].map(lambda v: STATUS_NAMES.get(v, v))
     return out.rename(columns={k: v for k, v in VIETNAMESE_HEADERS.items() if k in out.columns})
 
 

@@ -19,8 +19,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from petition_nlp.files.io import InputError
 from petition_nlp.files.messages_vi import error_in_vietnamese, in_vietnamese
+from petition_nlp.files.validation import STATUS_NAMES
 from petition_nlp.resources import category_name, category_names
-from petition_nlp.store import ANSWER_STATUSES, STATUS_NOT_PETITION, Invalid, Store
+from petition_nlp.store import ANSWER_STATUSES, Invalid, Store
 from petition_nlp.store import workspace as ws
 from petition_nlp.web.app import (
     CSRF_COOKIE, MAX_ID, TOKEN_COOKIE, check_form_csrf, get_model, same_secret, token_cookie, whole_number,
@@ -28,10 +29,6 @@ from petition_nlp.web.app import (
 
 PAGE_SIZE = 100
 GROUP_PAGE = 60
-STATUS_NAMES = {
-    "ok": "kiến nghị", STATUS_NOT_PETITION: "không phải kiến nghị", "empty": "trống", "no_letters": "không có chữ",
-    "too_long": "quá dài",
-}
 ANSWER_STATUS_NAMES = {"unanswered": "chưa trả lời", "answered": "đã trả lời", "forwarded": "đã chuyển"}
 
 
