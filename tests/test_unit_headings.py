@@ -125,3 +125,15 @@ def test_an_empty_unit_column_of_a_template_gives_way_to_the_headings(tmp_path) 
     frame, info = read_table(path)
     assert info.unit_column == "Đơn vị (tiêu đề)"
     assert frame["Đơn vị (tiêu đề)"].tolist() == [UNIT_A, UNIT_A, UNIT_B, UNIT_B]
+
+
+def test_a_table_without_a_header_finds_its_unit_column_by_its_values(tmp_path) -> None:
+    units = [UNIT_A, UNIT_B, "Công ty TNHH Dệt Hoàng Sơn", UNIT_A]
+    texts = [OWED[0], MEAL, CLASS, OWED[1]]
+    path = tmp_path / "list.csv"
+    path.write_text("".join(f'{u},"{t}"\n' for u, t in zip(units, texts)), encoding="utf-8")
+    frame, info = read_table(path)
+    assert info.text_column == "column_2" and info.unit_column == "column_1"
+    dates = tmp_path / "dated.csv"  # a first column of dates names no unit
+    dates.write_text("".join(f'0{k}/03/2026,"{t}"\n' for k, t in enumerate(texts, start=1)), encoding="utf-8")
+    assert read_table(dates)[1].unit_column is None

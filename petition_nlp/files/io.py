@@ -222,7 +222,13 @@ def detect_unit_column(frame: pd.DataFrame, *, text_column: Any = None) -> Any |
         c for c in frame.columns
         if c != text_column and c not in _NOT_UNITS and filled(head := frame[c].head(500).tolist()) and not is_numeric_column(head)
     ]
-    return _find_named(columns, UNIT_COLUMN_NAMES)
+    named = _find_named(columns, UNIT_COLUMN_NAMES)
+    if named is not None:
+        return named
+    from petition_nlp.files.units import names_units
+
+    # a column without a name (a table without a header: column_1, …) whose values are unit names
+    return next((c for c in columns if re.fullmatch(r"column_\d+", str(c)) and names_units(frame[c].head(500).tolist())), None)
 
 
 # ----------------------------------------------------------------------------- readers

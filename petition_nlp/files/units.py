@@ -20,7 +20,7 @@ import pandas as pd
 
 from petition_nlp.files.layout import key
 
-__all__ = ["UNIT_COLUMN", "MIN_HEADINGS", "unit_heading", "carry_unit_headings"]
+__all__ = ["UNIT_COLUMN", "MIN_HEADINGS", "unit_heading", "names_units", "carry_unit_headings"]
 
 UNIT_COLUMN = "Đơn vị"
 """Name of the column the headings fill (``"Đơn vị (tiêu đề)"`` when the table has an "Đơn vị")."""
@@ -58,6 +58,18 @@ def unit_heading(text: Any) -> str | None:
     if not colon and not any(words.startswith(w + " ") for w in UNIONS):
         return None
     return name
+
+
+def names_units(values: list[Any]) -> bool:
+    """Whether a column's values are unit names ("CĐCS Công ty A", "Công ty TNHH B"): at least four
+    of its values, and 80 % of its non-empty ones, begin with a unit word and are short (a column
+    with no name, in a table without a header)."""
+    texts = [" ".join(v.split()) for v in values if isinstance(v, str) and v.strip()]
+    named = sum(
+        len(t.split()) <= MAX_WORDS and any(key(t) == w or key(t).startswith(w + " ") for w in UNIT_WORDS) and not t.endswith("?")
+        for t in texts
+    )
+    return named >= 4 and named >= 0.8 * len(texts)
 
 
 def carry_unit_headings(
