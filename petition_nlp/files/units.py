@@ -41,21 +41,25 @@ CUES = (
 _MARKER = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,3})*|[IVXLC]{1,6}|[a-zđ])\s*[.)\-–]\s+", re.IGNORECASE)
 
 
+def _names_a_unit(name: str) -> bool:
+    """Short, begins with a unit word, asks for nothing."""
+    words = key(name)
+    return (
+        bool(words) and "?" not in name and len(name.split()) <= MAX_WORDS
+        and any(words == w or words.startswith(w + " ") for w in UNIT_WORDS)
+        and not any(cue in f" {words} " for cue in CUES)
+    )
+
+
 def unit_heading(text: Any) -> str | None:
     """The unit a heading line names ("CĐCS Công ty TNHH May Hòa Bình"), or ``None``."""
     if not isinstance(text, str):
         return None
     line = " ".join(_MARKER.sub("", text.strip(), count=1).split())
-    colon = line.endswith(":")
     name = line.rstrip(":").strip()
-    words = key(name)
-    if not words or "?" in name or len(name.split()) > MAX_WORDS:
+    if not _names_a_unit(name):
         return None
-    if not any(words == w or words.startswith(w + " ") for w in UNIT_WORDS):
-        return None
-    if any(cue in f" {words} " for cue in CUES):
-        return None
-    if not colon and not any(words.startswith(w + " ") for w in UNIONS):
+    if not line.endswith(":") and not any(key(name).startswith(w + " ") for w in UNIONS):
         return None
     return name
 
@@ -65,10 +69,7 @@ def names_units(values: list[Any]) -> bool:
     of its values, and 80 % of its non-empty ones, begin with a unit word and are short (a column
     with no name, in a table without a header)."""
     texts = [" ".join(v.split()) for v in values if isinstance(v, str) and v.strip()]
-    named = sum(
-        len(t.split()) <= MAX_WORDS and any(key(t) == w or key(t).startswith(w + " ") for w in UNIT_WORDS) and not t.endswith("?")
-        for t in texts
-    )
+    named = sum(_names_a_unit(t) for t in texts)
     return named >= 4 and named >= 0.8 * len(texts)
 
 
