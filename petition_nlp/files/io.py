@@ -96,6 +96,8 @@ TAB_TABLE_SHARE = 0.8
 its first non-blank lines, and this share of them, have a tab between their words."""
 CSV_HEAD_ROWS = 50
 """The header of a CSV file is looked for among its first rows; the rest is streamed."""
+CSV_CHUNK_ROWS = 50_000
+"""Rows per chunk when a CSV file is streamed."""
 PROVENANCE_COLUMNS = ("sheet", "table", "paragraph", "source_row", "item")
 
 TEXT_COLUMN_NAMES = (
@@ -370,7 +372,7 @@ def _csv_records(path: Path, info: TableInfo, *, sep: str | None = None) -> tupl
     stray = stray_bytes_read()  # the whole file is decoded once from here
 
     def records() -> Iterator[tuple[int, list[str]]]:
-        reader = csv.reader(handle, delimiter=sep or ",")
+        reader = csv.reader(handle, delimiter=sep)
         previous = 0
         try:
             for record in reader:
@@ -863,7 +865,7 @@ def iter_table(
     sheet: str | int | None = None,
     split_items: bool = False,
     text_column: str | None = None,
-    chunk_rows: int = 50_000,
+    chunk_rows: int = CSV_CHUNK_ROWS,
 ) -> tuple[TableInfo, Iterator[pd.DataFrame]]:
     """Like :func:`read_table` but yields the rows in chunks (CSV is streamed: bounded memory;
     its header is looked for among the first rows).
@@ -873,12 +875,26 @@ def iter_table(
     :class:`InputError` before anything is yielded.
     """
     file = Path(path)
+    tabs = _checked(file, header_row=header_row, sheet=sheet)
+    if file.suffix.lower() != ".csv" and not tabs:
+        frame, info = _read(file, tabs, header_row=header_row, sheet=sheet, split_items=split_items, text_column=text_column)
+        return info, iter([frame])
+    return _iter_delimited(file, tabs, header_row=header_row, split_items=split_items, text_column=text_column, chunk_rows=chunk_rows)
+
+
+def _checked(file: Path, *, header_row: int | None, sheet: str | int | None) -> bool:
+    """The checks every read starts with, once: the file, then the options for its format.
+    Returns whether the file is a tab-separated table."""
     _check_path(file)
     tabs = _tab_separated(file)
     _check_options(file, header_row=header_row, sheet=sheet, delimited=tabs or file.suffix.lower() == ".csv")
-    if file.suffix.lower() != ".csv" and not tabs:
-        frame, info = read_table(file, header_row=header_row, sheet=sheet, split_items=split_items, text_column=text_column)
-        return info, iter([frame])
+    return tabs
+
+
+def _iter_delimited(
+    file: Path, tabs: bool, *, header_row: int | None, split_items: bool, text_column: str | None, chunk_rows: int
+) -> tuple[TableInfo, Iterator[pd.DataFrame]]:
+    """:func:`iter_table` of a checked CSV or tab-separated file."""
     info = TableInfo(path=file, format="tsv" if tabs else "csv")
     if tabs and file.suffix.lower() == ".txt":
         info.notes.append("read as a tab-separated table (Excel's Text / Unicode Text), not one petition per line")
@@ -945,13 +961,19 @@ def read_table(
     reader decided is in ``TableInfo`` and its ``notes``. Raises :class:`InputError`.
     """
     file = Path(path)
-    _check_path(file)
-    tabs = _tab_separated(file)
-    _check_options(file, header_row=header_row, sheet=sheet, delimited=tabs or file.suffix.lower() == ".csv")
+    tabs = _checked(file, header_row=header_row, sheet=sheet)
+    return _read(file, tabs, header_row=header_row, sheet=sheet, split_items=split_items, text_column=text_column, keep_repeats=keep_repeats)
+
+
+def _read(
+    file: Path, tabs: bool, *, header_row: int | None, sheet: str | int | None, split_items: bool, text_column: str | None,
+    keep_repeats: bool = False,
+) -> tuple[pd.DataFrame, TableInfo]:
+    """:func:`read_table` of a checked file (``tabs``: a tab-separated table)."""
     suffix = file.suffix.lower()
     renamed = suffix == ".csv" and _xlsx_inside(file)
     if (suffix == ".csv" and not renamed) or tabs:
-        info, chunks = iter_table(file, header_row=header_row, split_items=split_items, text_column=text_column)
+        info, chunks = _iter_delimited(file, tabs, header_row=header_row, split_items=split_items, text_column=text_column, chunk_rows=CSV_CHUNK_ROWS)
         return pd.concat(list(chunks), ignore_index=True), info
     if renamed:
         suffix = ".xlsx"

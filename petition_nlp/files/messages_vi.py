@@ -47,15 +47,11 @@ def _reason(text: str) -> str:
     return text
 
 
-def _count(n: str, word: str) -> str:
-    return f"{n} {word}"
-
-
 def _above(text: str) -> str:
     parts = []
     for part in text.split(" and "):
         m = re.fullmatch(r"(\d+) (title line|blank row)s?", part)
-        parts.append(_count(m.group(1), "dòng tiêu đề văn bản" if m.group(2) == "title line" else "dòng trống") if m else part)
+        parts.append(f"{m[1]} {'dòng tiêu đề văn bản' if m[2] == 'title line' else 'dòng trống'}" if m else part)
     return " và ".join(parts)
 
 
@@ -80,7 +76,8 @@ def _sheets(m: re.Match[str]) -> str:
     return text
 
 
-_Rule = tuple[str, "str | Callable[[re.Match[str]], str]"]
+_Replacement = "str | Callable[[re.Match[str]], str]"
+_Rule = tuple[str, _Replacement]
 _RULES: list[_Rule] = [
     (r"header: (?:row (?P<row>\d+)|rows (?P<first>\d+)-(?P<last>\d+) \(a two-row header, names combined as 'top / bottom'\)), "
      r"(?P<how>as given|found by its content|no header-like row found: the first row taken)"
@@ -132,8 +129,9 @@ _RULES: list[_Rule] = [
 _COMPILED = [(re.compile(pattern, re.DOTALL), replacement) for pattern, replacement in _RULES]
 
 
-def _translate(text: str) -> str | None:
-    for pattern, replacement in _COMPILED:
+def _translate(text: str, rules: list[tuple[re.Pattern[str], _Replacement]]) -> str | None:
+    """``text`` through the first of ``rules`` that matches it whole, or ``None``."""
+    for pattern, replacement in rules:
         m = pattern.fullmatch(text)
         if m:
             return replacement(m) if callable(replacement) else m.expand(replacement)
@@ -142,13 +140,11 @@ def _translate(text: str) -> str | None:
 
 def in_vietnamese(note: str) -> str:
     """``note`` in Vietnamese, its first letter capitalised; unchanged when no pattern knows it."""
-    where = ""
-    text = note
     m = _WHERE.match(note)
-    if m and _translate(m["rest"]) is not None:
+    if m and (translated := _translate(m["rest"], _COMPILED)) is not None:
         where = f"trang '{m['sheet']}': " if m["sheet"] is not None else f"bảng {m['table']}: "
-        text = m["rest"]
-    translated = _translate(text)
+    else:
+        where, translated = "", _translate(note, _COMPILED)
     if translated is None:
         return note
     out = where + translated
@@ -226,10 +222,9 @@ _ERRORS_COMPILED = [(re.compile(pattern, re.DOTALL), replacement) for pattern, r
 def error_in_vietnamese(message: str) -> str:
     """A reader's error ("FILE: what is wrong") in Vietnamese, the file's name kept in front;
     unchanged when no pattern knows it."""
-    for head, rest in ([("", message)] + ([tuple(message.split(": ", 1))] if ": " in message else [])):
-        for pattern, replacement in _ERRORS_COMPILED:
-            m = pattern.fullmatch(rest)
-            if m:
-                text = replacement(m) if callable(replacement) else m.expand(replacement)
-                return f"{head}: {text}" if head else text[:1].upper() + text[1:]
-    return message
+    translated = _translate(message, _ERRORS_COMPILED)
+    if translated is not None:
+        return translated[:1].upper() + translated[1:]
+    head, colon, rest = message.partition(": ")
+    translated = _translate(rest, _ERRORS_COMPILED) if colon else None
+    return message if translated is None else f"{head}: {translated}"
