@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURES, run_cli
-from petition_nlp.files.io import InputError, read_table
+from petition_nlp.files.io import InputError, iter_table, read_table
 
 sys.path.insert(0, str(FIXTURES))
 import make_office_files  # noqa: E402
@@ -484,3 +484,5 @@ def test_an_xlsx_workbook_under_another_name_is_read_with_a_note(tmp_path, name)
     frame, info = read_table(path)
     assert len(frame) == 145
     assert any("an .xlsx workbook under a" in n and "read as .xlsx" in n for n in info.notes)
+    info, chunks = iter_table(path)  # the streaming reader (classify -o out.csv) reads it as well
+    assert sum(len(c) for c in chunks) == 145 and any("read as .xlsx" in n for n in info.notes)

@@ -876,7 +876,7 @@ def iter_table(
     """
     file = Path(path)
     tabs = _checked(file, header_row=header_row, sheet=sheet)
-    if file.suffix.lower() != ".csv" and not tabs:
+    if not tabs and (file.suffix.lower() != ".csv" or _xlsx_inside(file)):  # an .xlsx under a .csv name is read whole
         frame, info = _read(file, tabs, header_row=header_row, sheet=sheet, split_items=split_items, text_column=text_column)
         return info, iter([frame])
     return _iter_delimited(file, tabs, header_row=header_row, split_items=split_items, text_column=text_column, chunk_rows=chunk_rows)
