@@ -72,12 +72,15 @@ _LONG_OPENING = re.compile(
     r"thong nhat|hoan toan|co ban|tan thanh|khong|ko|chua|tm|kt|tl|tuq|t/m|k/t|thong bao|ke hoach|to trinh|"
     r"quyet dinh|ket qua|ket luan|tra loi|ghi chu|chu thich|bieu mau|luu y|chu y|nguon|ve viec|anh/chi|cau|"
     r"dau thoi gian|huong dan|mau phieu|ky ten|"
-    # the report's framing (report_frame): its introduction, conclusion and content-free closing request
-    r"thuc hien|trien khai|qua|sau khi|tu ngay|trong|nham|de chuan bi|chuan bi|tren day|kinh|rat mong|"
-    r"(de nghi|kien nghi) (cac|uy ban|ubnd|thuong truc|ban thuong vu|tinh uy|thanh uy|lanh dao|co quan|hdnd|hoi dong)|"
+    # the openings of the report_frame and minutes rules, no wider (each costs every long row it lets in):
+    # the report's introduction, conclusion and content-free closing request
+    r"(thuc hien|trien khai|qua|sau khi|tu ngay|nham|de chuan bi|chuan bi|tren day)\b|trong (thoi gian|nam|quy|thang|dot)\b|"
+    r"kinh (bao cao|de nghi|kien nghi|trinh)\b|(de nghi|kien nghi|rat mong) (cac|uy ban|ubnd|thuong truc|ban thuong vu|tinh uy|"
+    r"thanh uy|lanh dao|co quan|hdnd|hoi dong)|"
     # minutes of a conference: who spoke or attended, the programme, answers
-    r"dong chi|d/c|(ong|ba) [a-z]|dai dien|thanh phan|ve phia|khach moi|dai bieu|phat bieu|chuong trinh|noi dung|dia diem|"
-    r"thoi gian|y kien|giai dap|dap\s*:|"
+    r"dong chi|d/c|(ong|ba) [a-z]|(dai dien|thanh phan|ve phia|khach moi|dai bieu|co mat)\b|giai dap|dap\s*:|"
+    r"(y kien|noi dung) tra loi|(chuong trinh|noi dung|thanh phan|thoi gian|dia diem|ket qua|dien bien) (hoi nghi|buoi|cuoc|doi thoai|tham du)|"
+    r"(phat bieu|bai phat bieu|y kien|tham luan) (khai mac|be mac|ket luan|tong ket|chao mung|chi dao|de dan|tham luan)|"
     r"[ivxlc]{1,5}\s*[.):-]|[a-h]\s*[.):-]|[\d\[=#(+*-])"
 )
 
