@@ -140,6 +140,17 @@ def _text_column(frame: Any, given: Optional[str], path: Path, info: Any = None)
     return column
 
 
+def _classified(frame: Any, column: str, clf: Any, path: Path, *, progress: Optional[Callable[[int], None]] = None) -> Any:
+    """:func:`petition_nlp.pipeline.classify_survey`, its note (a table classify wrote) printed."""
+    from petition_nlp.pipeline import classify_survey
+
+    notes: list[str] = []
+    result = classify_survey(frame, column, clf, progress=progress, notes=notes)
+    for note in notes:
+        _err(f"note: {path}: {note}")
+    return result
+
+
 def _load_model(model_dir: Optional[Path]) -> Any:
     from petition_nlp.model.modelstore import load_model
 
@@ -299,7 +310,7 @@ def classify(
             frame, info = _read(input, _header_index(header_row), sheet=sheet, split_items=split_items, text_column=text_column)
             column = _text_column(frame, text_column, input, info)
             with _progress(len(frame), "classifying") as tick:
-                result = clf.classify(frame, text_column=column, progress=tick)
+                result = _classified(frame, column, clf, input, progress=tick)
             _write_or_print(result, output, [input], overwrite, "classify", column, formula_guard)
         _summary(result)
 
@@ -462,7 +473,7 @@ def shortlist(
 ) -> None:
     """Group petitions raising the same issue and choose N representative questions."""
     from petition_nlp.grouping.shortlist import parse_quota
-    from petition_nlp.pipeline import classify_survey, group_and_shortlist
+    from petition_nlp.pipeline import group_and_shortlist
 
     with _handled():
         quota_value = parse_quota(quota)
@@ -475,7 +486,7 @@ def shortlist(
         clf = _load_model(model)
         excluded = _excluded_codes(exclude, clf)
         with _progress(len(frame), "classifying") as tick:
-            classified = classify_survey(frame, column, clf, progress=tick)
+            classified = _classified(frame, column, clf, input, progress=tick)
         groups, chosen = group_and_shortlist(classified, column, n=n, quota=quota_value, exclude=excluded)
         if groups_output is not None:
             _write_or_print(groups, groups_output, [input], overwrite, "classify", column, formula_guard)
@@ -564,7 +575,7 @@ def report(
 ) -> None:
     """Write a self-contained HTML session report (Vietnamese) with charts and the shortlist."""
     from petition_nlp.grouping.shortlist import parse_quota
-    from petition_nlp.pipeline import classify_survey, group_and_shortlist, render_report
+    from petition_nlp.pipeline import group_and_shortlist, render_report
     from petition_nlp.reports.html import check_html_name, write_html
 
     with _handled():
@@ -574,7 +585,7 @@ def report(
         column = _text_column(frame, text_column, input, info)
         clf = _load_model(model)
         excluded = _excluded_codes(exclude, clf)
-        classified = classify_survey(frame, column, clf)
+        classified = _classified(frame, column, clf, input)
         groups, chosen = group_and_shortlist(classified, column, n=n, quota=quota_value, exclude=excluded)
         write_html(render_report(groups, chosen, column, title_source=input.name), output, protect=[input], overwrite=overwrite)
         _err(f"wrote report to {output}")

@@ -61,16 +61,32 @@ def load_survey(
 
 
 def classify_survey(
-    frame: pd.DataFrame, text_column: str, model: Any = None, *, progress: Callable[[int], None] | None = None
+    frame: pd.DataFrame,
+    text_column: str,
+    model: Any = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+    notes: list[str] | None = None,
 ) -> pd.DataFrame:
     """Every row with ``category``, ``category_name``, ``confidence``, ``second_category``,
     ``needs_review`` and ``status`` (see :meth:`PetitionClassifier.classify`); default model
-    when ``model`` is ``None``."""
+    when ``model`` is ``None``.
+
+    A table ``classify`` wrote (an officer's corrected workbook) is classified again except the
+    rows an officer changed or ticked checked, which keep the officer's topic
+    (:mod:`petition_nlp.model.reviewed`); its previous result columns are replaced, and the
+    result has ``reviewed`` and ``model_category``. A line saying so is added to ``notes``."""
+    from petition_nlp.model.reviewed import keep_officer_topics, previous_result
+
     if model is None:
         from petition_nlp.model.modelstore import load_model
 
         model = load_model()
-    return model.classify(frame, text_column=text_column, progress=progress)
+    frame, officer = previous_result(frame, text_column)
+    result = keep_officer_topics(model.classify(frame, text_column=text_column, progress=progress), officer)
+    if officer is not None and notes is not None:
+        notes.append(officer.note())
+    return result
 
 
 def group_and_shortlist(

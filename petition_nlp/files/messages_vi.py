@@ -76,6 +76,24 @@ def _sheets(m: re.Match[str]) -> str:
     return text
 
 
+def _officer_topics(m: re.Match[str]) -> str:
+    text = (
+        f"bảng do petition-nlp phân loại trước đây: {m['changed']} chủ đề cán bộ đã sửa và {m['ticked']} chủ đề đã đánh dấu "
+        f"«Đã kiểm tra» được giữ nguyên"
+    )
+    if m["not"]:
+        text += f", {m['not']} dòng đánh dấu đã kiểm tra mà không có chủ đề được giữ là không phải kiến nghị"
+    text += f"; {m['others']} dòng còn lại được phân loại lại; các cột kết quả cũ được thay ({m['dropped']})"
+    if m["problems"]:
+        problems = [
+            re.sub(r"^row (\d+): code '(.*)' and name '(.*)' disagree$", r"dòng \1: mã '\2' và tên chủ đề '\3' khác nhau", part)
+            for part in m["problems"].split("; ")
+        ]
+        problems = [re.sub(r"^row (\d+): unknown topic name '(.*)'$", r"dòng \1: không có chủ đề tên '\2'", part) for part in problems]
+        text += "; không dùng được chỉnh sửa của cán bộ, đã phân loại lại: " + "; ".join(problems)
+    return text
+
+
 _Replacement = "str | Callable[[re.Match[str]], str]"
 _Rule = tuple[str, _Replacement]
 _RULES: list[_Rule] = [
@@ -121,6 +139,16 @@ _RULES: list[_Rule] = [
     (r"(\d+) column names converted from (TCVN3|VNI)", r"chuyển \1 tên cột từ bảng mã cũ \2 sang Unicode"),
     (r"no unit column, but (\d+) unit headings \((.*)\) name the unit of the rows below them: column added",
      r"không có cột đơn vị, nhưng \1 dòng tên đơn vị (\2) cho biết đơn vị của các dòng bên dưới: đã thêm cột «Đơn vị»"),
+    (r"a table classify wrote, without the review columns \('Đã kiểm tra', 'Mã chủ đề của máy'\): classified again; (\d+) rows "
+     r"whose topic in the file differs from the model's kept as in the file and marked for review \(an officer's edit or an "
+     r"earlier model's guess: the file cannot tell\); its previous result columns replaced \((.*)\)",
+     r"bảng do petition-nlp phân loại trước đây, không có cột «Đã kiểm tra» và «Mã chủ đề của máy»: đã phân loại lại; \1 dòng có "
+     r"chủ đề trong tệp khác với chủ đề máy chọn được giữ như trong tệp và đánh dấu cần xem lại (có thể là chỉnh sửa của cán bộ, "
+     r"cũng có thể là phân loại của mô hình cũ: tệp không cho biết); các cột kết quả cũ được thay (\2)"),
+    (r"a table classify wrote: the other (?P<others>\d+) rows classified again; \d+ topics an officer set or confirmed kept "
+     r"\((?P<changed>\d+) changed, (?P<ticked>\d+) ticked 'Đã kiểm tra'\)(?:, (?P<not>\d+) rows ticked without a topic kept as not "
+     r"petitions)?; its previous result columns replaced \((?P<dropped>.*?)\)(?:; classified again, the officer's edit not used: "
+     r"(?P<problems>.*))?", _officer_topics),
     (r"(\d+) cells? holds? several numbered petitions: split into (\d+) rows \(columns 'source_row', 'item'\)",
      r"\1 ô chứa nhiều kiến nghị đánh số: đã tách thành \2 dòng"),
     (r"(\d+) cells? holds? several numbered petitions \((\d+) in all\); --split-items .*",

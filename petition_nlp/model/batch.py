@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ import pandas as pd
 
 from petition_nlp.files.io import InputError, TableInfo, atomic_output, iter_table, resolve_text_column
 from petition_nlp.files.safefiles import guard_frame
+from petition_nlp.model.reviewed import OfficerTopics, keep_officer_topics, previous_result
 
 __all__ = ["classify_file", "STREAM_OUTPUTS"]
 
@@ -64,10 +65,19 @@ def classify_file(
     if on_column and text_column is None:
         on_column(column)
     kept: list[pd.DataFrame] = []
+    officer: list[OfficerTopics | None] = []  # per chunk, in order: a table classify wrote keeps the officer's topics
+
+    def stripped() -> Iterator[pd.DataFrame]:
+        for chunk in chain([first], chunks):
+            chunk, found = previous_result(chunk, column, str(input_path))
+            officer.append(found)
+            yield chunk
+
     with atomic_output(target, overwrite=overwrite, protect=[input_path]) as temp:
         with open(temp, "w", encoding="utf-8-sig" if suffix == ".csv" else "utf-8", newline="") as handle:
-            stream = model.classify_stream(chain([first], chunks), text_column=column, progress=progress)
+            stream = model.classify_stream(stripped(), text_column=column, progress=progress)
             for number, result in enumerate(stream):
+                result = keep_officer_topics(result, officer[number])
                 if suffix == ".csv":
                     (guard_frame(result) if formula_guard else result).to_csv(
                         handle, index=False, header=number == 0, lineterminator="\r\n"  # quotes a lone \r
@@ -77,4 +87,17 @@ def classify_file(
                 # an own, compact copy (a column selection may keep the whole chunk alive; a
                 # million strings would hold ~50 MB): categorical codes, a few bytes a row
                 kept.append(result[["category", "needs_review", "status"]].astype({"category": "category", "status": "category"}))
+    found = [o for o in officer if o is not None]
+    if found:
+        info.notes.append(_merged(found).note())
     return pd.concat(kept, ignore_index=True), info
+
+
+def _merged(parts: list[OfficerTopics]) -> OfficerTopics:
+    """The officer's topics of every chunk, for the note: counts added, conflicts listed."""
+    report: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.report.items():
+            if isinstance(value, (list, int)):
+                report[key] = report.get(key, [] if isinstance(value, list) else 0) + value
+    return OfficerTopics(dropped=parts[0].dropped, report=report)

@@ -18,6 +18,15 @@ from petition_nlp.files.io import PROVENANCE_COLUMNS, InputError, detect_label_c
 from petition_nlp.files.validation import STATUS_OK, as_text, row_status
 from petition_nlp.model.classifier import MIN_ROWS_PER_CODE, PetitionClassifier
 from petition_nlp.model.modelstore import data_fingerprint, default_model_dir, load_model, models_root, promote_model, record_metrics
+from petition_nlp.model.reviewed import (  # noqa: F401 - re-exported: train's officer labels
+    CLASSIFY_TOPIC_COLUMNS,
+    MODEL_CODE_HEADER,
+    REVIEWED_HEADER,
+    REVIEWED_VALUES,
+    _code_of_name,
+    classified_labels,
+    is_classified,
+)
 from petition_nlp.resources import CATEGORY_CODES
 from petition_nlp.text.normalize import normalize_text
 
@@ -138,11 +147,6 @@ def _labeled_columns(frame: pd.DataFrame, path: str | Path, text_column: str | N
     return text_col, label_col
 
 
-REVIEWED_HEADER = "Đã kiểm tra"
-"""Column of the classify workbook an officer ticks (``x``) on every row whose topic was checked."""
-MODEL_CODE_HEADER = "Mã chủ đề của máy"
-"""Hidden column of the classify workbook: the model's own code, to tell an officer's edit apart."""
-REVIEWED_VALUES = frozenset({"x", "có", "co", "1", "true", "yes", "y", "v", "ok", "đã", "da", "rồi", "roi", "đã kiểm tra", "da kiem tra", "✓", "✔", "☑", "checked"})
 MIN_CODE_F1 = 0.7
 """``--promote`` refuses a model any of whose codes has a cross-validated F1 below this."""
 MAX_REVIEW_RISE = 0.15
@@ -150,45 +154,6 @@ MAX_REVIEW_RISE = 0.15
 than the current default (``--force`` overrides)."""
 MIN_CODE_EXAMPLES = 25
 """``--promote`` refuses a model any of whose codes has fewer training rows than this."""
-
-
-CLASSIFY_TOPIC_COLUMNS = ("category", "category_name", "Mã chủ đề", "Chủ đề")
-"""The topic columns ``classify`` writes (codes and Vietnamese names, CSV and workbook)."""
-
-
-def is_classified(frame: pd.DataFrame) -> bool:
-    """Whether ``frame`` is a table ``classify`` wrote (workbook or CSV): its predictions must not
-    be taken as labels wholesale."""
-    cols = {str(c) for c in frame.columns}
-    return ("Mã chủ đề" in cols and bool(cols & {"Độ tin cậy", "Cần xem lại"})) or {"category", "confidence", "needs_review"} <= cols
-
-
-def _name_key(value: str) -> str:
-    import unicodedata
-
-    text = unicodedata.normalize("NFD", " ".join(str(value).split()).casefold().replace("đ", "d"))
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn").strip(" .")
-
-
-def _code_of_name(name: str, known: set[str]) -> str | None:
-    """The code a "Chủ đề" cell names: a known Vietnamese name (accents, case and spacing
-    ignored) or a code written there; ``None`` for an empty cell, ``"?"`` for an unknown name."""
-    from petition_nlp.resources import category_names
-
-    name = name.strip()
-    if not name:
-        return None
-    if name in known:
-        return name
-    key = _name_key(name)
-    for code, display in category_names().items():
-        if _name_key(display) == key or _name_key(code) == key:
-            return code
-    for code, display in category_names().items():  # a short form: "Nhà ở", "An ninh", "Bảo hiểm xã hội"
-        first = _name_key(display.split(",")[0])
-        if len(key.split()) >= 2 and (first == key or first.startswith(key + " ")):
-            return code
-    return "?"
 
 
 def _with_topic_sheets(path: str | Path, frame: pd.DataFrame, text_column: str) -> pd.DataFrame:
@@ -219,80 +184,6 @@ def _label_code(value: str) -> str:
     value = " ".join(value.split())
     code = _code_of_name(value, set(CATEGORY_CODES))
     return code if code not in (None, "?") else value
-
-
-def classified_labels(frame: pd.DataFrame, text_col: str, source: str) -> tuple[list[int], list[str], dict[str, Any]]:
-    """The labels an officer gave in a table ``classify`` wrote: only rows ticked reviewed
-    (``Đã kiểm tra``) or whose topic was changed — in the code column ``Mã chủ đề`` or in the
-    name column ``Chủ đề``. A row whose two columns were changed to different topics is a
-    conflict: reported, left out. Unchecked rows (the model's own guesses) are left out.
-
-    Returns ``(row positions, labels, report)``; the report counts reviewed, changed,
-    unchecked and conflicting rows and lists the conflicts."""
-    from petition_nlp.resources import CATEGORY_CODES
-
-    cols = {str(c): c for c in frame.columns}
-    code_col = cols.get("Mã chủ đề", cols.get("category"))
-    name_col = cols.get("Chủ đề", cols.get("category_name"))
-    model_col = cols.get(MODEL_CODE_HEADER, cols.get("model_category"))
-    reviewed_col = cols.get(REVIEWED_HEADER, cols.get("reviewed"))
-    if model_col is None and reviewed_col is None:
-        raise InputError(
-            f"{source}: a table written by `classify` without the '{REVIEWED_HEADER}' column (an older petition-nlp): its topics are "
-            f"the model's guesses; classify the file again, tick '{REVIEWED_HEADER}' on the rows you checked, or train on a text,label file"
-        )
-    n = len(frame)
-    codes = [as_text(v).strip() for v in frame[code_col]] if code_col is not None else [""] * n
-    names = [as_text(v).strip() for v in frame[name_col]] if name_col is not None else [""] * n
-    model = [as_text(v).strip() for v in frame[model_col]] if model_col is not None else [None] * n
-    ticked = [as_text(v).strip().casefold() in REVIEWED_VALUES for v in frame[reviewed_col]] if reviewed_col is not None else [False] * n
-    known = set(CATEGORY_CODES) | {c for c in codes if c}
-    keep: list[int] = []
-    labels: list[str] = []
-    conflicts: list[dict[str, Any]] = []
-    unknown_names: list[dict[str, Any]] = []
-    changed = reviewed = unchecked = 0
-    texts = frame[text_col].tolist()
-    for i in range(n):
-        if row_status(as_text(texts[i])) != STATUS_OK:
-            continue
-        code, name_code, original = codes[i], _code_of_name(names[i], known), model[i]
-        if original is None:  # no model column: an edit cannot be seen, a disagreement can
-            code_changed = name_changed = False
-            if name_code not in (None, "?") and code and name_code != code:
-                conflicts.append({"row": i + 2, "text": as_text(texts[i]), "code": code, "name": names[i]})
-                continue
-            label = code
-        else:
-            code_changed = code != original
-            name_changed = name_code is not None and name_code != original
-            if code_changed and name_changed and name_code not in ("?", code):
-                conflicts.append({"row": i + 2, "text": as_text(texts[i]), "code": code, "name": names[i]})
-                continue
-            if code_changed:
-                label = code
-            elif name_changed:
-                if name_code == "?":
-                    unknown_names.append({"row": i + 2, "text": as_text(texts[i]), "name": names[i]})
-                    continue
-                label = name_code
-            else:
-                label = original
-        is_change = code_changed or name_changed
-        if not (is_change or ticked[i]):
-            unchecked += 1
-            continue
-        if not label:
-            continue  # reviewed but left without a topic (e.g. a line that is not a petition)
-        changed += int(is_change)
-        reviewed += int(ticked[i] and not is_change)
-        keep.append(i)
-        labels.append(label)
-    report = {
-        "file": source, "changed": changed, "reviewed": reviewed, "unchecked_left_out": unchecked,
-        "conflicts": conflicts, "unknown_names": unknown_names,
-    }
-    return keep, labels, report
 
 
 def load_labeled(

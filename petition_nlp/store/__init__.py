@@ -231,16 +231,19 @@ class Store:
             review = grouped["needs_review"].tolist()
             status = grouped["status"].fillna("").astype(str).tolist()
             second = grouped["second_category"].fillna("").astype(str).tolist() if "second_category" in grouped else [""] * len(grouped)
+            # an officer's topics carried from a table classify wrote: reviewed, beside the model's own code
+            model_cats = grouped["model_category"].fillna("").astype(str).tolist() if "model_category" in grouped else cats
+            reviewed = grouped["reviewed"].fillna(False).astype(bool).tolist() if "reviewed" in grouped else [False] * len(grouped)
             texts = grouped[text_column].tolist()
             units = grouped[unit_column].tolist() if unit_column and unit_column in grouped else [""] * len(grouped)
             conn.executemany(
                 "INSERT INTO petitions (survey_id, row, original_json, text, unit, category, model_category, confidence,"
-                " needs_review, status, second_category, group_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                " needs_review, status, second_category, group_id, reviewed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     (
                         survey_id, i + 1, json.dumps({str(k): _cell(v) for k, v in rec.items()}, ensure_ascii=False),
-                        _text(texts[i]), _text(units[i]), cats[i], cats[i], _cell(conf[i]), int(bool(review[i])),
-                        status[i], second[i], group_ids.get(labels[i]),
+                        _text(texts[i]), _text(units[i]), cats[i], model_cats[i], _cell(conf[i]), int(bool(review[i])),
+                        status[i], second[i], group_ids.get(labels[i]), int(reviewed[i]),
                     )
                     for i, rec in enumerate(records)
                 ),
@@ -919,7 +922,7 @@ class Store:
 
 _DERIVED = {
     "category", "category_name", "confidence", "second_category", "second_confidence", "needs_review", "status",
-    "group_id", "issue",
+    "group_id", "issue", "reviewed", "model_category",
 }
 
 

@@ -75,14 +75,14 @@ def ingest(
         done[0] += k
         say("classify", done[0], total)
 
-    classified = pipeline.classify_survey(frame, column, model, progress=tick)
+    notes = list(info.notes) + ([f"{info.blank_rows_skipped} blank rows skipped"] if info.blank_rows_skipped else [])
+    classified = pipeline.classify_survey(frame, column, model, progress=tick, notes=notes)
     say("group", total, total)
     grouped = pipeline.group_survey(classified, column)
     say("save", total, total)
-    notes = list(info.notes) + ([f"{info.blank_rows_skipped} blank rows skipped"] if info.blank_rows_skipped else [])
     result = store.fill_survey(
         survey_id, grouped, text_column=column, unit_column=info.unit_column if info.unit_column in grouped else None,
-        notes=notes, original_columns=list(frame.columns),
+        notes=notes, original_columns=[c for c in frame.columns if c in classified.columns],  # a previous run's results replaced
     )
     with link_lock or nullcontext():
         link_answered(store, survey_id)
