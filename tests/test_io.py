@@ -314,3 +314,26 @@ def test_a_list_of_petitions_without_a_header_keeps_its_first_petition(tmp_path)
         assert frame[column].tolist() == texts and frame["source_row"].tolist() == [1, 2, 3]
         assert info.text_column == column and list(info.header_rows.values()) == [()] and info.header_row == 0
         assert any(note.startswith("no header row: the table starts at row 1") for note in info.notes)
+
+
+@pytest.mark.parametrize("bad_row", [False, True])
+def test_a_semicolon_csv_keeps_each_petition_whole(tmp_path, bad_row) -> None:
+    """Excel on Vietnamese regional settings separates with ';'. Petitions hold commas; one row with
+    a ';' left unquoted in its text made the sniffer choose ',' and cut every petition at its comma."""
+    third = "Công ty nợ BHXH; đề nghị xử lý" if bad_row else '"Công ty nợ BHXH; đề nghị xử lý"'
+    path = tmp_path / "kien-nghi.csv"
+    path.write_text(
+        "STT;Đơn vị;Nội dung kiến nghị\r\n"
+        "1;CĐCS Cty A;Đề nghị xây nhà ở xã hội, giá thuê rẻ cho công nhân\r\n"
+        "2;CĐCS Cty B;Đề nghị tăng lương, thưởng Tết, hỗ trợ tiền xăng xe\r\n"
+        f"3;CĐCS Cty C;{third}\r\n",
+        encoding="utf-8-sig",
+    )
+    frame, info = read_table(path)
+    assert info.text_column == "Nội dung kiến nghị" and info.unit_column == "Đơn vị"
+    assert frame["Nội dung kiến nghị"].tolist()[:2] == [
+        "Đề nghị xây nhà ở xã hội, giá thuê rẻ cho công nhân", "Đề nghị tăng lương, thưởng Tết, hỗ trợ tiền xăng xe",
+    ]
+    assert frame["Đơn vị"].tolist() == ["CĐCS Cty A", "CĐCS Cty B", "CĐCS Cty C"]
+    last = " | ".join(str(v) for v in frame.iloc[2].tolist())  # an unquoted ';' still splits its own row, nothing lost
+    assert "Công ty nợ BHXH" in last and "đề nghị xử lý" in last

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 import os
 import re
@@ -347,6 +348,33 @@ def _header_note(info: TableInfo, table: Any, where: str, given: bool) -> None:
 
 
 # ---- CSV
+CSV_DELIMITERS = ",;\t|"
+"""Delimiters a CSV may use: Excel writes ';' where the list separator is ';' (Vietnamese regional
+settings among them: the decimal mark is ',')."""
+
+
+def _delimiter(head: str) -> str:
+    """The delimiter of a CSV from its first lines: :class:`csv.Sniffer`'s, unless another
+    delimiter is on (nearly) every record and the sniffed one on fewer — a row of a ';' file
+    with a ';' left unquoted in its text made the Sniffer choose the ',' of a sentence, and
+    every petition with a comma was cut in two."""
+    sample = "\n".join(head.splitlines()[:50])
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = ","
+    records = [r for r in csv.reader(io.StringIO(sample), delimiter="\x00") if r and r[0].strip()]
+    if len(records) < 2:
+        return sniffed
+    lines = [r[0] for r in records]
+
+    def share(d: str) -> float:
+        return sum(d in line for line in lines) / len(lines)
+
+    best = max(CSV_DELIMITERS, key=share)
+    return best if share(best) >= 0.9 and share(sniffed) < share(best) else sniffed
+
+
 def _csv_records(path: Path, info: TableInfo, *, sep: str | None = None) -> tuple[str, Iterator[tuple[int, list[str]]]]:
     """The codec and the records of a CSV file, each with the 1-based line where it starts
     (``sep``: the delimiter, else sniffed)."""
@@ -360,10 +388,7 @@ def _csv_records(path: Path, info: TableInfo, *, sep: str | None = None) -> tupl
         if not head.strip():
             raise InputError(f"{path}: file is empty")
         if sep is None:
-            try:
-                sep = csv.Sniffer().sniff("\n".join(head.splitlines()[:50]), delimiters=",;\t|").delimiter
-            except csv.Error:
-                sep = ","
+            sep = _delimiter(head)
         handle.seek(0)
     except BaseException:
         handle.close()
