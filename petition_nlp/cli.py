@@ -145,7 +145,7 @@ def _classified(frame: Any, column: str, clf: Any, path: Path, *, progress: Opti
     from petition_nlp.pipeline import classify_survey
 
     notes: list[str] = []
-    result = classify_survey(frame, column, clf, progress=progress, notes=notes)
+    result = classify_survey(frame, column, clf, progress=progress, notes=notes, source=path)
     for note in notes:
         _err(f"note: {path}: {note}")
     return result

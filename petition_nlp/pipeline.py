@@ -67,6 +67,7 @@ def classify_survey(
     *,
     progress: Callable[[int], None] | None = None,
     notes: list[str] | None = None,
+    source: str | Path | None = None,
 ) -> pd.DataFrame:
     """Every row with ``category``, ``category_name``, ``confidence``, ``second_category``,
     ``needs_review`` and ``status`` (see :meth:`PetitionClassifier.classify`); default model
@@ -75,14 +76,15 @@ def classify_survey(
     A table ``classify`` wrote (an officer's corrected workbook) is classified again except the
     rows an officer changed or ticked checked, which keep the officer's topic
     (:mod:`petition_nlp.model.reviewed`); its previous result columns are replaced, and the
-    result has ``reviewed`` and ``model_category``. A line saying so is added to ``notes``."""
+    result has ``reviewed`` and ``model_category``; ``source`` (the file read) lets the edits an
+    officer made on the workbook's one-topic sheets count too. A line saying so is added to ``notes``."""
     from petition_nlp.model.reviewed import keep_officer_topics, previous_result
 
     if model is None:
         from petition_nlp.model.modelstore import load_model
 
         model = load_model()
-    frame, officer = previous_result(frame, text_column)
+    frame, officer = previous_result(frame, text_column, source)
     result = keep_officer_topics(model.classify(frame, text_column=text_column, progress=progress), officer)
     if officer is not None and notes is not None:
         notes.append(officer.note())

@@ -157,3 +157,27 @@ def test_the_workspace_stores_an_uploaded_corrected_workbook_as_reviewed(correct
     assert any(n.startswith("a table classify wrote") for n in notes)
     vi = [in_vietnamese(n) for n in notes if n.startswith("a table classify wrote")][0]
     assert vi.startswith("Bảng do petition-nlp phân loại trước đây") and "dòng 6: mã 'housing'" in vi
+
+
+def test_an_edit_made_on_a_topic_sheet_is_kept_too(tmp_path) -> None:
+    """Officers review topic by topic on the workbook's one-topic sheets; classify again keeps the
+    topic they set there, as train learns it."""
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    assert run_cli("classify", SAMPLE_XLSX, "-o", first).exit_code == 0
+    book = load_workbook(first)
+    main = book.worksheets[0]
+    topic = next(ws for ws in book.worksheets[1:] if [c.value for c in ws[1]] == [c.value for c in main[1]])
+    headers = [c.value for c in topic[1]]
+    text = topic.cell(row=2, column=headers.index(TEXT) + 1).value
+    old = topic.cell(row=2, column=headers.index("Mã chủ đề") + 1).value
+    new = "party_building" if old != "party_building" else "housing"
+    topic.cell(row=2, column=headers.index("Mã chủ đề") + 1, value=new)
+    ticked = topic.cell(row=3, column=headers.index(TEXT) + 1).value
+    topic.cell(row=3, column=headers.index("Đã kiểm tra") + 1, value="x")
+    book.save(first)
+    result = run_cli("classify", first, "-o", second)
+    assert result.exit_code == 0, result.stderr
+    assert "(1 changed, 1 ticked 'Đã kiểm tra')" in result.stderr
+    rows = _by_text(pd.read_excel(second, sheet_name="Kiến nghị", dtype=str, keep_default_na=False))
+    assert (rows[text]["Mã chủ đề"], rows[text]["Đã kiểm tra"], rows[text]["Mã chủ đề của máy"]) == (new, "x", old)
+    assert rows[ticked]["Đã kiểm tra"] == "x"

@@ -13,18 +13,20 @@ rows are the officer's, the others the model's guesses. Two uses:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from petition_nlp.files.io import InputError
+from petition_nlp.files.io import InputError, read_table
 from petition_nlp.files.validation import STATUS_NOT_PETITION, STATUS_OK, as_text, row_status
 from petition_nlp.resources import category_name
 
 __all__ = [
     "REVIEWED_HEADER", "MODEL_CODE_HEADER", "REVIEWED_VALUES", "CLASSIFY_TOPIC_COLUMNS", "RESULT_COLUMNS",
-    "is_classified", "classified_labels", "OfficerTopics", "previous_result", "keep_officer_topics",
+    "is_classified", "classified_labels", "OfficerTopics", "previous_result", "keep_officer_topics", "topic_sheet_rows",
+    "with_topic_sheet_rows",
 ]
 
 REVIEWED_HEADER = "Đã kiểm tra"
@@ -146,6 +148,67 @@ def classified_labels(frame: pd.DataFrame, text_col: str, source: str) -> tuple[
     }
     return keep, labels, report
 
+def _column(frame: pd.DataFrame, *names: str) -> Any:
+    return next((c for c in frame.columns if str(c) in names), None)
+
+
+WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def topic_sheet_rows(path: str | Path, text_column: str) -> list[pd.DataFrame]:
+    """The rows an officer ticked or changed on the other sheets of a workbook ``classify`` wrote
+    that hold the same table — the one-topic sheets, which :func:`read_table` skips as repeats of
+    the main sheet unless asked to keep them: one frame per such sheet (its own columns)."""
+    if Path(path).suffix.lower() not in WORKBOOKS:
+        return []
+    every, _ = read_table(path, keep_repeats=True)
+    if "sheet" not in every.columns:
+        return []
+    parts = []
+    others = every[every["sheet"] != every["sheet"].iloc[0]]
+    for name, part in others.groupby("sheet", sort=False):
+        part = part.dropna(axis=1, how="all").reset_index(drop=True)  # the columns this sheet has
+        if is_classified(part) and text_column in part.columns:
+            positions, _, _ = classified_labels(part, text_column, f"{path} ({name})")
+            if positions:
+                parts.append(part.iloc[positions])  # only what the officer touched there
+    return parts
+
+
+def with_topic_sheet_rows(path: str | Path, frame: pd.DataFrame, text_column: str) -> pd.DataFrame:
+    """``frame`` (the main sheet of a workbook ``classify`` wrote) followed by
+    :func:`topic_sheet_rows` (``train``: an officer may correct on a topic's sheet as well as on
+    the main one). A text given two different topics is reported by :func:`classified_labels` as
+    a conflict and left out."""
+    parts = [frame, *topic_sheet_rows(path, text_column)]
+    return pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else frame
+
+
+def _fold_topic_sheets(path: str | Path, frame: pd.DataFrame, text_column: str) -> pd.DataFrame:
+    """``frame`` with what an officer changed or ticked on a topic's sheet copied onto the row of
+    the main sheet with the same text, where the main sheet's row is untouched (a row edited on
+    the main sheet keeps that edit)."""
+    edits = topic_sheet_rows(path, text_column)
+    if not edits:
+        return frame
+    positions, _, _ = classified_labels(frame, text_column, str(path))
+    touched = set(positions)
+    by_text: dict[str, list[int]] = {}
+    for i, text in enumerate(frame[text_column]):
+        if i not in touched:
+            by_text.setdefault(as_text(text), []).append(i)
+    out = frame.copy()
+    copied = [c for c in (_column(frame, "Mã chủ đề", "category"), _column(frame, "Chủ đề", "category_name"),
+                          _column(frame, REVIEWED_HEADER, "reviewed")) if c is not None]
+    for part in edits:
+        for _, row in part.iterrows():
+            for i in by_text.get(as_text(row[text_column]), []):
+                for col in copied:
+                    if col in part.columns:
+                        out.iat[i, out.columns.get_loc(col)] = row[col]
+    return out
+
+
 RESULT_COLUMNS = (
     "category", "category_name", "confidence", "second_category", "second_confidence", "needs_review", "status",
     "reviewed", "model_category", "group_id", "issue",
@@ -202,14 +265,13 @@ class OfficerTopics:
         return f"a table classify wrote: the other {r.get('unchecked_left_out', 0)} rows classified again; {kept}; {replaced}{left}"
 
 
-def _column(frame: pd.DataFrame, *names: str) -> Any:
-    return next((c for c in frame.columns if str(c) in names), None)
-
-
-def previous_result(frame: pd.DataFrame, text_column: str, source: str = "") -> tuple[pd.DataFrame, OfficerTopics | None]:
+def previous_result(
+    frame: pd.DataFrame, text_column: str, source: str | Path | None = None
+) -> tuple[pd.DataFrame, OfficerTopics | None]:
     """``(frame, None)`` for a table ``classify`` did not write; for one it wrote, the table
     without the previous run's result columns (:data:`RESULT_COLUMNS`, in either spelling) and the
-    officer's topics in it (:class:`OfficerTopics`)."""
+    officer's topics in it (:class:`OfficerTopics`). ``source``: the file ``frame`` was read from;
+    a workbook's one-topic sheets are read too, for the edits an officer made there."""
     if not is_classified(frame):
         return frame, None
     found = OfficerTopics()
@@ -217,7 +279,9 @@ def previous_result(frame: pd.DataFrame, text_column: str, source: str = "") -> 
     reviewed_col = _column(frame, REVIEWED_HEADER, "reviewed")
     texts = [as_text(t) for t in frame[text_column]]
     if reviewed_col is not None or _column(frame, MODEL_CODE_HEADER, "model_category") is not None:
-        positions, labels, found.report = classified_labels(frame, text_column, source)
+        if source is not None:
+            frame = _fold_topic_sheets(source, frame, text_column)
+        positions, labels, found.report = classified_labels(frame, text_column, "" if source is None else str(source))
         found.labels = dict(zip(positions, labels))
         if reviewed_col is not None:
             for i, tick in enumerate(frame[reviewed_col]):

@@ -26,6 +26,7 @@ from petition_nlp.model.reviewed import (  # noqa: F401 - re-exported: train's o
     _code_of_name,
     classified_labels,
     is_classified,
+    with_topic_sheet_rows,
 )
 from petition_nlp.resources import CATEGORY_CODES
 from petition_nlp.text.normalize import normalize_text
@@ -156,27 +157,6 @@ MIN_CODE_EXAMPLES = 25
 """``--promote`` refuses a model any of whose codes has fewer training rows than this."""
 
 
-def _with_topic_sheets(path: str | Path, frame: pd.DataFrame, text_column: str) -> pd.DataFrame:
-    """``frame`` (the rows read from a workbook ``classify`` wrote) and the rows an officer ticked or
-    changed on its other sheets holding the same table — the one-topic sheets, which
-    :func:`read_table` skips as repeats of the main sheet unless asked to keep them. A text given
-    two different topics is reported as a conflict and left out."""
-    if Path(path).suffix.lower() not in (".xlsx", ".xls", ".ods"):
-        return frame
-    every, _ = read_table(path, keep_repeats=True)
-    if "sheet" not in every.columns:
-        return frame
-    parts = [frame]
-    others = every[every["sheet"] != every["sheet"].iloc[0]]
-    for name, part in others.groupby("sheet", sort=False):
-        part = part.dropna(axis=1, how="all").reset_index(drop=True)  # the columns this sheet has
-        if is_classified(part) and text_column in part.columns:
-            positions, _, _ = classified_labels(part, text_column, f"{path} ({name})")
-            parts.append(part.iloc[positions])  # only what the officer touched there
-    parts = [p for p in parts if len(p)]
-    return pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else frame
-
-
 def _label_code(value: str) -> str:
     """A label as written in a labelled file, as its code: a code in any case ("HOUSING") or a
     topic's Vietnamese name ("Nhà ở", accents and case ignored) is that code; anything else is
@@ -225,7 +205,7 @@ def load_labeled(
             except InputError as exc:
                 raise InputError(f"{path}: {exc}") from None
             if this_sheet is None:  # an officer may correct on a topic's sheet as well as on the main one
-                frame = _with_topic_sheets(path, frame, tcol)
+                frame = with_topic_sheet_rows(path, frame, tcol)
             positions, found, summary = classified_labels(frame, tcol, str(path))
             corrections.append(summary)
             preferred.add(str(path))

@@ -76,7 +76,7 @@ def ingest(
         say("classify", done[0], total)
 
     notes = list(info.notes) + ([f"{info.blank_rows_skipped} blank rows skipped"] if info.blank_rows_skipped else [])
-    classified = pipeline.classify_survey(frame, column, model, progress=tick, notes=notes)
+    classified = pipeline.classify_survey(frame, column, model, progress=tick, notes=notes, source=path)
     say("group", total, total)
     grouped = pipeline.group_survey(classified, column)
     say("save", total, total)
