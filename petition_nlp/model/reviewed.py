@@ -148,6 +148,7 @@ def classified_labels(frame: pd.DataFrame, text_col: str, source: str) -> tuple[
     }
     return keep, labels, report
 
+
 def _column(frame: pd.DataFrame, *names: str) -> Any:
     return next((c for c in frame.columns if str(c) in names), None)
 
