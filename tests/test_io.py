@@ -335,5 +335,24 @@ def test_a_semicolon_csv_keeps_each_petition_whole(tmp_path, bad_row) -> None:
         "Đề nghị xây nhà ở xã hội, giá thuê rẻ cho công nhân", "Đề nghị tăng lương, thưởng Tết, hỗ trợ tiền xăng xe",
     ]
     assert frame["Đơn vị"].tolist() == ["CĐCS Cty A", "CĐCS Cty B", "CĐCS Cty C"]
-    last = " | ".join(str(v) for v in frame.iloc[2].tolist())  # an unquoted ';' still splits its own row, nothing lost
-    assert "Công ty nợ BHXH" in last and "đề nghị xử lý" in last
+    assert frame["Nội dung kiến nghị"].iloc[2] == "Công ty nợ BHXH; đề nghị xử lý"
+    assert list(frame.columns) == ["STT", "Đơn vị", "Nội dung kiến nghị", "source_row"]
+    assert any("line (4) had more fields than the header" in n for n in info.notes) == bad_row
+
+
+def test_an_unquoted_delimiter_in_the_last_column_is_joined_back_past_the_first_rows_too(tmp_path) -> None:
+    """Past the rows the header is found in, such a line made the whole file unreadable ('line 63
+    has 4 fields, the header 3'); in them, it added a column_4. Both now keep the petition whole."""
+    lines = ["STT,Đơn vị,Nội dung kiến nghị"]
+    lines += [f"{k},CĐCS Cty {k},Đề nghị công ty {k} tăng tiền ăn ca cho công nhân" for k in range(1, 61)]
+    lines += ["61,CĐCS Cty X,Đề nghị xây nhà trẻ, nhà ở xã hội cho công nhân,,"]  # trailing empty fields: not text
+    lines += ["62,CĐCS Cty Y,Đề nghị tăng lương, thưởng Tết"]
+    path = tmp_path / "tay.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    frame, info = read_table(path)
+    assert len(frame) == 62 and list(frame.columns) == ["STT", "Đơn vị", "Nội dung kiến nghị", "source_row"]
+    assert frame["Nội dung kiến nghị"].tolist()[-2:] == [
+        "Đề nghị xây nhà trẻ, nhà ở xã hội cho công nhân", "Đề nghị tăng lương, thưởng Tết",
+    ]
+    assert "2 lines (62, 63) had more fields than the header: the extra fields (a ',' not quoted in the text) " \
+           "joined back into 'Nội dung kiến nghị'" in info.notes

@@ -375,9 +375,9 @@ def _delimiter(head: str) -> str:
     return best if share(best) >= 0.9 and share(sniffed) < share(best) else sniffed
 
 
-def _csv_records(path: Path, info: TableInfo, *, sep: str | None = None) -> tuple[str, Iterator[tuple[int, list[str]]]]:
-    """The codec and the records of a CSV file, each with the 1-based line where it starts
-    (``sep``: the delimiter, else sniffed)."""
+def _csv_records(path: Path, info: TableInfo, *, sep: str | None = None) -> tuple[str, str, Iterator[tuple[int, list[str]]]]:
+    """The codec, the delimiter (``sep``, else sniffed) and the records of a CSV file, each with
+    the 1-based line where it starts."""
     with open(path, "rb") as fh:
         sample = fh.read(65536)
     codec = _sniff_encoding(sample, path, info)
@@ -416,7 +416,27 @@ def _csv_records(path: Path, info: TableInfo, *, sep: str | None = None) -> tupl
         finally:
             handle.close()
 
-    return codec, records()
+    return codec, sep, records()
+
+
+def _overflow_joiner(head: list[list[str]], table: Any, sep: str) -> Callable[[list[str]], list[str]] | None:
+    """When the petition column is the header's last named column, a function joining back into
+    it the fields a record has past the header (a ``sep`` left unquoted in the petition's text:
+    hand-made or non-Excel CSV), else ``None``. Empty trailing fields are not joined."""
+    if not table.header_found or table.text_column not in table.columns or table.start < 1:
+        return None
+    header = head[table.start - 1]
+    named = max((j + 1 for j, c in enumerate(header) if c.strip()), default=0)
+    if table.keep[table.columns.index(table.text_column)] != named - 1:
+        return None
+
+    def join(record: list[str]) -> list[str]:
+        last = max((j for j, v in enumerate(record) if v.strip()), default=-1)
+        if last < named:
+            return record
+        return record[: named - 1] + [sep.join(record[named - 1 : last + 1])]
+
+    return join
 
 
 def _csv_iter(
@@ -426,7 +446,7 @@ def _csv_iter(
     from petition_nlp.files.layout import build_table
     from petition_nlp.files.safefiles import unguard_cell, unguard_frame
 
-    codec, records = _csv_records(path, info, sep=sep)
+    codec, sep, records = _csv_records(path, info, sep=sep)
     nfc = codec == "cp1258"  # Windows-1258 writes tone marks as combining characters
     head: list[list[str]] = []
     numbers: list[int] = []
@@ -440,6 +460,15 @@ def _csv_iter(
         raise InputError(f"{path}: file is empty" if not head else f"{path}: no rows found")
     try:
         table = build_table(head, numbers, header_row=header_row, text_column=text_column, text_names=TEXT_COLUMN_NAMES)
+        join = _overflow_joiner(head, table, sep)
+        joined: list[int] = []  # lines whose extra fields were joined into the petition
+        if join is not None:
+            for k in range(table.start, len(head)):
+                if (fixed := join(head[k])) is not head[k]:
+                    head[k] = fixed
+                    joined.append(numbers[k])
+            if joined:  # the same header, the petition whole
+                table = build_table(head, numbers, header_row=header_row, text_column=text_column, text_names=TEXT_COLUMN_NAMES)
     except LookupError as exc:
         raise InputError(f"{path}: {exc}") from None
     info.header_row = table.header_rows[0] if table.header_rows else 0
@@ -468,6 +497,9 @@ def _csv_iter(
             if not any(v.strip() for v in record):
                 info.blank_rows_skipped += 1
                 continue
+            if join is not None and (fixed := join(record)) is not record:
+                record = fixed
+                joined.append(number)
             if len(record) > width and any(v.strip() for v in record[width:]):
                 raise InputError(
                     f"{path}: not a readable CSV file (line {number} has {len(record)} fields, the header {width})"
@@ -482,6 +514,12 @@ def _csv_iter(
                 rows, sources = [], []
         if rows:
             yield frame_of(rows, sources)
+        if joined:
+            shown = ", ".join(map(str, joined[:10])) + (f" and {len(joined) - 10} more" if len(joined) > 10 else "")
+            info.notes.append(
+                f"{_plural(len(joined), 'line')} ({shown}) had more fields than the header: the extra fields (a '{sep}' not "
+                f"quoted in the text) joined back into '{table.text_column}'"
+            )
 
     return columns, generate()
 
