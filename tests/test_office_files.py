@@ -486,3 +486,41 @@ def test_an_xlsx_workbook_under_another_name_is_read_with_a_note(tmp_path, name)
     assert any("an .xlsx workbook under a" in n and "read as .xlsx" in n for n in info.notes)
     info, chunks = iter_table(path)  # the streaming reader (classify -o out.csv) reads it as well
     assert sum(len(c) for c in chunks) == 145 and any("read as .xlsx" in n for n in info.notes)
+
+
+def _hidden_rows_xlsx(path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["STT", "Đơn vị", "Nội dung kiến nghị"])
+    for k, text in enumerate(MERGED_TEXTS, start=1):
+        ws.append([k, f"CĐCS Cty {k}", text])
+    ws.row_dimensions[3].hidden = True  # filtered out, or hidden by hand
+    ws.row_dimensions[8].hidden = True  # an empty hidden row: nothing to say
+    book.save(path)
+
+
+def _hidden_rows_xls(path: Path) -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    ws = book.add_sheet("KCN")
+    for c, name in enumerate(["STT", "Đơn vị", "Nội dung kiến nghị"]):
+        ws.write(0, c, name)
+    for k, text in enumerate(MERGED_TEXTS, start=1):
+        ws.write(k, 0, k), ws.write(k, 1, f"CĐCS Cty {k}"), ws.write(k, 2, text)
+    ws.row(2).hidden = True
+    book.save(str(path))
+
+
+@pytest.mark.parametrize("name, make", [("hidden.xlsx", _hidden_rows_xlsx), ("hidden.xls", _hidden_rows_xls)])
+def test_rows_hidden_in_excel_are_read_and_said_to_be(tmp_path, name, make) -> None:
+    """An officer who filtered the sheet, or hid rows, still gets every row; a note says which
+    were hidden, so nobody is surprised by rows they did not see."""
+    make(tmp_path / name)
+    frame, info = read_table(tmp_path / name)
+    assert frame["Nội dung kiến nghị"].tolist() == MERGED_TEXTS
+    assert [n for n in info.notes if "hidden in Excel" in n] == [
+        "1 row hidden in Excel (row 3; hidden by hand or by a filter) read like the others"
+    ]

@@ -151,6 +151,8 @@ _RULES: list[_Rule] = [
      r"(?P<problems>.*))?", _officer_topics),
     (r"(\d+) lines? \((.*)\) had more fields than the header: the extra fields \(a '(.)' not quoted in the text\) joined back into '(.*)'",
      r"\1 dòng (\2) có nhiều ô hơn dòng tiêu đề cột: phần dư (dấu '\3' không nằm trong ngoặc kép trong nội dung) được ghép lại vào cột '\4'"),
+    (r"(\d+) rows? hidden in Excel \(rows? (.*); hidden by hand or by a filter\) read like the others",
+     r"\1 dòng bị ẩn trong Excel (dòng \2; ẩn thủ công hoặc do bộ lọc) vẫn được đọc như các dòng khác"),
     (r"(\d+) cells? holds? several numbered petitions: split into (\d+) rows \(columns 'source_row', 'item'\)",
      r"\1 ô chứa nhiều kiến nghị đánh số: đã tách thành \2 dòng"),
     (r"(\d+) cells? holds? several numbered petitions \((\d+) in all\); --split-items .*",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io as _io
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,42 @@ def _uncached_formulas(archive: zipfile.ZipFile, member: str) -> list[str]:
     return found
 
 
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_HIDDEN = re.compile(rb"\bhidden=\"(?:1|true)\"")
+_ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
+
+
+def _hidden_rows(archive: zipfile.ZipFile, member: str) -> list[int]:
+    """1-based numbers of the worksheet's rows hidden in Excel (hidden by hand or by a filter),
+    read by scanning its XML (read-only openpyxl does not expose row attributes)."""
+    found: list[int] = []
+    tail = b""
+    with archive.open(member) as handle:
+        while True:
+            chunk = handle.read(1 << 20)
+            if not chunk:
+                break
+            data = tail + chunk
+            cut = data.rfind(b"<")  # a tag cut by the chunk's end is read with the next chunk
+            cut = cut if cut > 0 else len(data)
+            for m in _ROW_TAG.finditer(data, 0, cut):
+                if _HIDDEN.search(m.group(1)) and (number := _ROW_NUMBER.search(m.group(1))):
+                    found.append(int(number.group(1)))
+            tail = data[cut:] if len(data) - cut < (1 << 16) else b""
+    return found
+
+
+def _hidden_note(hidden: Iterable[int], grid: list[list[str]], numbers: list[int]) -> str | None:
+    """The note for hidden rows holding something: read like the others (never left out unseen)."""
+    row_of = {n: i for i, n in enumerate(numbers)}
+    shown_rows = [n for n in hidden if n in row_of and any(c.strip() for c in grid[row_of[n]])]
+    if not shown_rows:
+        return None
+    shown = ", ".join(map(str, shown_rows[:10])) + (f" and {len(shown_rows) - 10} more" if len(shown_rows) > 10 else "")
+    rows = "row" if len(shown_rows) == 1 else "rows"
+    return f"{len(shown_rows)} {rows} hidden in Excel ({rows} {shown}; hidden by hand or by a filter) read like the others"
+
+
 def _formula_note(refs: list[str], grid: list[list[str]], numbers: list[int]) -> str | None:
     """The note for formula cells read empty (only those the grid holds as empty)."""
     row_of = {n: i for i, n in enumerate(numbers)}
@@ -184,6 +221,8 @@ def read_xlsx(path: Path, raw: bytes) -> list[Sheet]:
                 notes += [note] if note else []
             if member and grid:
                 merged, grid, numbers = _fill_merged(grid, numbers, _merged_ranges(book._archive, member), notes)
+                note = _hidden_note(_hidden_rows(book._archive, member), grid, numbers)
+                notes += [note] if note else []
             hidden = getattr(ws, "sheet_state", "visible") != "visible"
             sheets.append(Sheet(ws.title, grid, numbers, hidden=hidden, merged=merged, notes=notes))
     except Exception as exc:  # noqa: BLE001
@@ -239,6 +278,8 @@ def read_xls(path: Path, raw: bytes) -> list[Sheet]:
             ranges = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in ws.merged_cells]
             notes = []
             merged, grid, numbers = _fill_merged(grid, list(range(1, len(grid) + 1)), ranges, notes)
+            note = _hidden_note((r + 1 for r, info in ws.rowinfo_map.items() if info.hidden), grid, numbers)
+            notes += [note] if note else []
             sheets.append(Sheet(ws.name, grid, numbers, hidden=ws.visibility != 0, merged=merged, notes=notes))
             book.unload_sheet(index)
     except Exception as exc:  # noqa: BLE001
