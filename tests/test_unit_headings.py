@@ -7,7 +7,7 @@ import pytest
 
 from conftest import run_cli
 from petition_nlp.files.io import iter_table, read_table
-from petition_nlp.files.units import unit_heading
+from petition_nlp.files.units import unit_heading, unit_in_brackets
 
 UNIT_A, UNIT_B = "CĐCS Công ty TNHH May Hòa Bình", "CĐCS Công ty CP Điện tử Sao Mai"
 OWED = ["Đề nghị công ty đóng BHXH đầy đủ cho công nhân, không để nợ nhiều tháng.",
@@ -137,3 +137,43 @@ def test_a_table_without_a_header_finds_its_unit_column_by_its_values(tmp_path) 
     dates = tmp_path / "dated.csv"  # a first column of dates names no unit
     dates.write_text("".join(f'0{k}/03/2026,"{t}"\n' for k, t in enumerate(texts, start=1)), encoding="utf-8")
     assert read_table(dates)[1].unit_column is None
+
+
+@pytest.mark.parametrize("text, unit", [
+    (f"{OWED[0]} (CĐCS Công ty TNHH A)", "CĐCS Công ty TNHH A"),
+    (f"{OWED[0]} (Ý kiến của CĐCS Công ty B).", "CĐCS Công ty B"),
+    (f"{MEAL} (Công ty TNHH Hanwoo Vina)", "Công ty TNHH Hanwoo Vina"),
+    (f"{MEAL} (Đơn vị: Công đoàn Trường THPT Lê Lợi)", "Công đoàn Trường THPT Lê Lợi"),
+    ("Đề nghị khởi công nhà ở xã hội (KCN Yên Phong)", None),  # a place explained, not who raised it
+    ("Công ty chậm đóng BHXH (bảo hiểm xã hội) nhiều tháng", None),
+    ("Có được đòi công ty thực hiện thỏa ước không? (Công đoàn viên Lý Thị Hoa)", None),  # a person
+    ("(CĐCS Công ty A)", None),  # nothing before the brackets
+    ("Công ty nợ lương (công ty đề nghị gia hạn) nhiều tháng", None),
+])
+def test_a_unit_in_brackets_at_the_end_of_a_petition(text, unit) -> None:
+    assert unit_in_brackets(text) == unit
+
+
+def test_a_report_naming_each_petitions_unit_in_brackets_counts_units(tmp_path) -> None:
+    """"1. … (CĐCS Công ty A)": the unit that raised each petition, at its end; without a unit
+    column, that is the unit, so one issue raised by two units reads "2 units"."""
+    import docx
+
+    doc = docx.Document()
+    doc.add_paragraph("TỔNG HỢP KIẾN NGHỊ")
+    doc.add_paragraph("I. Về bảo hiểm xã hội")
+    doc.add_paragraph(f"1. {OWED[0]} ({UNIT_A})")
+    doc.add_paragraph(f"2. {OWED[1]} (Ý kiến của {UNIT_B})")
+    doc.add_paragraph("II. Về đời sống")
+    doc.add_paragraph(f"1. {MEAL} ({UNIT_A})")
+    doc.add_paragraph(f"2. {CLASS}")
+    doc.save(tmp_path / "report.docx")
+    frame, info = read_table(tmp_path / "report.docx")
+    assert frame["Đơn vị"].tolist() == [UNIT_A, UNIT_B, UNIT_A, ""]
+    assert frame["text"].tolist()[0] == f"{OWED[0]} ({UNIT_A})"  # the petition's text is left whole
+    assert info.unit_column == "Đơn vị"
+    assert any(n.startswith("no unit column, but 3 rows end with the unit that raised them, in brackets") for n in info.notes)
+    out = tmp_path / "shortlist.csv"
+    assert run_cli("shortlist", tmp_path / "report.docx", "-n", "3", "-o", out).exit_code == 0
+    owed = pd.read_csv(out, dtype=str, keep_default_na=False).query("category == 'social_insurance'").iloc[0]
+    assert (owed["represents"], owed["unit_count"]) == ("2", "2")

@@ -884,19 +884,29 @@ def _unit_headings(frame: pd.DataFrame, column: str, info: TableInfo, carry: str
     a column of their own, with a note. ``carry``: ``None`` for a table's first chunk; for a later
     chunk, what the previous call returned. Returns the frame and, when the table's units come from
     its headings, the unit to carry into the next chunk (else ``None``: leave later chunks alone)."""
+    from petition_nlp.files.units import MIN_HEADINGS as MIN_UNIT_HEADINGS
     from petition_nlp.files.units import carry_unit_headings
 
     content = [c for c in frame.columns if c not in PROVENANCE_COLUMNS and c != column]
     if carry is not None:
-        frame, _, carry = carry_unit_headings(frame, column, columns=content, carry=carry, section="sheet")
+        frame, _, _, carry = carry_unit_headings(frame, column, columns=content, carry=carry, section="sheet")
         return frame, carry
     if detect_unit_column(frame, text_column=column) is not None:
         return frame, None
-    frame, headings, carry = carry_unit_headings(frame, column, columns=content, section="sheet")
-    if not headings:
+    frame, headings, bracketed, carry = carry_unit_headings(frame, column, columns=content, section="sheet")
+    if not headings and not bracketed:
         return frame, None
-    quoted = ", ".join(f"'{h[:40]}'" for h in headings[:2]) + (", …" if len(headings) > 2 else "")
-    info.notes.append(f"no unit column, but {len(headings)} unit headings ({quoted}) name the unit of the rows below them: column added")
+
+    def quoted(names: list[str]) -> str:
+        return ", ".join(f"'{h[:40]}'" for h in names[:2]) + (", …" if len(names) > 2 else "")
+
+    if len(headings) >= MIN_UNIT_HEADINGS:
+        info.notes.append(f"no unit column, but {len(headings)} unit headings ({quoted(headings)}) name the unit of the rows below them: column added")
+    if bracketed:
+        info.notes.append(
+            f"no unit column, but {len(bracketed)} rows end with the unit that raised them, in brackets ({quoted(bracketed)}): "
+            "column added" + (" (a row's own unit wins over its heading's)" if headings else "")
+        )
     return frame, carry
 
 

@@ -153,6 +153,10 @@ _RULES: list[_Rule] = [
      r"\1 dòng (\2) có nhiều ô hơn dòng tiêu đề cột: phần dư (dấu '\3' không nằm trong ngoặc kép trong nội dung) được ghép lại vào cột '\4'"),
     (r"(\d+) rows? hidden in Excel \(rows? (.*); hidden by hand or by a filter\) read like the others",
      r"\1 dòng bị ẩn trong Excel (dòng \2; ẩn thủ công hoặc do bộ lọc) vẫn được đọc như các dòng khác"),
+    (r"no unit column, but (\d+) rows end with the unit that raised them, in brackets \((.*)\): column added"
+     r"(?P<own> \(a row's own unit wins over its heading's\))?",
+     lambda m: f"không có cột đơn vị, nhưng {m[1]} dòng ghi đơn vị nêu kiến nghị trong ngoặc ở cuối ({m[2]}): đã thêm cột «Đơn vị»"
+               + (" (đơn vị ghi trong ngoặc được dùng thay cho dòng tên đơn vị phía trên)" if m["own"] else "")),
     (r"(\d+) cells? holds? several numbered petitions: split into (\d+) rows \(columns 'source_row', 'item'\)",
      r"\1 ô chứa nhiều kiến nghị đánh số: đã tách thành \2 dòng"),
     (r"(\d+) cells? holds? several numbered petitions \((\d+) in all\); --split-items .*",

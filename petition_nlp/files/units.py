@@ -9,6 +9,11 @@ every row the unit of the heading above it, in a column of its own.
 A heading names a union, a firm or another employer (:data:`UNIT_WORDS`), is short, and asks for
 nothing (no petition cue such as "đề nghị", no question mark); it ends with a colon unless it names a
 union itself ("CĐCS …", "Công đoàn …"), since "Công ty nợ BHXH 6 tháng" is a petition about a firm.
+
+Other reports end each petition with the unit that raised it, in brackets: "Đề nghị lắp đèn đường
+vào khu trọ. (CĐCS Công ty TNHH A)" (:func:`unit_in_brackets`). Such a row's own unit wins over a
+heading's; with at least :data:`MIN_HEADINGS` of them the column is added as for headings. The
+petition's text is left as it is.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import pandas as pd
 
 from petition_nlp.files.layout import key
 
-__all__ = ["UNIT_COLUMN", "MIN_HEADINGS", "unit_heading", "names_units", "carry_unit_headings"]
+__all__ = ["UNIT_COLUMN", "MIN_HEADINGS", "unit_heading", "unit_in_brackets", "names_units", "carry_unit_headings"]
 
 UNIT_COLUMN = "Đơn vị"
 """Name of the column the headings fill (``"Đơn vị (tiêu đề)"`` when the table has an "Đơn vị")."""
@@ -46,6 +51,7 @@ def _names_a_unit(name: str) -> bool:
     words = key(name)
     return (
         bool(words) and "?" not in name and len(name.split()) <= MAX_WORDS
+        and not words.startswith("cong doan vien")  # a union member: a person, not a unit
         and any(words == w or words.startswith(w + " ") for w in UNIT_WORDS)
         and not any(cue in f" {words} " for cue in CUES)
     )
@@ -64,6 +70,23 @@ def unit_heading(text: Any) -> str | None:
     return name
 
 
+_BRACKETS = re.compile(r"\(([^()]{3,160})\)[\s.;,]*$")
+_ATTRIBUTION = re.compile(r"^(?:(?:ý kiến|kiến nghị|đề xuất|câu hỏi)\s+(?:của\s+)?|(?:đơn vị|nguồn)\s*:\s*|của\s+)", re.IGNORECASE)
+
+
+def unit_in_brackets(text: Any) -> str | None:
+    """The unit a petition names in brackets at its end ("… (CĐCS Công ty TNHH A)", "… (Ý kiến của
+    CĐCS Công ty B)."), or ``None``; brackets that explain ("(KCN Yên Phong)", "(BHXH)") are not
+    a unit."""
+    if not isinstance(text, str):
+        return None
+    m = _BRACKETS.search(text.strip())
+    if not m or m.start() == 0:  # a line that is only brackets is no petition with a unit
+        return None
+    name = " ".join(_ATTRIBUTION.sub("", m.group(1).strip(), count=1).split()).rstrip(" .;:")
+    return name if _names_a_unit(name) and any(key(name).startswith(w + " ") for w in UNIONS + ("cty", "cong ty")) else None
+
+
 def names_units(values: list[Any]) -> bool:
     """Whether a column's values are unit names ("CĐCS Công ty A", "Công ty TNHH B"): at least four
     of its values, and 80 % of its non-empty ones, begin with a unit word and are short (a column
@@ -75,14 +98,15 @@ def names_units(values: list[Any]) -> bool:
 
 def carry_unit_headings(
     frame: pd.DataFrame, text_column: Any, *, columns: list[Any] | None = None, carry: str | None = None, section: Any = None
-) -> tuple[pd.DataFrame, list[str], str]:
-    """``frame`` with a unit column filled from the headings above each row, the headings found and
-    the unit to carry into the next chunk of the same table.
+) -> tuple[pd.DataFrame, list[str], list[str], str]:
+    """``frame`` with a unit column filled from the headings above each row (or a row's own unit in
+    brackets at its end: :func:`unit_in_brackets`), the headings found, the units found in
+    brackets, and the unit to carry into the next chunk of the same table.
 
     A row's heading is read from ``text_column``, or when that cell is empty, from the first
     non-empty cell of ``columns`` (a section row written in the STT column). ``carry``: ``None`` for
-    a table's first (or only) chunk, whose frame is returned unchanged (and no headings) when it
-    holds fewer than :data:`MIN_HEADINGS`; for each later chunk of a table whose first chunk had
+    a table's first (or only) chunk, whose frame is returned unchanged (and nothing found) when it
+    holds fewer than :data:`MIN_HEADINGS` headings and as few units in brackets; for each later chunk of a table whose first chunk had
     them, the unit its last heading left (the column is then always added). ``section``: a column
     (the workbook's ``sheet``) whose change ends a heading's reach."""
     columns = columns if columns is not None else [c for c in frame.columns if c != text_column]
@@ -91,6 +115,7 @@ def carry_unit_headings(
     sections = frame[section].tolist() if section is not None and section in frame.columns else [None] * len(frame)
     units: list[str] = []
     headings: list[str] = []
+    bracketed: list[str] = []
     current = carry or ""
     for i, cell in enumerate(texts):
         if i and sections[i] != sections[i - 1]:
@@ -102,10 +127,13 @@ def carry_unit_headings(
         if name:
             headings.append(name)
             current = name
-        units.append(current)
-    if carry is None and len(headings) < MIN_HEADINGS:
-        return frame, [], ""
+        own = unit_in_brackets(cell)
+        if own:
+            bracketed.append(own)
+        units.append(own or current)
+    if carry is None and len(headings) < MIN_HEADINGS and len(bracketed) < MIN_HEADINGS:
+        return frame, [], [], ""
     name = UNIT_COLUMN if UNIT_COLUMN not in frame.columns else f"{UNIT_COLUMN} (tiêu đề)"
     out = frame.copy()
     out.insert(list(frame.columns).index(text_column), name, units)
-    return out, headings, current
+    return out, headings, bracketed, current
