@@ -7,7 +7,7 @@ import pytest
 
 from conftest import run_cli
 from petition_nlp.files.io import iter_table, read_table
-from petition_nlp.files.units import unit_heading, unit_in_brackets
+from petition_nlp.files.units import unit_heading, unit_in_brackets, unit_names
 
 UNIT_A, UNIT_B = "CĐCS Công ty TNHH May Hòa Bình", "CĐCS Công ty CP Điện tử Sao Mai"
 OWED = ["Đề nghị công ty đóng BHXH đầy đủ cho công nhân, không để nợ nhiều tháng.",
@@ -177,3 +177,40 @@ def test_a_report_naming_each_petitions_unit_in_brackets_counts_units(tmp_path) 
     assert run_cli("shortlist", tmp_path / "report.docx", "-n", "3", "-o", out).exit_code == 0
     owed = pd.read_csv(out, dtype=str, keep_default_na=False).query("category == 'social_insurance'").iloc[0]
     assert (owed["represents"], owed["unit_count"]) == ("2", "2")
+
+
+@pytest.mark.parametrize("cell, units", [
+    ("CĐCS Công ty A", ["CĐCS Công ty A"]),
+    ("CĐCS Công ty A; CĐCS Công ty B", ["CĐCS Công ty A", "CĐCS Công ty B"]),
+    ("CĐCS Công ty A, CĐCS Công ty B và Công ty C", ["CĐCS Công ty A", "CĐCS Công ty B", "Công ty C"]),
+    ("CĐCS các công ty: May Việt, Điện tử Sao Mai", ["May Việt", "Điện tử Sao Mai"]),
+    ("CĐCS Công ty A\nCĐCS Công ty A", ["CĐCS Công ty A"]),  # named twice: one unit
+    ("Công ty TNHH May 10, chi nhánh Hà Nam", ["Công ty TNHH May 10, chi nhánh Hà Nam"]),  # one unit with a comma
+    ("Công ty TNHH Xây dựng và Thương mại ABC", ["Công ty TNHH Xây dựng và Thương mại ABC"]),
+    ("", []),
+    (None, []),
+])
+def test_a_unit_cell_of_a_merged_summary_names_each_unit(cell, units) -> None:
+    assert unit_names(cell) == units
+
+
+def test_a_petition_raised_by_several_units_counts_each_of_them(tmp_path) -> None:
+    """A district's summary merges the same petition from several unions into one line; the
+    support read out ("nêu bởi 3 đơn vị") counts the units named, not the lines."""
+    from petition_nlp.reports.summary import unit_summary
+
+    path = tmp_path / "tong-hop.csv"
+    pd.DataFrame({
+        "Đơn vị": [f"{UNIT_A}; {UNIT_B}", "CĐCS Công ty C", "", UNIT_A],
+        "Nội dung kiến nghị": [OWED[0], OWED[1], MEAL, CLASS],
+    }).to_csv(path, index=False)
+    out = tmp_path / "shortlist.csv"
+    assert run_cli("shortlist", path, "-n", "3", "-o", out).exit_code == 0
+    owed = pd.read_csv(out, dtype=str, keep_default_na=False).query("category == 'social_insurance'").iloc[0]
+    assert (owed["represents"], owed["unit_count"]) == ("2", "3")
+    assert owed["units"].split("; ") == [UNIT_A, UNIT_B, "CĐCS Công ty C"]
+    frame, _ = read_table(path)
+    frame["category"] = ["social_insurance", "social_insurance", "other", "skills_training"]
+    frame["status"] = "ok"
+    table = unit_summary(frame, "Đơn vị")
+    assert table.loc[UNIT_A, "total"] == 2 and table.loc[UNIT_B, "total"] == 1 and table.loc["(không ghi đơn vị)", "total"] == 1

@@ -25,7 +25,7 @@ import pandas as pd
 
 from petition_nlp.files.layout import key
 
-__all__ = ["UNIT_COLUMN", "MIN_HEADINGS", "unit_heading", "unit_in_brackets", "names_units", "carry_unit_headings"]
+__all__ = ["UNIT_COLUMN", "MIN_HEADINGS", "unit_heading", "unit_in_brackets", "unit_names", "names_units", "carry_unit_headings"]
 
 UNIT_COLUMN = "Đơn vị"
 """Name of the column the headings fill (``"Đơn vị (tiêu đề)"`` when the table has an "Đơn vị")."""
@@ -85,6 +85,39 @@ def unit_in_brackets(text: Any) -> str | None:
         return None
     name = " ".join(_ATTRIBUTION.sub("", m.group(1).strip(), count=1).split()).rstrip(" .;:")
     return name if _names_a_unit(name) and any(key(name).startswith(w + " ") for w in UNIONS + ("cty", "cong ty")) else None
+
+
+_LIST_SEPARATORS = re.compile(r"\s*(?:;|\n)\s*")
+_COMMA_OR_AND = re.compile(r"\s*(?:,|\bvà\b)\s*", re.IGNORECASE)
+_PLURAL_PREFIX = re.compile(r"^[^:]{0,60}\b(?:các|những)\b[^:]{0,40}:\s*(.+)$", re.IGNORECASE | re.DOTALL)
+_STARTS_A_UNIT = UNIONS + ("cty", "cong ty")
+
+
+def _starts_a_unit(name: str) -> bool:
+    words = key(name)
+    return any(words.startswith(w + " ") for w in _STARTS_A_UNIT) and not words.startswith("cong doan vien")
+
+
+def unit_names(cell: Any) -> list[str]:
+    """The units a unit cell names, for counting how many units raised an issue: a merged summary
+    lists several ("CĐCS Công ty A; CĐCS Công ty B", "CĐCS Công ty A, CĐCS Công ty B và Công ty
+    C", "CĐCS các công ty: A, B, C"). Split on ';' and line breaks always; on ',' and 'và' only
+    when every part begins like a unit's name (a union, "Công ty") or after a plural "các …:" —
+    so "Công ty TNHH May 10, chi nhánh Hà Nam" stays one unit. Empty: no unit."""
+    if cell is None or (isinstance(cell, float) and cell != cell):
+        return []
+    names: list[str] = []
+    for part in _LIST_SEPARATORS.split(" ".join(str(cell).replace("\n", " ; ").split())):
+        part = part.strip(" .,")
+        if not part:
+            continue
+        plural = _PLURAL_PREFIX.match(part)
+        pieces = [p.strip(" .") for p in _COMMA_OR_AND.split(plural.group(1) if plural else part) if p.strip(" .")]
+        if plural or (len(pieces) > 1 and all(_starts_a_unit(p) for p in pieces)):
+            names += pieces
+        else:
+            names.append(part)
+    return list(dict.fromkeys(names))
 
 
 def names_units(values: list[Any]) -> bool:

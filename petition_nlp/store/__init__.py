@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from petition_nlp.files.units import unit_names
 from petition_nlp.store.schema import MIGRATIONS
 
 __all__ = [
@@ -517,7 +518,7 @@ class Store:
             out.append({
                 "group_id": g["id"], "label": g["label"], "category": g["category"], "issue": g["issue"],
                 "members": ms, "member_ids": [m["id"] for m in ms],
-                "units": list(dict.fromkeys(m["unit"] for m in ms if m["unit"])),
+                "units": list(dict.fromkeys(u for m in ms for u in unit_names(m["unit"]))),  # "A; B": two units
                 "pinned": bool(g["pinned"]), "dropped": bool(g["dropped"]),
                 "representative_id": g["representative_id"], "answer": answers.get(g["id"]),
             })
