@@ -161,7 +161,7 @@ def _preview(frame: Any, kind: str, column: Optional[str]) -> str:
     """A readable table for the terminal: key columns and the start of each petition."""
     import pandas as pd
 
-    keep = [c for c in ("sheet", "source_row", "item", "rank", "category", "represents", "confidence", "needs_review", "suggested_category", "uncertainty", "score", "label", "label_issue", "current_label", "suggested_label") if c in frame.columns]
+    keep = [c for c in ("sheet", "source_row", "item", "rank", "category", "represents", "unit_count", "confidence", "needs_review", "suggested_category", "uncertainty", "score", "label", "label_issue", "current_label", "suggested_label") if c in frame.columns]
     view = frame[keep].copy()
     if column is not None and column in frame.columns:
         view["text"] = frame[column].astype(str).str.replace(r"\s+", " ", regex=True).str.slice(0, 90)
@@ -493,7 +493,8 @@ def shortlist(
         _write_or_print(chosen, output, [input], overwrite, "shortlist", column, formula_guard)
         if output is not None and print_table:
             for _, row in chosen.iterrows():
-                typer.echo(f"{row['rank']:>3}. [{row['category']}] ({row['represents']} kiến nghị) {str(row[column])[:160]}")
+                units = f", {row['unit_count']} đơn vị" if "unit_count" in chosen.columns else ""
+                typer.echo(f"{row['rank']:>3}. [{row['category']}] ({row['represents']} kiến nghị{units}) {str(row[column])[:160]}")
         from petition_nlp.reports.summary import line_counts, petition_rows
 
         counts = line_counts(groups)

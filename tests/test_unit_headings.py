@@ -205,7 +205,9 @@ def test_a_petition_raised_by_several_units_counts_each_of_them(tmp_path) -> Non
         "Nội dung kiến nghị": [OWED[0], OWED[1], MEAL, CLASS],
     }).to_csv(path, index=False)
     out = tmp_path / "shortlist.csv"
-    assert run_cli("shortlist", path, "-n", "3", "-o", out).exit_code == 0
+    printed = run_cli("shortlist", path, "-n", "3", "-o", out, "--print")
+    assert printed.exit_code == 0 and "(2 kiến nghị, 3 đơn vị)" in printed.stdout
+    assert "unit_count" in run_cli("shortlist", path, "-n", "3").stdout  # the terminal's table shows it too
     owed = pd.read_csv(out, dtype=str, keep_default_na=False).query("category == 'social_insurance'").iloc[0]
     assert (owed["represents"], owed["unit_count"]) == ("2", "3")
     assert owed["units"].split("; ") == [UNIT_A, UNIT_B, "CĐCS Công ty C"]
