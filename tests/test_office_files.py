@@ -524,3 +524,37 @@ def test_rows_hidden_in_excel_are_read_and_said_to_be(tmp_path, name, make) -> N
     assert [n for n in info.notes if "hidden in Excel" in n] == [
         "1 row hidden in Excel (row 3; hidden by hand or by a filter) read like the others"
     ]
+
+
+@pytest.mark.parametrize("merged_data", [True, False])
+def test_a_petition_column_merged_across_several_columns_is_one_column(tmp_path, merged_data) -> None:
+    """Offices widen the petition column by merging it across C:E, header and rows alike, or only
+    the header with the text typed in C: one column, not the text three times."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["STT", "Đơn vị", "Nội dung kiến nghị", None, None, "Ghi chú"])
+    ws.merge_cells("C1:E1")
+    for k, text in enumerate(MERGED_TEXTS, start=1):
+        ws.append([k, f"CĐCS Cty {k}", text, None, None, "gấp" if k == 2 else None])
+        if merged_data:
+            ws.merge_cells(f"C{k + 1}:E{k + 1}")
+    book.save(tmp_path / "wide.xlsx")
+    frame, info = read_table(tmp_path / "wide.xlsx")
+    assert list(frame.columns) == ["STT", "Đơn vị", "Nội dung kiến nghị", "Ghi chú", "source_row"]
+    assert frame["Nội dung kiến nghị"].tolist() == MERGED_TEXTS and info.text_column == "Nội dung kiến nghị"
+
+
+def test_columns_under_one_merged_header_holding_different_values_are_all_kept(tmp_path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["STT", "Nội dung kiến nghị", None])
+    ws.merge_cells("B1:C1")
+    ws.append([1, MERGED_TEXTS[0], "Sở LĐ-TB&XH đã trả lời"])
+    ws.append([2, MERGED_TEXTS[1], None])
+    book.save(tmp_path / "two.xlsx")
+    frame, _ = read_table(tmp_path / "two.xlsx")
+    assert frame.iloc[0].tolist()[:3] == ["1", MERGED_TEXTS[0], "Sở LĐ-TB&XH đã trả lời"]  # nothing dropped

@@ -491,9 +491,18 @@ def build_table(
         data.append(list(r[:width]) + [""] * (width - len(r)))
         data_numbers.append(n)
     header_cells = [view[choice.row + k] for k in range(choice.rows)]
+
+    def copy_of_left(j: int) -> bool:
+        """Column ``j`` repeats column ``j - 1``'s header and, in every row, its value or nothing: a
+        header cell merged across several columns ("Nội dung kiến nghị" over C:E) over cells merged
+        the same way, or over text typed in the first column only. Nothing is lost without it."""
+        return j > 0 and choice.found and any(j < len(h) and h[j] for h in header_cells) and all(
+            (h[j] if j < len(h) else "") == (h[j - 1] if j - 1 < len(h) else "") for h in header_cells
+        ) and all(row[j] == row[j - 1] or not row[j].strip() for row in data)
+
     keep = [
         j for j in range(width)
-        if any(j < len(h) and h[j] for h in header_cells) or any(row[j].strip() for row in data)
+        if (any(j < len(h) and h[j] for h in header_cells) or any(row[j].strip() for row in data)) and not copy_of_left(j)
     ]
     columns = [names[j] for j in keep]
     rows = [[row[j] for j in keep] for row in data]
