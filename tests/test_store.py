@@ -503,3 +503,19 @@ def test_clearing_an_answer_releases_the_question_recorded_with_it_not_an_office
     store.set_answer(housing, agency="Sở Xây dựng", answer="Đang xây.", answered_on="2026-01-02", status="answered")
     store.set_answer(housing, agency="", answer="", answered_on="", status="unanswered")
     assert store.choices(first)["representatives"][str(housing)] == str(member)
+
+
+def test_a_unit_cell_naming_several_units_is_found_under_each(tmp_path):
+    """A merged summary's line raised by two unions is listed when filtering by either, and the
+    unit filter offers each union once."""
+    store = Store(tmp_path)
+    sid = store.create_survey("s.csv", "s.csv")
+    grouped = _grouped()
+    grouped["unit"] = ["CĐCS Công ty A; CĐCS Công ty B", "CĐCS Công ty A", "CĐCS Công ty C", ""]
+    store.fill_survey(sid, grouped, text_column="text", unit_column="unit")
+    assert store.units(sid) == ["CĐCS Công ty A", "CĐCS Công ty B", "CĐCS Công ty C"]
+    assert [p["row"] for p in store.petitions(sid, unit="CĐCS Công ty A")[0]] == [1, 2]
+    assert [p["row"] for p in store.petitions(sid, unit="CĐCS Công ty B")[0]] == [1]
+    assert store.petitions(sid, unit="CĐCS Công ty D")[1] == 0
+    housing = next(g for g in store.groups(sid) if g["category"] == "housing")
+    assert housing["units"] == ["CĐCS Công ty A", "CĐCS Công ty B"]

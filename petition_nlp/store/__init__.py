@@ -324,9 +324,10 @@ class Store:
         if status:
             where.append("p.status = ?")
             args.append(status)
-        if unit:
-            where.append("p.unit = ?")
-            args.append(unit)
+        if unit:  # the rows naming that unit, alone or among others ("CĐCS A; CĐCS B")
+            cells = [c for c in self._unit_cells(survey_id) if unit in unit_names(c)] or [unit]
+            where.append(f"p.unit IN ({', '.join('?' * len(cells))})")
+            args.extend(cells)
         if search:  # any case, composed or decomposed accents ("BẢO HIỂM" finds "bảo hiểm")
             where.append("instr(fold(p.text), ?) > 0")
             args.append(_fold(search))
@@ -355,11 +356,13 @@ class Store:
                 raise NotFound(f"no petition {petition_id}")
             return _petition_dict(row, self._links(conn, [petition_id]).get(petition_id))
 
-    def units(self, survey_id: int) -> list[str]:
+    def _unit_cells(self, survey_id: int) -> list[str]:
         with self.read() as conn:
-            return [r[0] for r in conn.execute(
-                "SELECT DISTINCT unit FROM petitions WHERE survey_id = ? AND unit != '' ORDER BY unit", (survey_id,)
-            )]
+            return [r[0] for r in conn.execute("SELECT DISTINCT unit FROM petitions WHERE survey_id = ? AND unit != ''", (survey_id,))]
+
+    def units(self, survey_id: int) -> list[str]:
+        """The units a survey's petitions name (a cell naming several counts each: :func:`unit_names`)."""
+        return sorted({u for cell in self._unit_cells(survey_id) for u in unit_names(cell)})
 
     def update_petitions(
         self,
