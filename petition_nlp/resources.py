@@ -48,6 +48,12 @@ def category_names() -> dict[str, str]:
     return {code: info["name"] for code, info in load_taxonomy()["categories"].items()}
 
 
+def category_labels() -> dict[str, list[str]]:
+    """The short names officers write for each known code in a label or topic column ("BHXH",
+    "ANTT", "Khác"; ``labels`` in ``taxonomy.json``)."""
+    return {code: list(info.get("labels", [])) for code, info in load_taxonomy()["categories"].items()}
+
+
 def category_name(code: str) -> str:
     """Display name of a code; unknown codes (added by retraining) fall back to the code itself."""
     return category_names().get(code, code)

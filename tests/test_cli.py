@@ -219,3 +219,23 @@ def test_labels_written_as_names_or_in_capitals_are_codes_and_blank_ones_are_cou
 def test_exclude_refuses_an_unknown_code(tmp_path) -> None:
     result = run_cli("shortlist", SAMPLE_XLSX, "-n", "3", "--exclude", "houssing")
     assert result.exit_code == 2 and "unknown codes: houssing" in result.output
+
+
+def test_short_topic_names_officers_write_are_the_codes_they_name(tmp_path) -> None:
+    """'BHXH', 'ANTT', 'Khác', 'Nhà trọ', 'Học nghề', 'Đảng' in a label column are the known topics
+    (``labels`` in taxonomy.json), not six new codes; a name nobody listed ('Tiền lương') is a new code."""
+    from petition_nlp.model.training import load_labeled
+
+    rows = ["Nội dung kiến nghị,Lĩnh vực",
+            "Công ty nợ đóng bảo hiểm xã hội nhiều tháng chưa chốt sổ,BHXH",
+            "Khu trọ hay bị mất trộm xe máy đề nghị công an tăng cường tuần tra,ANTT",
+            "Năm nay công ty thưởng Tết quá thấp so với năm trước,Khác",
+            "Tiền thuê phòng trọ tăng liên tục đề nghị có biện pháp bình ổn,Nhà trọ",
+            "Đề nghị mở lớp học nghề điện công nghiệp buổi tối cho công nhân,Học nghề",
+            "Xin tạo điều kiện cho công nhân ưu tú được kết nạp vào tổ chức,Đảng",
+            "Đề nghị tăng lương tối thiểu vùng cho công nhân,Tiền lương"]
+    path = tmp_path / "gold.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match="new category codes .*: Tiền lương$"):
+        data = load_labeled([path])
+    assert data.labels == ["social_insurance", "security", "other", "housing", "skills_training", "party_building", "Tiền lương"]

@@ -54,9 +54,10 @@ def _name_key(value: str) -> str:
 
 
 def _code_of_name(name: str, known: set[str]) -> str | None:
-    """The code a "Chủ đề" cell names: a known Vietnamese name (accents, case and spacing
-    ignored) or a code written there; ``None`` for an empty cell, ``"?"`` for an unknown name."""
-    from petition_nlp.resources import category_names
+    """The code a "Chủ đề" cell names: a known Vietnamese name or one of the short names officers
+    write for it ("BHXH", "Khác": ``labels`` in ``taxonomy.json``; accents, case and spacing
+    ignored), or a code written there; ``None`` for an empty cell, ``"?"`` for an unknown name."""
+    from petition_nlp.resources import category_labels, category_names
 
     name = name.strip()
     if not name:
@@ -66,6 +67,9 @@ def _code_of_name(name: str, known: set[str]) -> str | None:
     key = _name_key(name)
     for code, display in category_names().items():
         if _name_key(display) == key or _name_key(code) == key:
+            return code
+    for code, labels in category_labels().items():
+        if any(_name_key(label) == key for label in labels):
             return code
     for code, display in category_names().items():  # a short form: "Nhà ở", "An ninh", "Bảo hiểm xã hội"
         first = _name_key(display.split(",")[0])
