@@ -216,3 +216,11 @@ def test_a_petition_raised_by_several_units_counts_each_of_them(tmp_path) -> Non
     frame["status"] = "ok"
     table = unit_summary(frame, "Đơn vị")
     assert table.loc[UNIT_A, "total"] == 2 and table.loc[UNIT_B, "total"] == 1 and table.loc["(không ghi đơn vị)", "total"] == 1
+
+
+def test_a_lone_heading_is_not_trusted_beside_units_in_brackets(tmp_path) -> None:
+    path = tmp_path / "mixed.txt"
+    path.write_text(f"{UNIT_A}:\n{OWED[0]} (CĐCS Công ty C)\n{OWED[1]} (CĐCS Công ty D)\n{MEAL}\n", encoding="utf-8")
+    frame, info = read_table(path)
+    assert frame["Đơn vị"].tolist() == ["", "CĐCS Công ty C", "CĐCS Công ty D", ""]
+    assert not any("unit headings" in n for n in info.notes)

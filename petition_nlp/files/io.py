@@ -884,7 +884,6 @@ def _unit_headings(frame: pd.DataFrame, column: str, info: TableInfo, carry: str
     a column of their own, with a note. ``carry``: ``None`` for a table's first chunk; for a later
     chunk, what the previous call returned. Returns the frame and, when the table's units come from
     its headings, the unit to carry into the next chunk (else ``None``: leave later chunks alone)."""
-    from petition_nlp.files.units import MIN_HEADINGS as MIN_UNIT_HEADINGS
     from petition_nlp.files.units import carry_unit_headings
 
     content = [c for c in frame.columns if c not in PROVENANCE_COLUMNS and c != column]
@@ -900,7 +899,7 @@ def _unit_headings(frame: pd.DataFrame, column: str, info: TableInfo, carry: str
     def quoted(names: list[str]) -> str:
         return ", ".join(f"'{h[:40]}'" for h in names[:2]) + (", …" if len(names) > 2 else "")
 
-    if len(headings) >= MIN_UNIT_HEADINGS:
+    if headings:
         info.notes.append(f"no unit column, but {len(headings)} unit headings ({quoted(headings)}) name the unit of the rows below them: column added")
     if bracketed:
         info.notes.append(

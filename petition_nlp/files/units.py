@@ -70,6 +70,15 @@ def unit_heading(text: Any) -> str | None:
     return name
 
 
+_STARTS_A_UNIT = UNIONS + ("cty", "cong ty")
+"""How a unit's name begins where the text around it does not say it is one (brackets, a list)."""
+
+
+def _starts_a_unit(name: str) -> bool:
+    words = key(name)
+    return any(words.startswith(w + " ") for w in _STARTS_A_UNIT) and not words.startswith("cong doan vien")
+
+
 _BRACKETS = re.compile(r"\(([^()]{3,160})\)[\s.;,]*$")
 _ATTRIBUTION = re.compile(r"^(?:(?:ý kiến|kiến nghị|đề xuất|câu hỏi)\s+(?:của\s+)?|(?:đơn vị|nguồn)\s*:\s*|của\s+)", re.IGNORECASE)
 
@@ -84,20 +93,12 @@ def unit_in_brackets(text: Any) -> str | None:
     if not m or m.start() == 0:  # a line that is only brackets is no petition with a unit
         return None
     name = " ".join(_ATTRIBUTION.sub("", m.group(1).strip(), count=1).split()).rstrip(" .;:")
-    return name if _names_a_unit(name) and any(key(name).startswith(w + " ") for w in UNIONS + ("cty", "cong ty")) else None
+    return name if _names_a_unit(name) and _starts_a_unit(name) else None
 
 
 _LIST_SEPARATORS = re.compile(r"\s*(?:;|\n)\s*")
 _COMMA_OR_AND = re.compile(r"\s*(?:,|\bvà\b)\s*", re.IGNORECASE)
 _PLURAL_PREFIX = re.compile(r"^[^:]{0,60}\b(?:các|những)\b[^:]{0,40}:\s*(.+)$", re.IGNORECASE | re.DOTALL)
-_STARTS_A_UNIT = UNIONS + ("cty", "cong ty")
-
-
-def _starts_a_unit(name: str) -> bool:
-    words = key(name)
-    return any(words.startswith(w + " ") for w in _STARTS_A_UNIT) and not words.startswith("cong doan vien")
-
-
 def unit_names(cell: Any) -> list[str]:
     """The units a unit cell names, for counting how many units raised an issue: a merged summary
     lists several ("CĐCS Công ty A; CĐCS Công ty B", "CĐCS Công ty A, CĐCS Công ty B và Công ty
@@ -139,16 +140,17 @@ def carry_unit_headings(
     A row's heading is read from ``text_column``, or when that cell is empty, from the first
     non-empty cell of ``columns`` (a section row written in the STT column). ``carry``: ``None`` for
     a table's first (or only) chunk, whose frame is returned unchanged (and nothing found) when it
-    holds fewer than :data:`MIN_HEADINGS` headings and as few units in brackets; for each later chunk of a table whose first chunk had
-    them, the unit its last heading left (the column is then always added). ``section``: a column
+    holds fewer than :data:`MIN_HEADINGS` headings and as few units in brackets (with fewer
+    headings but enough units in brackets, the headings are not used); for each later chunk of a
+    table whose first chunk had them, the unit its last heading left (the column is then always added). ``section``: a column
     (the workbook's ``sheet``) whose change ends a heading's reach."""
     columns = columns if columns is not None else [c for c in frame.columns if c != text_column]
     texts = frame[text_column].tolist()
     others = frame[columns].to_numpy(dtype=object) if columns else None
     sections = frame[section].tolist() if section is not None and section in frame.columns else [None] * len(frame)
-    units: list[str] = []
+    under: list[str] = []  # the unit of the heading above each row
+    own: list[str] = []  # the unit each row names in brackets
     headings: list[str] = []
-    bracketed: list[str] = []
     current = carry or ""
     for i, cell in enumerate(texts):
         if i and sections[i] != sections[i - 1]:
@@ -160,12 +162,14 @@ def carry_unit_headings(
         if name:
             headings.append(name)
             current = name
-        own = unit_in_brackets(cell)
-        if own:
-            bracketed.append(own)
-        units.append(own or current)
-    if carry is None and len(headings) < MIN_HEADINGS and len(bracketed) < MIN_HEADINGS:
-        return frame, [], [], ""
+        under.append(current)
+        own.append(unit_in_brackets(cell) or "")
+    bracketed = [u for u in own if u]
+    if carry is None and len(headings) < MIN_HEADINGS:  # a lone heading is not trusted
+        if len(bracketed) < MIN_HEADINGS:
+            return frame, [], [], ""
+        headings, under, current = [], [""] * len(texts), ""
+    units = [mine or above for mine, above in zip(own, under)]
     name = UNIT_COLUMN if UNIT_COLUMN not in frame.columns else f"{UNIT_COLUMN} (tiêu đề)"
     out = frame.copy()
     out.insert(list(frame.columns).index(text_column), name, units)
