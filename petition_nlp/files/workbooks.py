@@ -12,7 +12,7 @@ from __future__ import annotations
 import io as _io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,24 +74,34 @@ def _col_index(letters: str) -> int:
     return n - 1
 
 
-def _merged_ranges(archive: zipfile.ZipFile, member: str) -> list[tuple[int, int, int, int]]:
-    """``mergeCell`` ranges of a worksheet, read by scanning its XML (read-only openpyxl
-    does not expose them); 0-based inclusive ``(r0, c0, r1, c1)``."""
-    ranges = []
-    tail = b""
+def _tags(archive: zipfile.ZipFile, member: str, pattern: re.Pattern[bytes], *, most: int = 100_000) -> Iterator[re.Match[bytes]]:
+    """Matches of ``pattern`` (one XML tag) in a worksheet's XML, read in chunks of 1 MB; a tag
+    cut by a chunk's end is read with the next chunk. At most ``most`` matches."""
+    tail, found = b"", 0
     with archive.open(member) as handle:
         while True:
             chunk = handle.read(1 << 20)
             if not chunk:
                 break
             data = tail + chunk
-            for m in _MERGE.finditer(data):
-                a, b = m.group(1).decode(), (m.group(2) or m.group(1)).decode()
-                (ca, ra), (cb, rb) = _REF.match(a).groups(), _REF.match(b).groups()
-                ranges.append((int(ra) - 1, _col_index(ca), int(rb) - 1, _col_index(cb)))
-            tail = data[-200:]
-            if len(ranges) > 100_000:
-                break
+            cut = data.rfind(b"<")
+            cut = cut if cut > 0 else len(data)
+            for m in pattern.finditer(data, 0, cut):
+                yield m
+                found += 1
+                if found >= most:
+                    return
+            tail = data[cut:] if len(data) - cut < (1 << 16) else b""
+
+
+def _merged_ranges(archive: zipfile.ZipFile, member: str) -> list[tuple[int, int, int, int]]:
+    """``mergeCell`` ranges of a worksheet, read by scanning its XML (read-only openpyxl
+    does not expose them); 0-based inclusive ``(r0, c0, r1, c1)``."""
+    ranges = []
+    for m in _tags(archive, member, _MERGE):
+        a, b = m.group(1).decode(), (m.group(2) or m.group(1)).decode()
+        (ca, ra), (cb, rb) = _REF.match(a).groups(), _REF.match(b).groups()
+        ranges.append((int(ra) - 1, _col_index(ca), int(rb) - 1, _col_index(cb)))
     return list(dict.fromkeys(ranges))
 
 
@@ -129,21 +139,10 @@ _ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
 def _hidden_rows(archive: zipfile.ZipFile, member: str) -> list[int]:
     """1-based numbers of the worksheet's rows hidden in Excel (hidden by hand or by a filter),
     read by scanning its XML (read-only openpyxl does not expose row attributes)."""
-    found: list[int] = []
-    tail = b""
-    with archive.open(member) as handle:
-        while True:
-            chunk = handle.read(1 << 20)
-            if not chunk:
-                break
-            data = tail + chunk
-            cut = data.rfind(b"<")  # a tag cut by the chunk's end is read with the next chunk
-            cut = cut if cut > 0 else len(data)
-            for m in _ROW_TAG.finditer(data, 0, cut):
-                if _HIDDEN.search(m.group(1)) and (number := _ROW_NUMBER.search(m.group(1))):
-                    found.append(int(number.group(1)))
-            tail = data[cut:] if len(data) - cut < (1 << 16) else b""
-    return found
+    return [
+        int(number.group(1)) for m in _tags(archive, member, _ROW_TAG, most=1_100_000)
+        if _HIDDEN.search(m.group(1)) and (number := _ROW_NUMBER.search(m.group(1)))
+    ]
 
 
 def _hidden_note(hidden: Iterable[int], grid: list[list[str]], numbers: list[int]) -> str | None:
