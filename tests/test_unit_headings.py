@@ -224,3 +224,9 @@ def test_a_lone_heading_is_not_trusted_beside_units_in_brackets(tmp_path) -> Non
     frame, info = read_table(path)
     assert frame["Đơn vị"].tolist() == ["", "CĐCS Công ty C", "CĐCS Công ty D", ""]
     assert not any("unit headings" in n for n in info.notes)
+
+
+def test_the_civil_servants_union_is_a_unit_and_a_union_member_is_not() -> None:
+    assert unit_heading("CÔNG ĐOÀN VIÊN CHỨC TỈNH THÁI NGUYÊN") == "CÔNG ĐOÀN VIÊN CHỨC TỈNH THÁI NGUYÊN"
+    assert unit_in_brackets(f"{MEAL} (Công đoàn Viên chức tỉnh Lạng Sơn)") == "Công đoàn Viên chức tỉnh Lạng Sơn"
+    assert unit_in_brackets(f"{MEAL} (Công đoàn viên Nguyễn Văn An)") is None

@@ -46,12 +46,18 @@ CUES = (
 _MARKER = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,3})*|[IVXLC]{1,6}|[a-zđ])\s*[.)\-–]\s+", re.IGNORECASE)
 
 
+def _a_member(words: str) -> bool:
+    """"Công đoàn viên Lý Thị Hoa": a union member, a person, not a unit ("Công đoàn Viên chức
+    tỉnh …", the civil servants' union, is one)."""
+    return (words + " ").startswith("cong doan vien ") and not words.startswith("cong doan vien chuc")
+
+
 def _names_a_unit(name: str) -> bool:
     """Short, begins with a unit word, asks for nothing."""
     words = key(name)
     return (
         bool(words) and "?" not in name and len(name.split()) <= MAX_WORDS
-        and not words.startswith("cong doan vien")  # a union member: a person, not a unit
+        and not _a_member(words)
         and any(words == w or words.startswith(w + " ") for w in UNIT_WORDS)
         and not any(cue in f" {words} " for cue in CUES)
     )
@@ -76,7 +82,7 @@ _STARTS_A_UNIT = UNIONS + ("cty", "cong ty")
 
 def _starts_a_unit(name: str) -> bool:
     words = key(name)
-    return any(words.startswith(w + " ") for w in _STARTS_A_UNIT) and not words.startswith("cong doan vien")
+    return any(words.startswith(w + " ") for w in _STARTS_A_UNIT) and not _a_member(words)
 
 
 _BRACKETS = re.compile(r"\(([^()]{3,160})\)[\s.;,]*$")
