@@ -89,10 +89,11 @@ def _excluded_codes(spec: str, model: Any) -> list[str]:
     """The codes of ``--exclude``; a code neither the taxonomy nor the model knows is an error
     (a typo such as 'houssing' would otherwise leave housing on the shortlist)."""
     from petition_nlp.files.io import InputError
+    from petition_nlp.grouping.shortlist import parse_codes
     from petition_nlp.resources import CATEGORY_CODES
 
-    codes = [c.strip() for c in (spec or "").split(",") if c.strip()]
     known = set(CATEGORY_CODES) | {str(c) for c in getattr(model, "classes_", ())}
+    codes = parse_codes(spec, known)  # "Khác" is other
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise InputError(f"--exclude names unknown codes: {', '.join(unknown)} (codes: {', '.join(sorted(known))})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
+from collections.abc import Iterable
 from typing import Any
 
 __all__ = ["load_taxonomy", "load_abbreviations", "load_stopwords", "load_concepts", "category_names", "category_name", "CATEGORY_CODES"]
@@ -52,6 +53,37 @@ def category_labels() -> dict[str, list[str]]:
     """The short names officers write for each known code in a label or topic column ("BHXH",
     "ANTT", "Khác"; ``labels`` in ``taxonomy.json``)."""
     return {code: list(info.get("labels", [])) for code, info in load_taxonomy()["categories"].items()}
+
+
+def _name_key(value: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", " ".join(str(value).split()).casefold().replace("đ", "d"))
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn").strip(" .")
+
+
+def code_for_name(name: str, known: Iterable[str] = ()) -> str | None:
+    """The code a topic's name names, as an officer writes it in a label or topic column, a
+    corrected workbook's "Chủ đề" or a quota: a code (known, or in ``known`` as written), a
+    Vietnamese display name, one of the short names of ``labels`` ("BHXH", "Khác"), or the start
+    of a display name ("Nhà ở", "An ninh"); accents, case and spacing ignored. ``None`` otherwise."""
+    name = name.strip()
+    if not name:
+        return None
+    if name in CATEGORY_CODES or name in set(known):
+        return name
+    key = _name_key(name)
+    for code, display in category_names().items():
+        if _name_key(display) == key or _name_key(code) == key:
+            return code
+    for code, labels in category_labels().items():
+        if any(_name_key(label) == key for label in labels):
+            return code
+    for code, display in category_names().items():  # a short form: "Nhà ở", "An ninh", "Bảo hiểm xã hội"
+        first = _name_key(display.split(",")[0])
+        if len(key.split()) >= 2 and (first == key or first.startswith(key + " ")):
+            return code
+    return None
 
 
 def category_name(code: str) -> str:

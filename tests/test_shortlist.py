@@ -206,3 +206,20 @@ def test_dev_survey_quality(default_model) -> None:
     assert ours["ari_grouping"] >= 0.8
     for baseline in ("random within quotas", "k-means medoids"):
         assert ours["coverage_vs_oracle"] > table.loc[baseline, "coverage_vs_oracle"]
+
+
+def test_quota_and_exclusions_take_topics_as_officers_name_them(tmp_path) -> None:
+    """'Nhà ở=4,BHXH=3' and '--exclude Khác' name housing, social_insurance and other; an unknown
+    name is kept as written, so the CLI still refuses it by name."""
+    from conftest import SAMPLE_XLSX, run_cli
+    from petition_nlp.grouping.shortlist import parse_codes
+
+    assert parse_quota("Nhà ở=4, BHXH=3,an ninh=1") == {"housing": 4, "social_insurance": 3, "security": 1}
+    assert parse_codes("Khác, ANTT,houssing") == ["other", "security", "houssing"]
+    out = tmp_path / "s.csv"
+    result = run_cli("shortlist", SAMPLE_XLSX, "-n", "6", "--quota", "Nhà ở=4,BHXH=2", "--exclude", "Khác", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    chosen = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert sorted(chosen["category"]) == ["housing"] * 4 + ["social_insurance"] * 2
+    refused = run_cli("shortlist", SAMPLE_XLSX, "-n", "3", "--exclude", "Khac nhau")
+    assert refused.exit_code == 2 and "unknown codes: Khac nhau" in refused.stderr

@@ -30,7 +30,7 @@ from petition_nlp.files.validation import STATUS_OK, as_text, row_status
 from petition_nlp.grouping.catalogue import issue_titles
 from petition_nlp.grouping.concepts import concept_tokens
 from petition_nlp.model.features import preprocess
-from petition_nlp.resources import category_name, load_stopwords
+from petition_nlp.resources import category_name, code_for_name, load_stopwords
 
 __all__ = [
     "shortlist",
@@ -58,7 +58,8 @@ _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
 def parse_quota(spec: str) -> str | dict[str, int]:
-    """``"proportional"``, ``"equal"`` or ``"housing=4,security=2"`` -> quota value."""
+    """``"proportional"``, ``"equal"`` or ``"housing=4,security=2"`` -> quota value; a topic may be
+    named as officers write it ("Nhà ở=4,BHXH=3": :func:`petition_nlp.resources.code_for_name`)."""
     spec = (spec or "proportional").strip()
     if spec in ("proportional", "equal"):
         return spec
@@ -69,8 +70,15 @@ def parse_quota(spec: str) -> str | dict[str, int]:
         code, sep, number = part.partition("=")
         if not sep or not number.strip().isdigit():
             raise InputError(f"bad quota '{part.strip()}': use proportional, equal or code=N,code=N")
-        quota[code.strip()] = int(number)
+        quota[code_for_name(code) or code.strip()] = int(number)  # "Nhà ở=4", "BHXH=3" name their codes
     return quota
+
+
+def parse_codes(spec: str, known: Iterable[str] = ()) -> list[str]:
+    """Comma-separated topics (``--exclude``, the workspace's "leave out" field) as codes; a
+    topic may be named as officers write it ("Khác", "BHXH"); an unknown name is kept as written
+    for the caller to refuse."""
+    return [code_for_name(part, known) or part.strip() for part in (spec or "").split(",") if part.strip()]
 
 
 def allocate_seats(counts: dict[str, int], n: int, *, quota: str | dict[str, int] = "proportional") -> dict[str, int]:

@@ -46,36 +46,15 @@ def is_classified(frame: pd.DataFrame) -> bool:
     return ("Mã chủ đề" in cols and bool(cols & {"Độ tin cậy", "Cần xem lại"})) or {"category", "confidence", "needs_review"} <= cols
 
 
-def _name_key(value: str) -> str:
-    import unicodedata
-
-    text = unicodedata.normalize("NFD", " ".join(str(value).split()).casefold().replace("đ", "d"))
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn").strip(" .")
-
-
 def _code_of_name(name: str, known: set[str]) -> str | None:
-    """The code a "Chủ đề" cell names: a known Vietnamese name or one of the short names officers
-    write for it ("BHXH", "Khác": ``labels`` in ``taxonomy.json``; accents, case and spacing
-    ignored), or a code written there; ``None`` for an empty cell, ``"?"`` for an unknown name."""
-    from petition_nlp.resources import category_labels, category_names
+    """The code a "Chủ đề" cell names (:func:`petition_nlp.resources.code_for_name`); ``None``
+    for an empty cell, ``"?"`` for an unknown name."""
+    from petition_nlp.resources import code_for_name
 
     name = name.strip()
     if not name:
         return None
-    if name in known:
-        return name
-    key = _name_key(name)
-    for code, display in category_names().items():
-        if _name_key(display) == key or _name_key(code) == key:
-            return code
-    for code, labels in category_labels().items():
-        if any(_name_key(label) == key for label in labels):
-            return code
-    for code, display in category_names().items():  # a short form: "Nhà ở", "An ninh", "Bảo hiểm xã hội"
-        first = _name_key(display.split(",")[0])
-        if len(key.split()) >= 2 and (first == key or first.startswith(key + " ")):
-            return code
-    return "?"
+    return code_for_name(name, known) or "?"
 
 
 def classified_labels(frame: pd.DataFrame, text_col: str, source: str) -> tuple[list[int], list[str], dict[str, Any]]:

@@ -127,7 +127,7 @@ def shortlist(
     questions honouring the officer's pins, drops and representatives. ``answered``
     (:data:`ANSWERED_MODES`; default the survey's setting, else ``mark``): issues answered at an
     earlier conference (:func:`group_answers`) are kept with ``answered_in`` set, or left out."""
-    from petition_nlp.grouping.shortlist import parse_quota
+    from petition_nlp.grouping.shortlist import parse_codes, parse_quota
 
     if n < 1 or n > 500:
         raise Invalid("n must be between 1 and 500")
@@ -145,7 +145,7 @@ def shortlist(
     done = group_answers(store, survey_id, frame)
     dropped = list(choices["dropped"]) + (list(done) if mode == "exclude" else [])
     chosen = pipeline.shortlist_survey(
-        frame, column, n=n, quota=quota_value, exclude=[c for c in exclude.split(",") if c.strip()],
+        frame, column, n=n, quota=quota_value, exclude=parse_codes(exclude),
         id_column="petition_id", pinned=choices["pinned"], dropped=dropped,
         representatives=choices["representatives"], vectors=vectors,
     )
