@@ -13,6 +13,7 @@ rows are the officer's, the others the model's guesses. Two uses:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -168,11 +169,21 @@ def with_topic_sheet_rows(path: str | Path, frame: pd.DataFrame, text_column: st
     return pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else frame
 
 
+@lru_cache(maxsize=4)
+def _topic_sheet_rows_once(path: str, mtime_ns: int, size: int, text_column: str) -> tuple[pd.DataFrame, ...]:
+    """:func:`topic_sheet_rows`, read once per file version (a workbook classified in chunks is
+    folded chunk by chunk)."""
+    return tuple(topic_sheet_rows(path, text_column))
+
+
 def _fold_topic_sheets(path: str | Path, frame: pd.DataFrame, text_column: str) -> pd.DataFrame:
     """``frame`` with what an officer changed or ticked on a topic's sheet copied onto the row of
     the main sheet with the same text, where the main sheet's row is untouched (a row edited on
     the main sheet keeps that edit)."""
-    edits = topic_sheet_rows(path, text_column)
+    if Path(path).suffix.lower() not in WORKBOOKS:
+        return frame
+    stat = Path(path).stat()
+    edits = _topic_sheet_rows_once(str(path), stat.st_mtime_ns, stat.st_size, text_column)
     if not edits:
         return frame
     positions, _, _ = classified_labels(frame, text_column, str(path))
