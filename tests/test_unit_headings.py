@@ -230,3 +230,36 @@ def test_the_civil_servants_union_is_a_unit_and_a_union_member_is_not() -> None:
     assert unit_heading("CÔNG ĐOÀN VIÊN CHỨC TỈNH THÁI NGUYÊN") == "CÔNG ĐOÀN VIÊN CHỨC TỈNH THÁI NGUYÊN"
     assert unit_in_brackets(f"{MEAL} (Công đoàn Viên chức tỉnh Lạng Sơn)") == "Công đoàn Viên chức tỉnh Lạng Sơn"
     assert unit_in_brackets(f"{MEAL} (Công đoàn viên Nguyễn Văn An)") is None
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("CĐCS Công ty TNHH May Việt", "Cty TNHH May Việt", True),
+    ("Công ty May Việt", "May Việt", True),  # as listed after "CĐCS các công ty:"
+    ("Công đoàn cơ sở Công ty CP Điện tử Sao Mai", "CĐCS Cty CP Điện tử Sao Mai", True),
+    ("BCH Công đoàn Công ty TNHH MTV Nhựa An Phát", "Công ty Nhựa An Phát", True),
+    ("Công đoàn Trường THPT Lê Lợi", "Trường THPT Lê Lợi", True),
+    ("Công ty May Việt", "Công ty May Việt Tiến", False),
+    ("Nhà máy May 10", "Công ty May 10", False),
+])
+def test_one_unit_spelled_two_ways_is_one_unit(a, b, same) -> None:
+    from petition_nlp.files.units import unit_key
+
+    assert (unit_key(a) == unit_key(b)) == same
+
+
+def test_support_counts_a_unit_once_however_the_reports_spell_it(tmp_path) -> None:
+    """Three reports name the same union three ways; "raised by N units" must not count it thrice."""
+    from petition_nlp.files.units import distinct_units
+    from petition_nlp.store import Store
+
+    cells = ["CĐCS Công ty TNHH May Việt", "Cty TNHH May Việt", "CĐCS các công ty: May Việt, Điện tử Sao Mai"]
+    assert distinct_units(cells) == ["CĐCS Công ty TNHH May Việt", "Điện tử Sao Mai"]
+    store = Store(tmp_path)
+    sid = store.create_survey("s.csv", "s.csv")
+    store.fill_survey(sid, pd.DataFrame({
+        "text": OWED + [MEAL], "unit": cells, "category": ["social_insurance"] * 3, "confidence": [0.9] * 3,
+        "second_category": [""] * 3, "needs_review": [False] * 3, "status": ["ok"] * 3, "group_id": ["si-1"] * 3, "issue": [""] * 3,
+    }), text_column="text", unit_column="unit")
+    assert store.groups(sid)[0]["units"] == ["CĐCS Công ty TNHH May Việt", "Điện tử Sao Mai"]
+    assert store.units(sid) == ["CĐCS Công ty TNHH May Việt", "Điện tử Sao Mai"]
+    assert store.petitions(sid, unit="Công ty May Việt")[1] == 3  # any spelling finds every row naming it

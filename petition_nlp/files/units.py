@@ -25,7 +25,10 @@ import pandas as pd
 
 from petition_nlp.files.layout import key
 
-__all__ = ["UNIT_COLUMN", "MIN_HEADINGS", "unit_heading", "unit_in_brackets", "unit_names", "names_units", "carry_unit_headings"]
+__all__ = [
+    "UNIT_COLUMN", "MIN_HEADINGS", "unit_heading", "unit_in_brackets", "unit_names", "unit_key", "distinct_units", "names_units",
+    "carry_unit_headings",
+]
 
 UNIT_COLUMN = "Đơn vị"
 """Name of the column the headings fill (``"Đơn vị (tiêu đề)"`` when the table has an "Đơn vị")."""
@@ -125,6 +128,32 @@ def unit_names(cell: Any) -> list[str]:
         else:
             names.append(part)
     return list(dict.fromkeys(names))
+
+
+_UNIT_PREFIX = re.compile(
+    r"^(?:(?:ban chap hanh|bch)\s+)?(?:cdcs|cong doan co so|cong doan)\s+|^(?:cong ty|cty|doanh nghiep|dn)\s+"
+    r"|^(?:tnhh|trach nhiem huu han|co phan|cp|mtv|mot thanh vien|hai thanh vien tro len|2tv)\s+"
+)
+
+
+def unit_key(name: Any) -> str:
+    """How two spellings of one unit compare: "CĐCS Công ty TNHH May Việt", "Cty TNHH May Việt" and
+    "Công ty May Việt" (and, after "CĐCS các công ty:", "May Việt") are one unit. Lower case, no
+    diacritics, the union and the firm's legal form dropped from the front."""
+    words = key(name)
+    while (shorter := _UNIT_PREFIX.sub("", words, count=1)) != words and shorter:
+        words = shorter
+    return words
+
+
+def distinct_units(cells: Any) -> list[str]:
+    """The units a group's unit cells name (:func:`unit_names`), each once (:func:`unit_key`),
+    spelled as first written: what "raised by N units" counts."""
+    seen: dict[str, str] = {}
+    for cell in cells:
+        for name in unit_names(cell):
+            seen.setdefault(unit_key(name), name)
+    return list(seen.values())
 
 
 def names_units(values: list[Any]) -> bool:

@@ -25,7 +25,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
 from petition_nlp.files.io import InputError, _find_named, detect_text_column, detect_unit_column
-from petition_nlp.files.units import unit_names
+from petition_nlp.files.units import distinct_units
 from petition_nlp.files.validation import STATUS_OK, as_text, row_status
 from petition_nlp.grouping.catalogue import issue_titles
 from petition_nlp.grouping.concepts import concept_tokens
@@ -624,7 +624,7 @@ def select_questions(
         row["represents"] = len(members)
         row["member_ids"] = ", ".join(ids[members].tolist())
         if unit_col is not None:
-            units = list(dict.fromkeys(u for cell in frame.loc[members, unit_col] for u in unit_names(as_text(cell))))
+            units = distinct_units(as_text(cell) for cell in frame.loc[members, unit_col])
             row["unit_count"] = len(units)
             row["units"] = "; ".join(units)
         rows.append(row)

@@ -49,11 +49,17 @@ NO_UNIT = "(không ghi đơn vị)"
 def unit_summary(frame: pd.DataFrame, unit_column: Any) -> pd.DataFrame:
     """Petitions per unit and category (one row per unit, one column per category); petitions
     whose unit cell is empty are counted under NO_UNIT, not under a blank name, and a petition
-    whose cell names several units (:func:`petition_nlp.files.units.unit_names`) under each."""
-    from petition_nlp.files.units import unit_names
+    whose cell names several units (:func:`petition_nlp.files.units.unit_names`) under each, and
+    a unit spelled several ways in one row (:func:`petition_nlp.files.units.unit_key`)."""
+    from petition_nlp.files.units import unit_key, unit_names
 
     frame = frame[petition_rows(frame).to_numpy(dtype=bool)]
-    pairs = [(u, str(c)) for cell, c in zip(frame[unit_column], frame["category"].fillna("")) for u in (unit_names(cell) or [NO_UNIT])]
+    spelling: dict[str, str] = {}  # one row per unit however it is spelled ("Cty A", "CĐCS Công ty A"): as first written
+    pairs = [
+        (spelling.setdefault(unit_key(u), u), str(c))
+        for cell, c in zip(frame[unit_column], frame["category"].fillna(""))
+        for u in (unit_names(cell) or [NO_UNIT])
+    ]
     units = pd.Series([u for u, _ in pairs], name=unit_column, dtype=object)
     table = pd.crosstab(units, pd.Series([c for _, c in pairs], name="category", dtype=object))
     table["total"] = table.sum(axis=1)

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from petition_nlp.files.units import unit_names
+from petition_nlp.files.units import distinct_units, unit_key, unit_names
 from petition_nlp.store.schema import MIGRATIONS
 
 __all__ = [
@@ -325,7 +325,8 @@ class Store:
             where.append("p.status = ?")
             args.append(status)
         if unit:  # the rows naming that unit, alone or among others ("CĐCS A; CĐCS B")
-            cells = [c for c in self._unit_cells(survey_id) if unit in unit_names(c)] or [unit]
+            wanted = unit_key(unit)
+            cells = [c for c in self._unit_cells(survey_id) if any(unit_key(u) == wanted for u in unit_names(c))] or [unit]
             where.append(f"p.unit IN ({', '.join('?' * len(cells))})")
             args.extend(cells)
         if search:  # any case, composed or decomposed accents ("BẢO HIỂM" finds "bảo hiểm")
@@ -361,8 +362,8 @@ class Store:
             return [r[0] for r in conn.execute("SELECT DISTINCT unit FROM petitions WHERE survey_id = ? AND unit != ''", (survey_id,))]
 
     def units(self, survey_id: int) -> list[str]:
-        """The units a survey's petitions name (a cell naming several counts each: :func:`unit_names`)."""
-        return sorted({u for cell in self._unit_cells(survey_id) for u in unit_names(cell)})
+        """The units a survey's petitions name, each once (:func:`distinct_units`)."""
+        return sorted(distinct_units(self._unit_cells(survey_id)))
 
     def update_petitions(
         self,
@@ -521,7 +522,7 @@ class Store:
             out.append({
                 "group_id": g["id"], "label": g["label"], "category": g["category"], "issue": g["issue"],
                 "members": ms, "member_ids": [m["id"] for m in ms],
-                "units": list(dict.fromkeys(u for m in ms for u in unit_names(m["unit"]))),  # "A; B": two units
+                "units": distinct_units(m["unit"] for m in ms),  # "A; B": two units; "Cty A" and "CĐCS Công ty A": one
                 "pinned": bool(g["pinned"]), "dropped": bool(g["dropped"]),
                 "representative_id": g["representative_id"], "answer": answers.get(g["id"]),
             })
