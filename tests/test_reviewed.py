@@ -181,3 +181,13 @@ def test_an_edit_made_on_a_topic_sheet_is_kept_too(tmp_path) -> None:
     rows = _by_text(pd.read_excel(second, sheet_name="Kiến nghị", dtype=str, keep_default_na=False))
     assert (rows[text]["Mã chủ đề"], rows[text]["Đã kiểm tra"], rows[text]["Mã chủ đề của máy"]) == (new, "x", old)
     assert rows[ticked]["Đã kiểm tra"] == "x"
+
+
+def test_suggest_on_a_corrected_workbook_never_offers_a_row_the_officer_checked(corrected) -> None:
+    from petition_nlp.files.io import read_table
+    from petition_nlp.grouping.active import suggest_for_labelling
+
+    frame, _ = read_table(corrected["path"])
+    checked = {corrected["before"][r][TEXT] for r in (2, 3, 4, 5)}
+    picked = suggest_for_labelling(frame, 140, text_column=TEXT)
+    assert checked.isdisjoint(set(picked[TEXT])) and len(picked) > 100

@@ -28,7 +28,8 @@ def suggest_for_labelling(
     label_column: str | None = None,
 ) -> pd.DataFrame:
     """Pick ``n`` unlabelled petitions whose labels would help the model most (never a line that is
-    not a petition: a title, a totals line, a signature).
+    not a petition: a title, a totals line, a signature; never a row an officer already changed or
+    ticked in a corrected classify workbook).
 
     The most uncertain petitions (smallest margin between the two most probable codes)
     are taken greedily, skipping any that is a near-duplicate (cosine similarity of the
@@ -48,6 +49,7 @@ def suggest_for_labelling(
     from petition_nlp.files.io import detect_text_column
     from petition_nlp.files.validation import row_status
     from petition_nlp.model.modelstore import load_model
+    from petition_nlp.model.reviewed import previous_result
 
     model = model or load_model()
     if isinstance(data, pd.DataFrame):
@@ -57,6 +59,10 @@ def suggest_for_labelling(
         frame, column = pd.DataFrame({"text": [as_text(t) for t in data]}), "text"
     status = getattr(model, "row_status", row_status)  # the model's: lines that are not petitions too
     usable = [i for i, t in enumerate(frame[column]) if status(t) == STATUS_OK]
+    _, officer = previous_result(frame, column)  # a corrected classify workbook: the rows an officer checked are labelled
+    if officer is not None:
+        checked = set(officer.labels) | set(officer.not_petitions)
+        usable = [i for i in usable if i not in checked]
     if not usable:
         return frame.iloc[0:0].assign(suggested_category=[], confidence=[], uncertainty=[], label=[])
     score = None
