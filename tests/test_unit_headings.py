@@ -263,3 +263,14 @@ def test_support_counts_a_unit_once_however_the_reports_spell_it(tmp_path) -> No
     assert store.groups(sid)[0]["units"] == ["CĐCS Công ty TNHH May Việt", "Điện tử Sao Mai"]
     assert store.units(sid) == ["CĐCS Công ty TNHH May Việt", "Điện tử Sao Mai"]
     assert store.petitions(sid, unit="Công ty May Việt")[1] == 3  # any spelling finds every row naming it
+
+
+def test_a_unit_column_named_otherwise_is_found_by_its_values(tmp_path) -> None:
+    """'Công đoàn', 'Nơi gửi': not a name the reader knows, but every value names a union."""
+    path = tmp_path / "cd.csv"
+    path.write_text(
+        "STT,Nơi gửi,Nội dung kiến nghị\n1,CĐCS Công ty A,Đề nghị tăng lương\n2,CĐCS Công ty B,Công ty nợ BHXH\n"
+        "3,Công đoàn Trường THPT Lê Lợi,Đề nghị xây nhà công vụ\n4,CĐCS Cty C,Đề nghị lắp đèn đường\n", encoding="utf-8",
+    )
+    _, info = read_table(path)
+    assert info.unit_column == "Nơi gửi" and "unit column: 'Nơi gửi'" in info.notes

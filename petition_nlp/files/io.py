@@ -215,7 +215,8 @@ def detect_unit_column(frame: pd.DataFrame, *, text_column: Any = None) -> Any |
 
     Never the petition column (``text_column``), a provenance column, a column left empty (among
     its first 500 rows), nor a column of numbers or ordinals (an "STT" that happens to be named like
-    a unit)."""
+    a unit). Without a column so named, a column whose values are unit names
+    (:func:`petition_nlp.files.units.names_units`), whatever its name."""
     from petition_nlp.files.layout import is_numeric_column
 
     def filled(values: list[Any]) -> bool:  # a template's unit column nobody filled in names no unit
@@ -230,8 +231,8 @@ def detect_unit_column(frame: pd.DataFrame, *, text_column: Any = None) -> Any |
         return named
     from petition_nlp.files.units import names_units
 
-    # a column without a name (a table without a header: column_1, …) whose values are unit names
-    return next((c for c in columns if re.fullmatch(r"column_\d+", str(c)) and names_units(frame[c].head(500).tolist())), None)
+    # a column whose values are unit names, whatever its name ("Công đoàn", "Nơi gửi", or none: column_1, …)
+    return next((c for c in columns if names_units(frame[c].head(500).tolist())), None)
 
 
 # ----------------------------------------------------------------------------- readers
