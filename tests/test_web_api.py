@@ -626,3 +626,19 @@ def test_upload_messages_name_the_forms_fields_not_the_clis_options(client):
     page = client.get(f"/surveys/{sid}").text  # the officer's page says it in Vietnamese
     assert "Ghi chú: Cột nội dung kiến nghị: &#39;Ý kiến công nhân&#39; (chọn cột khác ở ô «Cột nội dung» khi tải lên)" in page
     assert "text column" not in page and "header:" not in page
+
+
+def test_the_same_file_uploaded_twice_is_said_to_be(sample, client):
+    """An officer who uploads the survey again (the first upload seemed slow) is told, not left
+    with two identical surveys and no hint; the upload is still kept."""
+    with SAMPLE.open("rb") as f:
+        again = client.post("/api/surveys", files={"file": ("sample_survey (1).xlsx", f)})
+    assert again.status_code == 201, again.text
+    notes = client.get(f"/api/surveys/{again.json()['id']}").json()["notes"]
+    assert any(n.startswith(f"the same file as survey {sample['id']} ('sample_survey.xlsx', uploaded ") for n in notes)
+    page = client.get(f"/surveys/{again.json()['id']}").text
+    assert f"giống hệt tệp của đợt số {sample['id']}" in page
+    client.cookies.clear()  # an API client again (the page set the browser's cookies)
+    other = client.post("/api/surveys", files={"file": ("other.csv", b"Noi dung\nDe nghi tang luong\n")})
+    assert other.status_code == 201, other.text
+    assert not any("same file" in n for n in client.get(f"/api/surveys/{other.json()['id']}").json()["notes"])

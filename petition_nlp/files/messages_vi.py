@@ -157,6 +157,8 @@ _RULES: list[_Rule] = [
      r"(?P<own> \(a row's own unit wins over its heading's\))?",
      lambda m: f"không có cột đơn vị, nhưng {m[1]} dòng ghi đơn vị nêu kiến nghị trong ngoặc ở cuối ({m[2]}): đã thêm cột «Đơn vị»"
                + (" (đơn vị ghi trong ngoặc được dùng thay cho dòng tên đơn vị phía trên)" if m["own"] else "")),
+    (r"the same file as survey (\d+) \('(.*)', uploaded (\d{4})-(\d{2})-(\d{2})\): uploaded twice\?",
+     r"tệp này giống hệt tệp của đợt số \1 ('\2', tải lên ngày \5/\4/\3): có phải đã tải lên hai lần?"),
     (r"(\d+) cells? holds? several numbered petitions: split into (\d+) rows \(columns 'source_row', 'item'\)",
      r"\1 ô chứa nhiều kiến nghị đánh số: đã tách thành \2 dòng"),
     (r"(\d+) cells? holds? several numbered petitions \((\d+) in all\); --split-items .*",

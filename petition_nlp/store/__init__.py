@@ -10,6 +10,7 @@ append-only.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -183,6 +184,23 @@ class Store:
 
     def original_path(self, stored: str) -> Path:
         return self.originals / Path(stored).name
+
+    def same_file_as(self, survey_id: int) -> list[dict[str, Any]]:
+        """The other surveys whose uploaded original is byte for byte this survey's (the same file
+        uploaded twice), oldest first."""
+        mine = self.original_path(self.survey(survey_id)["stored_file"])
+        if not mine.is_file():
+            return []
+        size, digest = mine.stat().st_size, None
+        out = []
+        for other in reversed(self.list_surveys()):
+            path = self.original_path(other["stored_file"] or "")
+            if other["id"] == survey_id or not other["stored_file"] or not path.is_file() or path.stat().st_size != size:
+                continue
+            digest = digest or hashlib.sha256(mine.read_bytes()).hexdigest()
+            if hashlib.sha256(path.read_bytes()).hexdigest() == digest:
+                out.append(other)
+        return out
 
     def create_survey(self, name: str, stored_file: str) -> int:
         display = re.sub(r"[\x00-\x1f\x7f]", "", Path(str(name or "")).name)[:200] or "khảo sát"

@@ -76,6 +76,10 @@ def ingest(
         say("classify", done[0], total)
 
     notes = list(info.notes) + ([f"{info.blank_rows_skipped} blank rows skipped"] if info.blank_rows_skipped else [])
+    notes += [
+        f"the same file as survey {other['id']} ('{other['name']}', uploaded {str(other['created'])[:10]}): uploaded twice?"
+        for other in store.same_file_as(survey_id)
+    ]
     classified = pipeline.classify_survey(frame, column, model, progress=tick, notes=notes, source=path)
     say("group", total, total)
     grouped = pipeline.group_survey(classified, column)
