@@ -356,3 +356,44 @@ def test_an_unquoted_delimiter_in_the_last_column_is_joined_back_past_the_first_
     ]
     assert "2 lines (62, 63) had more fields than the header: the extra fields (a ',' not quoted in the text) " \
            "joined back into 'Nội dung kiến nghị'" in info.notes
+
+
+def _two_column_form(path) -> None:
+    pd.DataFrame({
+        "STT": ["1", "2", "3"],
+        "Nội dung phản ánh": ["Giá điện nhà trọ chủ trọ thu 4.000 đồng/số", "Nhiều công nhân lớn tuổi bị mất việc", "Đường vào khu trọ tối"],
+        "Kiến nghị, đề xuất": ["Đề nghị kiểm tra, xử lý", "Đề nghị mở lớp đào tạo nghề miễn phí", ""],
+        "Ý kiến trả lời": ["Sở Công Thương sẽ kiểm tra", "", ""],
+    }).to_csv(path, index=False)
+
+
+def test_a_petition_split_into_situation_and_request_columns_is_read_whole(tmp_path) -> None:
+    """A form with 'Nội dung phản ánh' and 'Kiến nghị, đề xuất': the situation alone ("older
+    workers lose their jobs") does not say what is asked (training); both are read together."""
+    path = tmp_path / "form.csv"
+    _two_column_form(path)
+    frame, info = read_table(path)
+    joined = "Nội dung phản ánh + kiến nghị"
+    assert info.text_column == joined
+    assert frame[joined].tolist() == [
+        "Giá điện nhà trọ chủ trọ thu 4.000 đồng/số. Đề nghị kiểm tra, xử lý",
+        "Nhiều công nhân lớn tuổi bị mất việc. Đề nghị mở lớp đào tạo nghề miễn phí",
+        "Đường vào khu trọ tối",
+    ]
+    assert list(frame.columns)[:5] == ["STT", "Nội dung phản ánh", "Kiến nghị, đề xuất", joined, "Ý kiến trả lời"]  # nothing replaced
+    assert f"each petition is in two columns, 'Nội dung phản ánh' and 'Kiến nghị, đề xuất': read together as '{joined}'" in info.notes
+    from petition_nlp.files.io import iter_table
+
+    info2, chunks = iter_table(path, chunk_rows=1)  # the streaming path joins every chunk
+    assert pd.concat(list(chunks))[joined].tolist() == frame[joined].tolist() and info2.text_column == joined
+
+
+def test_a_chosen_column_or_a_reply_column_is_never_joined(tmp_path) -> None:
+    path = tmp_path / "form.csv"
+    _two_column_form(path)
+    frame, info = read_table(path, text_column="Nội dung phản ánh")
+    assert info.text_column == "Nội dung phản ánh" and "Nội dung phản ánh + kiến nghị" not in frame.columns
+    replies = tmp_path / "replies.csv"
+    pd.DataFrame({"Nội dung kiến nghị": ["Đề nghị tăng lương cho công nhân"], "Kết quả giải quyết": ["Công ty đã tăng lương từ tháng 5"]}).to_csv(replies, index=False)
+    frame, info = read_table(replies)
+    assert info.text_column == "Nội dung kiến nghị" and list(frame.columns) == ["Nội dung kiến nghị", "Kết quả giải quyết", "source_row"]

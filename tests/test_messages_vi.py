@@ -36,6 +36,7 @@ def _extra_files(folder) -> list:
     (folder / "no_header.csv").write_text("Công ty A,Đề nghị tăng lương tối thiểu vùng cho công nhân may\n"
                                          "Công ty B,Khu trọ hay mất trộm xe máy ban đêm, đề nghị tuần tra\n", encoding="utf-8")
     (folder / "overflow.csv").write_text("STT;Nội dung kiến nghị\n1;Đề nghị tăng lương; phụ cấp\n2;Công ty nợ BHXH\n", encoding="utf-8")
+    (folder / "form.csv").write_text("Nội dung phản ánh,Kiến nghị đề xuất\nGiá điện nhà trọ cao,Đề nghị kiểm tra xử lý ngay\n", encoding="utf-8")
     (folder / "brackets.txt").write_text("Đề nghị tăng lương (CĐCS Công ty A)\nCông ty nợ BHXH (CĐCS Công ty B)\n", encoding="utf-8")
     (folder / "units.txt").write_text("1. CĐCS Công ty A:\nĐề nghị tăng lương\n2. CĐCS Công ty B:\nCông ty nợ BHXH\n", encoding="utf-8")
     book = openpyxl.Workbook()
@@ -64,7 +65,7 @@ def _extra_files(folder) -> list:
     generated.active.append([1, '="Đề nghị lắp đèn đường vào khu trọ"'])
     generated.active.append([2, "Đề nghị tăng tiền ăn ca"])
     generated.save(folder / "generated.xlsx")
-    return [folder / n for n in ("stray.csv", "tabs.txt", "units.txt", "workbook.xlsx", "generated.xlsx", "no_header.csv", "overflow.csv", "brackets.txt")]
+    return [folder / n for n in ("stray.csv", "tabs.txt", "units.txt", "workbook.xlsx", "generated.xlsx", "no_header.csv", "overflow.csv", "brackets.txt", "form.csv")]
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +90,7 @@ def test_the_fixtures_produce_the_notes_worth_checking(notes) -> None:
     for start in ("header: ", "text column: ", "unit column: ", "sheets read: ", "decoded as Windows-1258", "table 1 skipped"):
         assert start in joined, start
     for part in ("not valid UTF-8", "tab-separated", "unit headings", "merged down", "several numbered petitions",
-                 "merged cell range", "hidden in the workbook", "hidden in Excel", "more fields than the header", "in brackets", "converted", "left out", "formula", "no header row"):
+                 "merged cell range", "hidden in the workbook", "hidden in Excel", "more fields than the header", "in brackets", "read together", "converted", "left out", "formula", "no header row"):
         assert part in joined, part
 
 

@@ -880,6 +880,62 @@ def split_items_intro(value: str, items: list[str]) -> bool:
     return not _ITEM.match(first)
 
 
+SITUATION_WORDS = ("phan anh", "thuc trang", "tinh hinh", "van de", "noi dung", "ly do", "kho khan", "vuong mac")
+"""Words of a column header describing the situation a petition is about ("Nội dung phản ánh")."""
+REQUEST_WORDS = ("kien nghi", "de xuat", "de nghi", "mong muon", "yeu cau")
+"""Words of a column header holding what is asked ("Kiến nghị, đề xuất")."""
+JOINED_SUFFIX = " + kiến nghị"
+"""The joined column is named after the situation column with this suffix."""
+
+
+def _situation_and_request(frame: pd.DataFrame, column: str) -> tuple[Any, Any] | None:
+    """When a form splits each petition into the situation ("Nội dung phản ánh") and the request
+    ("Kiến nghị, đề xuất") and the petition column is one of them, ``(situation, request)``;
+    ``None`` otherwise. Each must be named for its part alone (never a reply column), the other
+    column be the only one so named, and hold text."""
+    from petition_nlp.files.layout import REPLY_WORDS, is_numeric_column
+    from petition_nlp.files.validation import as_text
+
+    def named(name: Any, these: tuple[str, ...], those: tuple[str, ...]) -> bool:
+        k = _key(name)
+        return any(w in k for w in these) and not any(w in k for w in those + REPLY_WORDS)
+
+    def textual(col: Any) -> bool:
+        filled = [v for v in (as_text(x).strip() for x in frame[col].head(500)) if v]
+        return bool(filled) and not is_numeric_column(filled) and sum(len(v.split()) >= 3 for v in filled) >= 0.5 * len(filled)
+
+    others = [c for c in frame.columns if c != column and c not in PROVENANCE_COLUMNS]
+    for mine, theirs in ((SITUATION_WORDS, REQUEST_WORDS), (REQUEST_WORDS, SITUATION_WORDS)):
+        if named(column, mine, theirs):
+            partners = [c for c in others if named(c, theirs, mine)]
+            if len(partners) == 1 and textual(partners[0]):
+                return (column, partners[0]) if mine is SITUATION_WORDS else (partners[0], column)
+    return None
+
+
+def _joined_request(frame: pd.DataFrame, pair: tuple[Any, Any], info: TableInfo | None = None) -> tuple[pd.DataFrame, str]:
+    """``frame`` with a column joining the situation and the request of each petition ("Giá điện
+    nhà trọ cao. Đề nghị kiểm tra"), placed after the later of the two; its name. The two columns
+    are kept as they are. ``info``: the note is added (a table's first chunk)."""
+    from petition_nlp.files.validation import as_text
+
+    column, partner = pair
+    name = f"{column}{JOINED_SUFFIX}"
+
+    def join(a: Any, b: Any) -> str:
+        a, b = as_text(a).strip(), as_text(b).strip()
+        if a and b:
+            return f"{a}{'' if a[-1] in '.?!;:' else '.'} {b}"
+        return a or b
+
+    out = frame.copy()
+    after = max(list(out.columns).index(column), list(out.columns).index(partner))
+    out.insert(after + 1, name, [join(a, b) for a, b in zip(frame[column], frame[partner])])
+    if info is not None:
+        info.notes.append(f"each petition is in two columns, '{column}' and '{partner}': read together as '{name}'")
+    return out, name
+
+
 def _unit_headings(frame: pd.DataFrame, column: str, info: TableInfo, carry: str | None = None) -> tuple[pd.DataFrame, str | None]:
     """With no unit column, the units named by heading lines (:mod:`petition_nlp.files.units`) as
     a column of their own, with a note. ``carry``: ``None`` for a table's first chunk; for a later
@@ -977,6 +1033,9 @@ def _iter_delimited(
         raise InputError(f"{file}: no rows found")
     first = _tidy(first, info)
     column = resolve_text_column(first, text_column, source=file)
+    pair = _situation_and_request(first, column) if text_column is None else None
+    if pair is not None:
+        first, column = _joined_request(first, pair, info)
     info.text_column = column
     first, carry = _unit_headings(first, column, info)
     _finish_notes(info, first, column, text_column is not None, split_items)
@@ -987,6 +1046,8 @@ def _iter_delimited(
         for number, chunk in enumerate(itertools_chain(first, chunks)):
             if number:
                 chunk = _tidy(chunk, info)
+                if pair is not None:
+                    chunk, _ = _joined_request(chunk, pair)
                 if carry is not None:
                     chunk, carry = _unit_headings(chunk, column, info, carry)
             chunk = _split_cells(chunk, column, info, split_items)
@@ -1070,6 +1131,9 @@ def _read(
         raise InputError(f"{file}: no rows found")
     column = info.text_column if info.text_column in frame.columns and text_column is None else None
     column = column or resolve_text_column(frame, text_column, source=file)
+    pair = _situation_and_request(frame, column) if text_column is None else None
+    if pair is not None:
+        frame, column = _joined_request(frame, pair, info)
     info.text_column = column
     frame, _ = _unit_headings(frame, column, info)
     _finish_notes(info, frame, column, text_column is not None, split_items)

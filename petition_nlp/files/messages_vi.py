@@ -159,6 +159,8 @@ _RULES: list[_Rule] = [
                + (" (đơn vị ghi trong ngoặc được dùng thay cho dòng tên đơn vị phía trên)" if m["own"] else "")),
     (r"the same file as survey (\d+) \('(.*)', uploaded (\d{4})-(\d{2})-(\d{2})\): uploaded twice\?",
      r"tệp này giống hệt tệp của đợt số \1 ('\2', tải lên ngày \5/\4/\3): có phải đã tải lên hai lần?"),
+    (r"each petition is in two columns, '(.*)' and '(.*)': read together as '(.*)'",
+     r"mỗi kiến nghị nằm ở hai cột, '\1' và '\2': được đọc ghép thành cột '\3'"),
     (r"(\d+) cells? holds? several numbered petitions: split into (\d+) rows \(columns 'source_row', 'item'\)",
      r"\1 ô chứa nhiều kiến nghị đánh số: đã tách thành \2 dòng"),
     (r"(\d+) cells? holds? several numbered petitions \((\d+) in all\); --split-items .*",
