@@ -397,3 +397,13 @@ def test_a_chosen_column_or_a_reply_column_is_never_joined(tmp_path) -> None:
     pd.DataFrame({"Nội dung kiến nghị": ["Đề nghị tăng lương cho công nhân"], "Kết quả giải quyết": ["Công ty đã tăng lương từ tháng 5"]}).to_csv(replies, index=False)
     frame, info = read_table(replies)
     assert info.text_column == "Nội dung kiến nghị" and list(frame.columns) == ["Nội dung kiến nghị", "Kết quả giải quyết", "source_row"]
+
+
+def test_the_issue_title_column_of_a_shortlist_is_never_joined_to_the_petition(tmp_path) -> None:
+    path = tmp_path / "shortlist.csv"
+    pd.DataFrame({
+        "Kiến nghị": ["Đề nghị công ty đóng BHXH đầy đủ cho người lao động", "Đề nghị lắp đèn đường vào khu trọ"],
+        "Vấn đề (theo danh mục)": ["Doanh nghiệp nợ đóng BHXH", "Chiếu sáng đường về khu trọ"],
+    }).to_csv(path, index=False)
+    frame, info = read_table(path)
+    assert info.text_column == "Kiến nghị" and not any("read together" in n for n in info.notes)

@@ -884,6 +884,8 @@ SITUATION_WORDS = ("phan anh", "thuc trang", "tinh hinh", "van de", "noi dung", 
 """Words of a column header describing the situation a petition is about ("Nội dung phản ánh")."""
 REQUEST_WORDS = ("kien nghi", "de xuat", "de nghi", "mong muon", "yeu cau")
 """Words of a column header holding what is asked ("Kiến nghị, đề xuất")."""
+_OUTPUT_WORDS = ("theo danh muc", "nhom van de", "chu de")
+"""Words of the columns petition-nlp writes ("Vấn đề (theo danh mục)", "Nhóm vấn đề", "Chủ đề"): never half a petition."""
 JOINED_SUFFIX = " + kiến nghị"
 """The joined column is named after the situation column with this suffix."""
 
@@ -898,7 +900,7 @@ def _situation_and_request(frame: pd.DataFrame, column: str) -> tuple[Any, Any] 
 
     def named(name: Any, these: tuple[str, ...], those: tuple[str, ...]) -> bool:
         k = _key(name)
-        return any(w in k for w in these) and not any(w in k for w in those + REPLY_WORDS)
+        return any(w in k for w in these) and not any(w in k for w in those + REPLY_WORDS + _OUTPUT_WORDS)
 
     def textual(col: Any) -> bool:
         filled = [v for v in (as_text(x).strip() for x in frame[col].head(500)) if v]
