@@ -289,9 +289,10 @@ def _stray_note(info: TableInfo, stray: int, lines: Iterable[bytes]) -> None:
     if not stray:
         return
     where = [n for n, line in enumerate((part for chunk in lines for part in chunk.splitlines()), start=1) if not _utf8(line)]
-    shown = ", ".join(map(str, where[:10])) + (f" and {len(where) - 10} more" if len(where) > 10 else "")
+    from petition_nlp.files.layout import listed
+
     info.notes.append(
-        f"{_plural(stray, 'byte')} not valid UTF-8 on {_plural(len(where), 'line')} ({shown}) read as Windows-1258 "
+        f"{_plural(stray, 'byte')} not valid UTF-8 on {_plural(len(where), 'line')} ({listed(where)}) read as Windows-1258 "
         "(the file mixes encodings, e.g. rows pasted from an older file): check those rows"
     )
 
@@ -444,7 +445,7 @@ def _csv_iter(
     path: Path, info: TableInfo, chunk_rows: int, *, header_row: int | None, text_column: str | None, sep: str | None = None
 ) -> tuple[list[str], Iterator[pd.DataFrame]]:
     """Find the header among the first rows of a CSV file, then stream the rest in chunks."""
-    from petition_nlp.files.layout import build_table
+    from petition_nlp.files.layout import build_table, listed
     from petition_nlp.files.safefiles import unguard_cell, unguard_frame
 
     codec, sep, records = _csv_records(path, info, sep=sep)
@@ -516,9 +517,8 @@ def _csv_iter(
         if rows:
             yield frame_of(rows, sources)
         if joined:
-            shown = ", ".join(map(str, joined[:10])) + (f" and {len(joined) - 10} more" if len(joined) > 10 else "")
             info.notes.append(
-                f"{_plural(len(joined), 'line')} ({shown}) had more fields than the header: the extra fields (a '{sep}' not "
+                f"{_plural(len(joined), 'line')} ({listed(joined)}) had more fields than the header: the extra fields (a '{sep}' not "
                 f"quoted in the text) joined back into '{table.text_column}'"
             )
 

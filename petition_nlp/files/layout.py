@@ -31,6 +31,7 @@ from petition_nlp.text.normalize import strip_diacritics
 __all__ = [
     "cell_text",
     "continued_rows_note",
+    "listed",
     "fill_merged",
     "find_header",
     "header_names",
@@ -144,12 +145,16 @@ def fill_merged(grid: list[list[str]], ranges: Iterable[tuple[int, int, int, int
     return applied, [r for r in rows if all((r, c) in continued for c, v in enumerate(grid[r]) if v.strip())]
 
 
+def listed(items: Sequence[Any], most: int = 10) -> str:
+    """``items`` as a note names them: the first ``most``, then how many more ("3, 7, 9 and 12 more")."""
+    return ", ".join(map(str, items[:most])) + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
 def continued_rows_note(rows: list[int]) -> str:
     """The note naming the rows (as the officer numbers them) that :func:`fill_merged` found to
     only continue the row above."""
-    shown = ", ".join(map(str, rows[:10])) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
     return (
-        f"{len(rows)} row{'' if len(rows) == 1 else 's'} ({shown}) only continuing cells merged down from the row above, "
+        f"{len(rows)} row{'' if len(rows) == 1 else 's'} ({listed(rows)}) only continuing cells merged down from the row above, "
         "read as part of it (not as another petition)"
     )
 

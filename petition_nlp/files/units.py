@@ -177,8 +177,8 @@ def carry_unit_headings(
     a table's first (or only) chunk, whose frame is returned unchanged (and nothing found) when it
     holds fewer than :data:`MIN_HEADINGS` headings and as few units in brackets (with fewer
     headings but enough units in brackets, the headings are not used); for each later chunk of a
-    table whose first chunk had them, the unit its last heading left (the column is then always added). ``section``: a column
-    (the workbook's ``sheet``) whose change ends a heading's reach."""
+    table whose first chunk had them, the unit its last heading left (the column is then always
+    added). ``section``: a column (the workbook's ``sheet``) whose change ends a heading's reach."""
     columns = columns if columns is not None else [c for c in frame.columns if c != text_column]
     texts = frame[text_column].tolist()
     others = frame[columns].to_numpy(dtype=object) if columns else None

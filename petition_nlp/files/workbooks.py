@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from petition_nlp.files.layout import cell_text, continued_rows_note, fill_merged
+from petition_nlp.files.layout import cell_text, continued_rows_note, fill_merged, listed
 
 __all__ = ["Sheet", "read_xlsx", "read_xls", "read_ods", "write_plain", "OLE_MAGIC"]
 
@@ -151,9 +151,8 @@ def _hidden_note(hidden: Iterable[int], grid: list[list[str]], numbers: list[int
     shown_rows = [n for n in hidden if n in row_of and any(c.strip() for c in grid[row_of[n]])]
     if not shown_rows:
         return None
-    shown = ", ".join(map(str, shown_rows[:10])) + (f" and {len(shown_rows) - 10} more" if len(shown_rows) > 10 else "")
     rows = "row" if len(shown_rows) == 1 else "rows"
-    return f"{len(shown_rows)} {rows} hidden in Excel ({rows} {shown}; hidden by hand or by a filter) read like the others"
+    return f"{len(shown_rows)} {rows} hidden in Excel ({rows} {listed(shown_rows)}; hidden by hand or by a filter) read like the others"
 
 
 def _formula_note(refs: list[str], grid: list[list[str]], numbers: list[int]) -> str | None:
@@ -167,9 +166,8 @@ def _formula_note(refs: list[str], grid: list[list[str]], numbers: list[int]) ->
             empty.append(ref)
     if not empty:
         return None
-    shown = ", ".join(empty[:10]) + (f" and {len(empty) - 10} more" if len(empty) > 10 else "")
     cells = "cell holds a formula" if len(empty) == 1 else f"{len(empty)} cells hold formulas"
-    return (f"{cells} with no saved value ({shown}), read as empty: open the file in Excel "
+    return (f"{cells} with no saved value ({listed(empty)}), read as empty: open the file in Excel "
             "and save it, then read it again")
 
 
